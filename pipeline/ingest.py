@@ -1,0 +1,282 @@
+"""Stage 1: find input files, tell what they are from their bytes, and hand out their pages.
+
+Archive folders hold PDFs, TIFF/PNG/JPEG scans and old OCR text dumps, often with wrong or missing
+extensions, so the kind of a file is read from its first bytes, never from its name. Every problem with a
+file becomes an :class:`IngestError` with a one-line message meant for an archivist; the batch records it
+and moves on. Pages are loaded one at a time (a PDF page is rasterised only when its worker asks for it)
+so memory does not grow with the size of a document.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import math
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from pipeline import poppler
+from pipeline.errors import IngestError
+
+# A4 at 600 dpi is 35 Mpx; anything far above that is not a page scan we can OCR sensibly.
+MAX_PAGE_PIXELS = 60_000_000
+# Above this, decoding alone would take gigabytes: refuse instead of downscaling.
+MAX_DECODE_PIXELS = 150_000_000
+DEFAULT_IMAGE_DPI = 300
+# Ground-truth transcriptions (tesstrain's ``.gt.txt`` convention, and ``.gold.txt``) sit beside scans in
+# sample and evaluation folders; they are answers, not inputs.
+GROUND_TRUTH_SUFFIXES = (".gt.txt", ".gold.txt")
+
+Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+
+
+KIND_PDF = "pdf"
+KIND_TIFF = "tiff"
+KIND_PNG = "png"
+KIND_JPEG = "jpeg"
+KIND_TEXT = "text"
+IMAGE_KINDS = (KIND_TIFF, KIND_PNG, KIND_JPEG)
+_EXTENSIONS = {
+    KIND_PDF: {".pdf"},
+    KIND_TIFF: {".tif", ".tiff"},
+    KIND_PNG: {".png"},
+    KIND_JPEG: {".jpg", ".jpeg", ".jpe"},
+    KIND_TEXT: {".txt", ".text", ""},
+}
+
+
+@dataclass(frozen=True)
+class DiscoveredPath:
+    """A path found under the inputs, or the reason a folder entry could not be listed or read."""
+
+    path: Path
+    error: str | None = None
+
+
+@dataclass
+class SourceFile:
+    """What ingest learned about one input file before any page is loaded."""
+
+    path: Path
+    kind: str
+    sha256: str
+    size: int
+    n_pages: int
+    dpi: int
+    warnings: list[str] = field(default_factory=list)
+    text_encoding: str | None = None
+
+    @property
+    def doc_id(self) -> str:
+        """Stable identity: the content hash, so renaming or moving a file keeps its document."""
+        return self.sha256[:16]
+
+
+def discover(inputs: Iterable[Path]) -> Iterator[DiscoveredPath]:
+    """Yield the files under ``inputs`` (recursively, sorted), with unreadable entries as errors.
+
+    Unreadable folders are reported, not skipped: an archivist must see that a part of the archive was
+    never looked at.
+    """
+    for root in inputs:
+        root = Path(root)
+        if not root.exists():
+            yield DiscoveredPath(root, "no such file or folder")
+        elif root.is_dir():
+            yield from _walk(root)
+        else:
+            yield DiscoveredPath(root)
+
+
+def _walk(folder: Path) -> Iterator[DiscoveredPath]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield DiscoveredPath(folder, f"cannot list folder: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError as exc:
+            yield DiscoveredPath(path, f"cannot read entry: {exc.strerror or exc}")
+            continue
+        if is_dir:
+            yield from _walk(path)
+        elif not entry.name.lower().endswith(GROUND_TRUTH_SUFFIXES):
+            yield DiscoveredPath(path)
+
+
+def is_ground_truth(path: Path) -> bool:
+    """True for transcription files that evaluation folders keep beside their scans."""
+    return path.name.lower().endswith(GROUND_TRUTH_SUFFIXES)
+
+
+def sniff_kind(head: bytes) -> str | None:
+    """The kind of a file from its first bytes, or None when it is none of the kinds we read."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return KIND_PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return KIND_JPEG
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return KIND_TIFF
+    # The PDF header may be preceded by junk; readers accept it within the first kilobyte.
+    if b"%PDF-" in head[:1024]:
+        return KIND_PDF
+    if _looks_like_text(head):
+        return KIND_TEXT
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return True
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls <= len(head) // 100
+
+
+def inspect(path: Path, *, dpi: int = 300) -> SourceFile:
+    """Read a file's identity (hash, kind, page count) or raise IngestError saying why it is unusable."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError("not a regular file")
+    if st.st_size == 0:
+        raise IngestError("empty file (0 bytes)")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        digest = _sha256(path)
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+    kind = sniff_kind(head)
+    if kind is None:
+        raise IngestError("unsupported file type (not PDF, TIFF, PNG, JPEG or text)")
+    warnings = _extension_warnings(path, kind)
+    source = SourceFile(path, kind, digest, st.st_size, n_pages=0, dpi=dpi, warnings=warnings)
+    if kind == KIND_PDF:
+        source.n_pages = poppler.page_count(path)
+        if source.n_pages == 0:
+            raise IngestError("PDF has no pages")
+    elif kind in IMAGE_KINDS:
+        source.n_pages, source.dpi = _image_pages(path)
+    else:
+        source.n_pages = 1
+        source.text_encoding = _text_encoding(path)
+    return source
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _extension_warnings(path: Path, kind: str) -> list[str]:
+    suffix = path.suffix.lower()
+    known = set().union(*_EXTENSIONS.values())
+    if suffix in known and suffix not in _EXTENSIONS[kind]:
+        return [f"extension {suffix} but content is {kind.upper()}; read as {kind.upper()}"]
+    return []
+
+
+def _image_pages(path: Path) -> tuple[int, int]:
+    try:
+        with Image.open(path) as im:
+            n = getattr(im, "n_frames", 1)
+            for index in range(n):
+                im.seek(index)
+                _check_pixels(im.width, im.height, im.format)
+            dpi = im.info.get("dpi", (DEFAULT_IMAGE_DPI, DEFAULT_IMAGE_DPI))[0]
+    except IngestError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise IngestError(f"image too large to decode safely: {exc}") from exc
+    except Exception as exc:  # PIL raises many kinds for broken files
+        raise IngestError(f"corrupt or unreadable image: {exc}") from exc
+    dpi = int(round(float(dpi))) if dpi and float(dpi) >= 50 else DEFAULT_IMAGE_DPI
+    return n, dpi
+
+
+def _check_pixels(width: int, height: int, fmt: str | None) -> None:
+    pixels = width * height
+    # JPEG can be decoded at 1/2, 1/4 or 1/8 size, so large JPEGs are downscaled while decoding.
+    limit = MAX_DECODE_PIXELS * (64 if fmt == "JPEG" else 1)
+    if pixels > limit:
+        raise IngestError(
+            f"image too large: {width}x{height} px ({pixels / 1e6:.0f} Mpx, limit "
+            f"{MAX_DECODE_PIXELS / 1e6:.0f} Mpx); rescan at 300-600 dpi or split it"
+        )
+
+
+def _text_encoding(path: Path) -> str:
+    data = path.read_bytes()
+    encoding = _detect_text_encoding(data)
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"text is not valid UTF-8 or UTF-16 (byte 0x{data[exc.start]:02X} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from exc
+    return encoding
+
+
+def _detect_text_encoding(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
+
+
+def read_text(source: SourceFile) -> str:
+    """The decoded text of a text dump, with line endings unified to ``\\n``."""
+    text = source.path.read_bytes().decode(source.text_encoding or "utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_page(source: SourceFile, index: int, dpi: int) -> tuple[np.ndarray, int]:
+    """Page ``index`` (0-based) as an RGB array, and the resolution it is at.
+
+    Pages that would exceed MAX_PAGE_PIXELS are rendered or scaled down to fit, and the lower resolution
+    is returned so that the record says what Tesseract really saw.
+    """
+    if source.kind == KIND_PDF:
+        return poppler.render_page(source.path, index, dpi=dpi, max_pixels=MAX_PAGE_PIXELS)
+    if source.kind in IMAGE_KINDS:
+        return _load_image_frame(source.path, index, source.dpi)
+    raise IngestError(f"{source.kind} files have no page images")
+
+
+def _load_image_frame(path: Path, index: int, dpi: int) -> tuple[np.ndarray, int]:
+    try:
+        with Image.open(path) as im:
+            im.seek(index)
+            full_width = im.width
+            if im.width * im.height > MAX_PAGE_PIXELS and im.format == "JPEG":
+                scale = math.sqrt(MAX_PAGE_PIXELS / (im.width * im.height))
+                im.draft("RGB", (int(im.width * scale), int(im.height * scale)))
+            image = im.convert("RGB")
+    except Exception as exc:
+        raise IngestError(f"corrupt or unreadable image (page {index + 1}): {exc}") from exc
+    pixels = image.width * image.height
+    if pixels > MAX_PAGE_PIXELS:
+        scale = math.sqrt(MAX_PAGE_PIXELS / pixels)
+        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
+    dpi = max(1, round(dpi * image.width / full_width))
+    return np.asarray(image), dpi

@@ -1,0 +1,108 @@
+"""Wrapper around the Tesseract program (through pytesseract).
+
+One place knows how Tesseract is called: single-threaded (``OMP_THREAD_LIMIT=1``, as OCRmyPDF does, because
+parallelism comes from running pages in separate processes), with a timeout, returning words with their
+boxes and confidences. Failures become :class:`PageError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pytesseract
+
+from pipeline.errors import IngestError, PageError
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@dataclass(frozen=True)
+class TesseractWord:
+    """One recognised word in the coordinates of the image given to Tesseract."""
+
+    text: str
+    conf: float  # 0..100 as Tesseract reports it
+    left: int
+    top: int
+    width: int
+    height: int
+    block: int
+    par: int
+    line: int
+
+
+@lru_cache(maxsize=1)
+def available_languages() -> frozenset[str]:
+    """Languages installed for Tesseract (empty when the program is missing)."""
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        return frozenset()
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except Exception:
+        return frozenset()
+
+
+def check_language(lang: str) -> None:
+    """Fail early, once, with the apt package to install, instead of once per page."""
+    installed = available_languages()
+    if not installed:
+        raise IngestError("tesseract is not installed (apt-get install tesseract-ocr)")
+    missing = [code for code in lang.split("+") if code not in installed]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{code}" for code in missing)
+        raise IngestError(
+            f"Tesseract language data missing: {', '.join(missing)} (apt-get install {packages})"
+        )
+
+
+def version() -> str:
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except Exception:
+        return "unknown"
+
+
+def recognize_words(image: np.ndarray, *, lang: str, psm: int, timeout_s: float) -> list[TesseractWord]:
+    """Run Tesseract on ``image`` and return its words (empty strings dropped) in Tesseract's order."""
+    try:
+        data = pytesseract.image_to_data(
+            image,
+            lang=lang,
+            config=f"--psm {psm}",
+            output_type=pytesseract.Output.DICT,
+            timeout=timeout_s,
+        )
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise PageError(f"Tesseract timed out after {timeout_s:.0f} s") from exc
+        raise PageError(f"Tesseract failed: {_first_line(exc)}") from exc
+    except pytesseract.TesseractError as exc:
+        raise PageError(f"Tesseract failed: {_first_line(exc)}") from exc
+    words = []
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        if not text:
+            continue
+        words.append(
+            TesseractWord(
+                text=text,
+                conf=max(0.0, float(data["conf"][i])),
+                left=int(data["left"][i]),
+                top=int(data["top"][i]),
+                width=int(data["width"][i]),
+                height=int(data["height"][i]),
+                block=int(data["block_num"][i]),
+                par=int(data["par_num"][i]),
+                line=int(data["line_num"][i]),
+            )
+        )
+    return words
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
