@@ -1,0 +1,51 @@
+"""A rich progress bar over pages and documents, with ETA, for people watching a long batch."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from pipeline.batch import Reporter
+
+
+class RichReporter(Reporter):
+    """Two bars: pages OCR'd and documents finished (failed documents are counted in red)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True),
+            transient=False,
+        )
+        self.failed = 0
+
+    def start(self, n_documents: int, n_pages: int) -> None:
+        self.progress.start()
+        self.pages = self.progress.add_task("pages", total=n_pages)
+        self.documents = self.progress.add_task("documents", total=n_documents)
+
+    def page_done(self) -> None:
+        self.progress.advance(self.pages)
+
+    def document_done(self, doc: dict) -> None:
+        if doc["status"] != "ok":
+            self.failed += 1
+            self.progress.update(self.documents, description=f"documents [red]({self.failed} failed)[/red]")
+        self.progress.advance(self.documents)
+
+    def finish(self) -> None:
+        self.progress.stop()
