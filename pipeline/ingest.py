@@ -33,7 +33,9 @@ DEFAULT_IMAGE_DPI = 300
 # sample and evaluation folders; they are answers, not inputs.
 GROUND_TRUTH_SUFFIXES = (".gt.txt", ".gold.txt")
 
-Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+# Sizes are checked here (with a clear message) before anything is decoded; PIL's own bomb check would
+# only say "decompression bomb".
+Image.MAX_IMAGE_PIXELS = None
 
 
 KIND_PDF = "pdf"
@@ -137,6 +139,10 @@ def sniff_kind(head: bytes) -> str | None:
 
 
 def _looks_like_text(head: bytes) -> bool:
+    """Text (in any 8-bit encoding, or UTF-16 with a BOM) has no NUL bytes and almost no control bytes.
+
+    Legacy 8-bit encodings count as text here so that ingest can say "not UTF-8" instead of "unknown type".
+    """
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
         return True
     if b"\x00" in head:
@@ -204,8 +210,6 @@ def _image_pages(path: Path) -> tuple[int, int]:
             dpi = im.info.get("dpi", (DEFAULT_IMAGE_DPI, DEFAULT_IMAGE_DPI))[0]
     except IngestError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise IngestError(f"image too large to decode safely: {exc}") from exc
     except Exception as exc:  # PIL raises many kinds for broken files
         raise IngestError(f"corrupt or unreadable image: {exc}") from exc
     dpi = int(round(float(dpi))) if dpi and float(dpi) >= 50 else DEFAULT_IMAGE_DPI
