@@ -1,0 +1,130 @@
+"""Candidate clean syllables for one observed token, with channel features.
+
+Three sources, cheapest first: (1) the token itself when it is a known syllable or word; (2) every
+syllable sharing its diacritic-free skeleton (the typed-without-marks and wrong-mark cases); (3) skeletons
+reached by reversing OCR confusion rules (digits and symbols for letters, "irc" for "ức"), and as a last
+resort rapidfuzz neighbours within one edit. Features are document-independent so results are cached per
+token; :mod:`pipeline.restore.decode` turns them into log-probabilities with the document's error rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.restore.channel import Rule
+from pipeline.restore.normalize import normalize_syllable, split_char, strip_diacritics
+
+LATIN1_MARKED = set("áàâãäéèêëíìîïóòôõöúùûüýÿ")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    word: str  # lowercase clean form
+    kind: str  # "same" | "skeleton" | "rewrite" | "fuzzy" | "keep"
+    n_missing: int = 0  # marks present in the candidate, absent from the token
+    n_wrong: int = 0  # marked letters of the token that differ from the candidate
+    rule_logp: float = 0.0  # sum of rewrite-rule log10 probabilities (rewrite/fuzzy)
+
+
+def has_marks(word: str) -> bool:
+    return strip_diacritics(word) != word
+
+
+def mark_features(observed: str, clean: str) -> tuple[int, int]:
+    """(missing, wrong) mark counts between two same-skeleton lowercase words."""
+    missing = wrong = 0
+    for o, c in zip(observed, clean, strict=False):
+        if o == c:
+            continue
+        if strip_diacritics(o) == o:
+            missing += 1
+        else:
+            wrong += 1
+            # A Latin-1 accent that kept the candidate's tone is a near miss, not a full error.
+            if o in LATIN1_MARKED and split_char(o)[1] == split_char(c)[1] and split_char(o)[1]:
+                wrong -= 0  # counted, but the caller may weigh tone agreement separately
+    return missing, wrong
+
+
+class CandidateGenerator:
+    """Builds and caches candidate lists for lowercase tokens."""
+
+    def __init__(
+        self,
+        by_skeleton: dict[str, list[str]],
+        known_words: set[str],
+        rules: tuple[Rule, ...],
+        max_per_skeleton: int = 12,
+    ):
+        self.by_skeleton = by_skeleton
+        self.skeleton_list = list(by_skeleton)
+        self.known = known_words
+        self.rules = rules
+        self.max_per_skeleton = max_per_skeleton
+        self._cache: dict[tuple[str, bool], list[Candidate]] = {}
+
+    def candidates(self, token: str, garbled_doc: bool) -> list[Candidate]:
+        """Candidates for a lowercase NFC token. ``garbled_doc`` enables rewrites of valid-looking tokens."""
+        key = (token, garbled_doc)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._build(token, garbled_doc)
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            self._cache[key] = got
+        return got
+
+    def _build(self, token: str, garbled_doc: bool) -> list[Candidate]:
+        out: dict[str, Candidate] = {}
+        norm = normalize_syllable(token)
+        if norm in self.known:
+            out[norm] = Candidate(norm, "same")
+        skel = strip_diacritics(norm)
+        for word in self.by_skeleton.get(skel, ())[: self.max_per_skeleton]:
+            if word not in out:
+                missing, wrong = mark_features(norm, word)
+                out[word] = Candidate(word, "skeleton", missing, wrong)
+        is_plain = skel.isalpha() and skel.isascii()
+        if not out or garbled_doc or not is_plain:
+            for variant, logp in self._rewrites(skel):
+                for word in self.by_skeleton.get(variant, ())[:6]:
+                    prev = out.get(word)
+                    if prev is None or (prev.kind in ("rewrite", "fuzzy") and prev.rule_logp < logp):
+                        out[word] = Candidate(word, "rewrite", rule_logp=logp)
+        if not out and is_plain and 2 <= len(skel) <= 7:
+            for variant, _score, _ in process.extract(
+                skel, self.skeleton_list, scorer=Levenshtein.distance, score_cutoff=1, limit=5
+            ):
+                for word in self.by_skeleton[variant][:4]:
+                    out.setdefault(word, Candidate(word, "fuzzy", rule_logp=-1.5))
+        if norm not in out:
+            out[norm] = Candidate(norm, "keep")
+        return list(out.values())
+
+    def _rewrites(self, skel: str) -> list[tuple[str, float]]:
+        """Skeletons reachable with one or two rule applications that are real syllable skeletons."""
+        found: dict[str, float] = {}
+        frontier = [(skel, 0.0)]
+        for depth in range(2):
+            nxt: list[tuple[str, float]] = []
+            for form, cost in frontier:
+                for rule in self.rules:
+                    g = rule.garbled
+                    if not g:
+                        continue
+                    start = form.find(g)
+                    while start >= 0:
+                        if not rule.onset_only or start == 0:
+                            new = form[:start] + rule.clean + form[start + len(g) :]
+                            c = cost + rule.logp
+                            if new in self.by_skeleton and found.get(new, -99.0) < c:
+                                found[new] = c
+                            if depth == 0:
+                                nxt.append((new, c))
+                        start = form.find(g, start + 1)
+            frontier = nxt
+        found.pop(skel, None)
+        return sorted(found.items(), key=lambda kv: -kv[1])[:8]

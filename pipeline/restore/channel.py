@@ -1,0 +1,113 @@
+"""Noisy-channel rules: how OCR turns clean Vietnamese into garble, read backwards to propose fixes.
+
+A rule says "garbled substring G may stand for clean skeleton substring C with log10 probability p"
+(skeleton = diacritic-free lowercase). The hand-seeded rules below cover what an English OCR model does
+to Vietnamese letters (ổ→6, ở→& or ¢, ức→irc, người→ngudi, Đ→P or B); when the learned table
+``dictionaries/ocr_confusions.tsv`` exists its char-level rows replace and extend them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.restore.normalize import strip_diacritics
+
+
+@dataclass(frozen=True)
+class Rule:
+    garbled: str  # lowercase garbled substring
+    clean: str  # lowercase skeleton substring it stands for
+    logp: float  # log10 probability of the substitution
+    onset_only: bool = False  # only at the start of the token (Đ read as P or B)
+
+
+SEED_RULES: tuple[Rule, ...] = (
+    Rule("6", "o", -0.3),
+    Rule("0", "o", -1.0),
+    Rule("&", "o", -0.4),
+    Rule("¢", "o", -0.5),
+    Rule("¢", "c", -0.7),
+    Rule("§", "o", -0.5),
+    Rule("@", "o", -0.7),
+    Rule("@", "a", -1.0),
+    Rule("1", "l", -0.4),
+    Rule("1", "i", -0.5),
+    Rule("4", "a", -0.5),
+    Rule("3", "a", -1.2),
+    Rule("2", "a", -1.2),
+    Rule("8", "e", -1.3),
+    Rule("9", "g", -1.5),
+    Rule("5", "s", -1.5),
+    Rule("$", "s", -1.2),
+    Rule("?", "u", -1.5),
+    Rule("ir", "u", -0.6),
+    Rule("ur", "u", -0.7),
+    Rule("if", "u", -1.0),
+    Rule("tr", "u", -1.3),
+    Rule("tm", "u", -1.0),
+    Rule("im", "u", -1.3),
+    Rule("w", "u", -0.8),
+    Rule("d", "o", -1.0),
+    Rule("d", "a", -1.2),
+    Rule("g", "o", -1.3),
+    Rule("e", "o", -1.3),
+    Rule("a", "o", -1.4),
+    Rule("ao", "o", -1.5),
+    Rule("i", "a", -1.5),
+    Rule("ad", "a", -1.6),
+    Rule("q", "o", -1.2),
+    Rule("l", "i", -1.5),
+    Rule("i", "l", -1.5),
+    Rule("p", "d", -1.0, True),
+    Rule("b", "d", -1.2, True),
+    Rule("e", "", -1.8),
+    Rule("", "a", -2.0),
+)
+
+
+def load_learned_rules(path: Path, source: str = "eng", min_count: int = 3) -> tuple[Rule, ...] | None:
+    """Char-level rows of the learned confusion table as rules, or None when the table is absent/unusable.
+
+    The table is written by scripts/build_confusions.py; its header documents the columns. We read rows
+    of level "char" for the given source, turn clean substrings into skeletons, and convert counts into
+    log10 P(garbled | clean) per clean substring.
+    """
+    if not path.exists():
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = [ln for ln in fh if not ln.startswith("#")]
+        reader = csv.DictReader(lines, delimiter="\t")
+        fields = {f.lower(): f for f in reader.fieldnames or []}
+        need = ("level", "source", "clean", "garbled", "count")
+        if not all(k in fields for k in need):
+            return None
+        totals: dict[str, int] = {}
+        rows: list[tuple[str, str, int]] = []
+        for row in reader:
+            if row[fields["level"]] != "char" or row[fields["source"]] != source:
+                continue
+            clean = row[fields["clean"]]
+            garbled = row[fields["garbled"]].lower()
+            count = int(float(row[fields["count"]]))
+            totals[clean] = totals.get(clean, 0) + count
+            if count >= min_count and garbled != clean:
+                rows.append((clean, garbled, count))
+    except (OSError, ValueError, KeyError, csv.Error):
+        return None
+    best: dict[tuple[str, str], float] = {}
+    for clean, garbled, count in rows:
+        skel = strip_diacritics(clean.lower())
+        if skel == garbled or len(garbled) > 4 or len(skel) > 4:
+            continue
+        logp = math.log10(count / totals[clean])
+        key = (garbled, skel)
+        best[key] = max(best.get(key, -99.0), logp)
+    if not best:
+        return None
+    return tuple(
+        Rule(g, c, max(lp, -3.0), onset_only=(c == "d" and g in ("p", "b"))) for (g, c), lp in best.items()
+    )

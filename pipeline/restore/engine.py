@@ -1,0 +1,328 @@
+"""restore_text: garbled, unaccented or slightly wrong Vietnamese back to correct text, with confidences.
+
+Flow per text: legacy-encoding conversion -> tokenisation -> per-document error rates (how many tokens
+lost their marks, how many look OCR-garbled) -> candidates per token -> sentence-wise joint decoding with
+the trigram LM -> case restored from the input token -> records. Lines are rebuilt by replacing tokens at
+their columns, so line count and everything between tokens are preserved exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.paths import dictionary_file
+from pipeline.restore.candidates import Candidate, CandidateGenerator, has_marks
+from pipeline.restore.channel import SEED_RULES, load_learned_rules
+from pipeline.restore.decode import Position, decode_segment, lm_tables
+from pipeline.restore.legacy_encodings import convert_legacy
+from pipeline.restore.lm import TrigramLM
+from pipeline.restore.lm_units import sentences
+from pipeline.restore.normalize import (
+    TONE_STYLES,
+    apply_case,
+    case_pattern,
+    nfc,
+    normalize_syllable,
+    strip_diacritics,
+)
+from pipeline.restore.protect import load_abbreviations, restore_code, restore_roman
+from pipeline.restore.syllables import Inventory, is_valid_syllable
+from pipeline.restore.tokenize import Piece, tokenize_line
+
+MAX_CANDIDATES = 8
+LM_WEIGHT = 1.0
+TEMPERATURE = 1.0
+_GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass
+class TokenRecord:
+    line: int
+    col: int
+    original: str
+    restored: str
+    confidence: float
+    changed: bool
+    reason: str
+    alternatives: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Restoration:
+    text: str
+    tokens: list[TokenRecord]
+
+    def low_confidence(self, threshold: float = 0.8) -> list[TokenRecord]:
+        """Tokens whose restoration is less certain than ``threshold`` (candidates for human review)."""
+        return [t for t in self.tokens if t.confidence < threshold]
+
+
+class Models:
+    """Everything loaded from dictionaries/, once per process."""
+
+    def __init__(self) -> None:
+        self.inventory = Inventory.load(dictionary_file("syllables.tsv"))
+        self.lm = TrigramLM(dictionary_file("lm_syllable3.npz"))
+        learned = load_learned_rules(dictionary_file("ocr_confusions.tsv"))
+        self.rules = SEED_RULES + learned if learned else SEED_RULES
+        known = set(self.inventory.counts) | {w for w in self.lm.vocab if w.isalpha()}
+        self.generator = CandidateGenerator(self.inventory.by_skeleton, known, self.rules)
+        self.abbreviations = load_abbreviations(dictionary_file("abbreviations.tsv"))
+        total = {}
+        for skel, words in self.inventory.by_skeleton.items():
+            counts = [self.inventory.counts[w] for w in words]
+            bare = sum(self.inventory.counts[w] for w in words if w == skel)
+            total[skel] = 1.0 - bare / max(sum(counts), 1)
+        self.p_marked = total  # P(a token with this skeleton should carry marks)
+
+
+_MODELS: Models | None = None
+_LOCK = threading.Lock()
+
+
+def models() -> Models:
+    global _MODELS
+    if _MODELS is None:
+        with _LOCK:
+            if _MODELS is None:
+                _MODELS = Models()
+    return _MODELS
+
+
+@dataclass
+class DocParams:
+    """Per-document error rates that set the channel: estimated from the tokens themselves."""
+
+    strip: float  # P(a marked syllable shows up without its marks)
+    garble: float  # P(a token is OCR garble)
+    wrong: float  # P(a marked letter shows the wrong mark)
+
+    @property
+    def garbled_doc(self) -> bool:
+        return self.garble > 0.03
+
+
+def estimate_params(words: list[str], m: Models) -> DocParams:
+    n = len(words)
+    if n == 0:
+        return DocParams(0.003, 0.002, 0.003)
+    strong = invalid_plain = marked = marked_invalid = 0
+    expect = bare_hits = 0.0
+    for w in words:
+        if _GARBLE_CHAR.search(w) and _LETTER.search(w):
+            strong += 1
+            continue
+        valid = w in m.generator.known or is_valid_syllable(w)
+        skel = strip_diacritics(w)
+        if skel != w:
+            marked += 1
+            if not valid:
+                marked_invalid += 1
+        elif not valid:
+            invalid_plain += 1
+        pm = m.p_marked.get(skel)
+        if pm is not None:
+            expect += pm
+            if skel == w:
+                bare_hits += pm
+    garble = (strong + marked_invalid + 0.5 * invalid_plain) / n
+    strip = bare_hits / expect if expect > 0 else 0.003
+    wrong = marked_invalid / marked if marked else 0.003
+    return DocParams(
+        strip=min(max(strip, 0.003), 0.97),
+        garble=min(max(garble, 0.002), 0.5),
+        wrong=min(max(wrong, 0.003), 0.5),
+    )
+
+
+def channel_logp(token: str, cand: Candidate, p: DocParams) -> float:
+    """log10 P(observed token | clean candidate) under the document's error rates."""
+    if cand.kind == "same":
+        keep = 1.0 - p.garble - (p.strip if has_marks(cand.word) else 0.0)
+        return math.log10(max(keep, 0.02))
+    if cand.kind == "skeleton":
+        if not has_marks(token):
+            return math.log10(p.strip)
+        return cand.n_missing * math.log10(max(p.strip, 0.02)) + max(cand.n_wrong, 1) * math.log10(p.wrong)
+    if cand.kind in ("rewrite", "fuzzy"):
+        return math.log10(p.garble) + cand.rule_logp
+    # "keep": an unknown token stays as it is (names, foreign words) unless the context says garble.
+    return math.log10(min(max(1.0 - 4.0 * p.garble, 0.05), 0.95))
+
+
+@dataclass
+class _Slot:
+    """One word token waiting for its decision."""
+
+    line: int
+    piece: Piece
+    words: list[str]  # candidate clean forms (lowercase)
+    reasons: list[str]
+    fixed: str | None = None  # output when the token is not decoded
+    fixed_reason: str = "kept"
+    positions: list[int] = field(default_factory=list)  # indices in the flat position list
+
+
+def _reason_for(kind: str) -> str:
+    return {"same": "kept", "skeleton": "diacritics", "rewrite": "ocr-confusion", "fuzzy": "fuzzy"}.get(
+        kind, "kept"
+    )
+
+
+def _is_line_break(lines: list[str], i: int) -> bool:
+    """Whether the LM context should stop at the end of line i (paragraph end, heading, list item next)."""
+    line = lines[i].strip()
+    if not line:
+        return True
+    nxt = next((lines[j].strip() for j in range(i + 1, len(lines)) if lines[j].strip()), "")
+    if not nxt or i + 1 < len(lines) and not lines[i + 1].strip():
+        return True
+    letters = [c for c in line if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+        return True
+    first = nxt[0]
+    return first.isupper() or first.isdigit() or first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt))
+
+
+def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
+    """Restore diacritics and undo OCR garble; same number of lines, per-token records."""
+    if tone_style not in TONE_STYLES:
+        raise ValueError(f"tone_style must be one of {TONE_STYLES}")
+    if not isinstance(text, str):
+        raise TypeError("text must be str")
+    m = models()
+    text = text.replace("\r\n", "\n")
+    converted, legacy = convert_legacy(text)
+    lines = converted.split("\n")
+    # Pass 1: tokenise, collect word forms for the document statistics.
+    line_pieces = [tokenize_line(line) for line in lines]
+    words = [
+        normalize_syllable(nfc(p.text.lower()))
+        for pieces in line_pieces
+        for p in pieces
+        if p.kind == "word" and len(p.text) <= 40
+    ]
+    params = estimate_params(words, m)
+    lm = m.lm
+
+    slots: list[_Slot] = []
+    segments: list[list[Position]] = [[]]
+    seg_of_pos: list[tuple[int, int]] = []  # (segment index, index in segment) per flat position
+
+    def add_position(ids: list[int], chan: list[float]) -> int:
+        seg = segments[-1]
+        seg.append(Position(np.asarray(ids, dtype=np.int64), np.asarray(chan, dtype=np.float64)))
+        seg_of_pos.append((len(segments) - 1, len(seg) - 1))
+        return len(seg_of_pos) - 1
+
+    def add_fixed_units(surface: str) -> None:
+        for sent in sentences(surface):
+            for unit in sent:
+                add_position([lm.id(unit)], [0.0])
+
+    def end_segment() -> None:
+        if segments[-1]:
+            segments.append([])
+
+    for li, pieces in enumerate(line_pieces):
+        for k, piece in enumerate(pieces):
+            if piece.kind == "comma":
+                add_position([lm.comma], [0.0])
+                continue
+            if piece.kind == "break":
+                end_segment()
+                continue
+            if piece.kind == "other":
+                continue
+            slot = _Slot(li, piece, [], [])
+            slots.append(slot)
+            core = piece.text
+            if piece.kind in ("number", "protected"):
+                slot.fixed, slot.fixed_reason = core, "protected"
+                add_fixed_units(core if piece.kind == "number" else "0")
+                continue
+            if piece.kind == "code":
+                slot.fixed, slot.fixed_reason = restore_code(core, m.abbreviations), "code"
+                add_fixed_units(slot.fixed)
+                continue
+            roman = restore_roman(core) if k == 0 else None
+            if roman is not None:
+                slot.fixed, slot.fixed_reason = roman, "roman-numeral"
+                add_position([lm.unk], [0.0])
+                continue
+            official = m.abbreviations.get(core)
+            lower = normalize_syllable(nfc(core.lower()))
+            if official and (official == core or not is_valid_syllable(lower)):
+                slot.fixed, slot.fixed_reason = official, "code"
+                add_position([lm.id(official.lower())], [0.0])
+                continue
+            if len(core) > 40 or not _LETTER.search(core) and not _GARBLE_CHAR.search(core):
+                slot.fixed, slot.fixed_reason = core, "protected"
+                add_position([lm.unk], [0.0])
+                continue
+            cands = m.generator.candidates(lower, params.garbled_doc)
+            scored = [(channel_logp(lower, c, params), c) for c in cands]
+            ids = [lm.id(c.word) for _, c in scored]
+            prior = lm.unigram(np.asarray(ids, dtype=np.int64))
+            order = np.argsort(-(np.asarray([s for s, _ in scored]) + prior), kind="stable")[:MAX_CANDIDATES]
+            slot.words = [scored[i][1].word for i in order]
+            slot.reasons = [_reason_for(scored[i][1].kind) for i in order]
+            slot.positions.append(add_position([ids[i] for i in order], [scored[i][0] for i in order]))
+        if _is_line_break(lines, li):
+            end_segment()
+
+    # Decode every segment.
+    tables = lm_tables(lm, segments)
+    decoded = [
+        decode_segment(seg, tab, LM_WEIGHT, TEMPERATURE) if seg else None
+        for seg, tab in zip(segments, tables, strict=True)
+    ]
+
+    records: list[TokenRecord] = []
+    replacements: dict[int, list[tuple[int, int, str]]] = {}
+    for slot in slots:
+        piece = slot.piece
+        alternatives: list[str] = []
+        if slot.fixed is not None:
+            restored, reason, conf = slot.fixed, slot.fixed_reason, 1.0
+        else:
+            s_idx, p_idx = seg_of_pos[slot.positions[0]]
+            dec = decoded[s_idx]
+            assert dec is not None
+            choice = dec.best[p_idx]
+            post = dec.posterior[p_idx]
+            word = slot.words[choice]
+            if tone_style != "modern":
+                word = normalize_syllable(word, tone_style)
+            restored = apply_case(word, case_pattern(piece.text))
+            reason = slot.reasons[choice]
+            conf = float(min(max(post[choice], 0.0), 1.0))
+            for i in np.argsort(-post):
+                if int(i) != choice and len(alternatives) < 3:
+                    alternatives.append(apply_case(slot.words[int(i)], case_pattern(piece.text)))
+            if reason == "kept" and restored != piece.text:
+                reason = "normalized"
+        if legacy and reason in ("kept", "normalized"):
+            reason = "legacy-encoding" if restored != piece.text else reason
+        changed = restored != piece.text
+        if not changed and reason not in ("protected", "code", "roman-numeral"):
+            reason = "kept"
+        records.append(
+            TokenRecord(slot.line, piece.col, piece.text, restored, conf, changed, reason, alternatives)
+        )
+        if changed:
+            replacements.setdefault(slot.line, []).append((piece.col, piece.col + len(piece.text), restored))
+
+    out_lines = list(lines)
+    for li, reps in replacements.items():
+        line = out_lines[li]
+        for start, end, new in sorted(reps, reverse=True):
+            line = line[:start] + new + line[end:]
+        out_lines[li] = line
+    return Restoration("\n".join(out_lines), records)

@@ -1,0 +1,79 @@
+"""Syllable trigram language model: loading the shipped .npz and vectorised scoring of (u, v, w) triples.
+
+The decoder asks for thousands of trigram scores per page; doing them one by one in Python would be far
+too slow, so :meth:`TrigramLM.score` takes arrays of ids and answers with three ``searchsorted`` calls
+(ARPA-style back-off: trigram if stored, else back-off(u,v) + bigram(v,w), else back-off(v) + unigram(w)).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.restore.lm_units import BOS, COMMA, EOS, NUM, UNK
+
+_S16 = np.uint64(16)
+_S32 = np.uint64(32)
+
+
+def _dequantize(q: np.ndarray, lo: float) -> np.ndarray:
+    return (q.astype(np.float32) / np.float32(255.0)) * np.float32(-lo) + np.float32(lo)
+
+
+class TrigramLM:
+    """Log10-probability scorer over syllable ids."""
+
+    def __init__(self, path: Path):
+        with np.load(path) as z:
+            logp_min, logb_min = (float(x) for x in z["quant"])
+            self.vocab: list[str] = str(z["vocab"]).split("\n")
+            self.uni_logp = _dequantize(z["uni_logp"], logp_min)
+            self.uni_logbo = _dequantize(z["uni_logbo"], logb_min)
+            self.bi_keys = z["bi_keys"].astype(np.uint64)
+            self.bi_logp = _dequantize(z["bi_logp"], logp_min)
+            self.bi_logbo = _dequantize(z["bi_logbo"], logb_min)
+            ctx = z["tri_ctx"].astype(np.uint64)
+            runs = z["tri_ctx_len"].astype(np.int64)
+            self.tri_keys = np.repeat(ctx << _S16, runs) | z["tri_w"].astype(np.uint64)
+            self.tri_logp = _dequantize(z["tri_logp"], logp_min)
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.bos = self.index[BOS]
+        self.eos = self.index[EOS]
+        self.unk = self.index[UNK]
+        self.num = self.index[NUM]
+        self.comma = self.index[COMMA]
+
+    def id(self, unit: str) -> int:
+        return self.index.get(unit, self.unk)
+
+    def unigram(self, ids: np.ndarray) -> np.ndarray:
+        return self.uni_logp[ids]
+
+    @staticmethod
+    def _find(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.searchsorted(keys, query)
+        np.minimum(idx, len(keys) - 1, out=idx)
+        return idx, keys[idx] == query
+
+    def score(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """log10 P(w | u, v) for aligned id arrays (any shape, broadcast)."""
+        u, v, w = np.broadcast_arrays(
+            np.asarray(u, dtype=np.uint64), np.asarray(v, dtype=np.uint64), np.asarray(w, dtype=np.uint64)
+        )
+        shape = u.shape
+        u, v, w = u.ravel(), v.ravel(), w.ravel()
+        ti, thit = self._find(self.tri_keys, u << _S32 | v << _S16 | w)
+        bi, bhit = self._find(self.bi_keys, v << _S16 | w)
+        ci, chit = self._find(self.bi_keys, u << _S16 | v)
+        vi = v.astype(np.int64)
+        wi = w.astype(np.int64)
+        bigram = np.where(bhit, self.bi_logp[bi], self.uni_logbo[vi] + self.uni_logp[wi])
+        backed = np.where(chit, self.bi_logbo[ci], np.float32(0.0)) + bigram
+        return np.where(thit, self.tri_logp[ti], backed).reshape(shape)
+
+    def sentence_logprob(self, units: list[str]) -> float:
+        """Total log10 probability of one sentence (with <s> and </s>), for tests and diagnostics."""
+        ids = [self.bos, self.bos] + [self.id(x) for x in units] + [self.eos]
+        arr = np.asarray(ids)
+        return float(self.score(arr[:-2], arr[1:-1], arr[2:]).sum())

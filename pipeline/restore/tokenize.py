@@ -1,0 +1,110 @@
+"""Splitting input lines into word tokens (with exact column offsets) and LM punctuation.
+
+Legacy OCR glues digits and symbols into words ("c6" có, "S¢" Sở, "d&" đỡ), so a word token is any run
+of letters, digits and the symbols OCR produces for Vietnamese letters; only real punctuation is peeled
+off its ends. Each token is classified so the decoder knows what it may change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Symbols the English OCR model emits in place of Vietnamese letters: they stay inside word tokens.
+GARBLE_SYMBOLS = "&¢§@£©®°¥$"
+_LEAD = "\"'“”‘’„«‹([{<*•·-–—…,.;:!?/\\|_~=+#%^"
+_TRAIL = "\"'“”‘’»›)]}>*•·-–—…,.;:!?/\\|_~=+#%^"
+_BREAK_PUNCT = set(".!?;:…")
+
+URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$", re.IGNORECASE)
+_HAS_DIGIT = re.compile(r"\d")
+_CONNECTOR = re.compile(r"[/\-.:_]")
+_INNER_SPLIT = re.compile(r"(?<=[^\W\d_])[,;](?=[^\W\d_])")
+_ROMAN_GARBLE = re.compile(r"^[IVXl1]{1,5}$")
+
+
+@dataclass
+class Piece:
+    """A token or a punctuation mark at ``col`` in the line.
+
+    kind: "word" (letters, maybe with garble digits/symbols), "number", "code" (document codes and
+    abbreviations joined by / or -), "protected" (URLs, e-mails, dates, other digit strings),
+    "comma", "break" (sentence punctuation), "other" (punctuation the LM ignores).
+    """
+
+    col: int
+    text: str
+    kind: str
+
+
+def _classify_core(core: str) -> str:
+    if URL_RE.match(core):
+        return "protected"
+    if core.isdigit():
+        return "number"
+    if _CONNECTOR.search(core):
+        if _HAS_DIGIT.search(core) and not any(c.isalpha() for c in core):
+            return "protected"
+        return "code"
+    return "word"
+
+
+def _emit_punct(out: list[Piece], col: int, text: str) -> None:
+    for i, ch in enumerate(text):
+        if ch == ",":
+            out.append(Piece(col + i, ch, "comma"))
+        elif ch in _BREAK_PUNCT:
+            out.append(Piece(col + i, ch, "break"))
+        else:
+            out.append(Piece(col + i, ch, "other"))
+
+
+def _split_core(core: str, col: int, out: list[Piece]) -> None:
+    """Split glued words ("tỉnh,giai") and lowercase hyphen/slash compounds; keep codes whole."""
+    parts = _INNER_SPLIT.split(core)
+    pos = col
+    for j, part in enumerate(parts):
+        if j:
+            _emit_punct(out, pos, core[pos - col])
+            pos += 1
+        kind = _classify_core(part)
+        if kind == "code" and part.lower() == part and not _HAS_DIGIT.search(part):
+            # "và/hoặc", "kinh-tế": separate words joined by a connector.
+            for m in re.finditer(r"[^/\-.:_]+|[/\-.:_]", part):
+                sub = m.group()
+                if _CONNECTOR.fullmatch(sub):
+                    _emit_punct(out, pos + m.start(), sub)
+                else:
+                    out.append(Piece(pos + m.start(), sub, _classify_core(sub)))
+        else:
+            out.append(Piece(pos, part, kind))
+        pos += len(part)
+
+
+def tokenize_line(line: str) -> list[Piece]:
+    """All pieces of one line, in order, with 0-based character columns."""
+    out: list[Piece] = []
+    for m in re.finditer(r"\S+", line):
+        chunk, col = m.group(), m.start()
+        if URL_RE.match(chunk.rstrip(".,;:)")):
+            core = chunk.rstrip(".,;:)")
+            out.append(Piece(col, core, "protected"))
+            _emit_punct(out, col + len(core), chunk[len(core) :])
+            continue
+        i, j = 0, len(chunk)
+        while i < j and chunk[i] in _LEAD:
+            i += 1
+        while j > i and chunk[j - 1] in _TRAIL:
+            j -= 1
+        if i == j:
+            _emit_punct(out, col, chunk)
+            continue
+        _emit_punct(out, col, chunk[:i])
+        _split_core(chunk[i:j], col + i, out)
+        _emit_punct(out, col + j, chunk[j:])
+    return out
+
+
+def is_roman_garble(core: str) -> bool:
+    """Heading numerals read with digits ("I1", "I1I", "V1"): only I/V/X/1/l, at least one real I/V/X."""
+    return bool(_ROMAN_GARBLE.match(core)) and any(c in "IVX" for c in core) and not core.isdigit()
