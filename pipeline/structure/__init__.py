@@ -1,0 +1,34 @@
+"""Structure extraction: header fields and numbered sections of an administrative document.
+
+``extract_record(text)`` reads restored (or clean) text of a Vietnamese administrative document in the
+Decree 30/2020/NĐ-CP format and returns its header fields (issuer, number and symbol, place and date, type,
+title, movement name, period, legal bases, recipients, signer, digital signature) and its numbered sections
+with a label from ``dictionaries/section_labels.tsv``. It never raises: text it cannot read gives a record
+of nulls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from .extract import extract_fields_and_sections
+from .labels import section_labels
+from .record import FIELD_NAMES, DocumentRecord, Section, empty_fields
+
+__all__ = ["FIELD_NAMES", "SECTION_LABELS", "DocumentRecord", "Section", "extract_record"]
+
+SECTION_LABELS: tuple[str, ...] = section_labels()
+
+_log = logging.getLogger(__name__)
+
+
+def extract_record(text: str, line_confidences: Sequence[float] | None = None) -> DocumentRecord:
+    """Record of one document. ``line_confidences[i]`` is the OCR confidence of line ``i`` (``\\n`` lines)."""
+    if not isinstance(text, str):
+        text = text.decode("utf-8", "replace") if isinstance(text, (bytes, bytearray)) else str(text or "")
+    try:
+        return extract_fields_and_sections(text, line_confidences)
+    except Exception:  # the batch must go on with the next document; the failure is logged, not hidden
+        _log.exception("structure extraction failed; returning an empty record")
+        return DocumentRecord(fields=empty_fields(), sections=[])

@@ -1,0 +1,201 @@
+"""The end of a document: recipients ("Nơi nhận:", and "Kính gửi:" of a công văn), the signer's title and
+name, and the digital-signature block that electronically signed copies carry.
+
+In OCR output the footer's two columns (recipients left, signer right) come one after the other or merged
+line by line ("Nơi nhận: KT. GIÁM ĐỐC", "- Như trên; PHÓ GIÁM ĐỐC"), so a signer's title is also looked
+for at the end of recipient lines and split off from them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import markers
+from .dates import iso_timestamp
+from .doc import DocLines
+from .text import squash
+
+_SIG_FIELDS = {
+    "signer": ("nguoi ky", "ky boi", "signed by", "nguoi ky so"),
+    "organization": ("co quan", "don vi", "organization"),
+    "email": ("email", "e mail", "thu dien tu"),
+    "timestamp": ("thoi gian ky", "ngay ky", "ky ngay", "signing time", "thoi gian"),
+}
+_SIG_WINDOW = 6
+SIGNATURE_KEYS = ("signer", "organization", "email", "timestamp")
+_SIGNED_MARK = re.compile(
+    r"^\(?\s*(da ky|ky|ky ten|ky, ghi ro ho ten|da ky va dong dau)\b.*\)?$", re.IGNORECASE
+)
+_ITEM_SPLIT = re.compile(r"\s+[-–]\s+(?=[^\W\d_])|;\s*[-–+]\s*")
+
+
+@dataclass
+class Footer:
+    recipients: list[str] = field(default_factory=list)
+    signer_title: str | None = None
+    signer_name: str | None = None
+    stops: set[int] = field(default_factory=set)  # lines that are not content
+
+
+def _sig_field(view: str) -> tuple[str, str] | None:
+    label, colon, value = view.partition(":")
+    if not colon or len(label) > 20:
+        return None
+    label_key = " ".join(label.replace("-", " ").split())
+    for name, labels in _SIG_FIELDS.items():
+        if label_key in labels:
+            return name, value
+    return None
+
+
+def find_digital_signature(doc: DocLines) -> tuple[dict | None, set[int]]:
+    """The "Người ký / Ký bởi ... Thời gian ký ..." block: its fields and the lines it occupies."""
+    for index in range(len(doc)):
+        found = _sig_field(doc.views[index])
+        if not found or found[0] != "signer":
+            continue
+        record: dict[str, str | None] = dict.fromkeys(SIGNATURE_KEYS)
+        lines: set[int] = set()
+        lo, hi = max(0, index - _SIG_WINDOW), min(len(doc), index + _SIG_WINDOW + 1)
+        for i in range(lo, hi):
+            field_found = _sig_field(doc.views[i])
+            if not field_found or record.get(field_found[0]) is not None:
+                continue
+            name = field_found[0]
+            raw = doc.head(i).partition(":")[2]
+            value = iso_timestamp(raw) if name == "timestamp" else squash(raw) or None
+            if name == "timestamp" and value is None:
+                value = squash(raw) or None
+            record[name] = value
+            lines.add(i)
+        if record["signer"] and (record["timestamp"] or record["organization"] or record["email"]):
+            return record, lines
+    return None, set()
+
+
+def _clean_item(text: str) -> str:
+    return squash(markers.BULLET.sub("", text)).strip(" ;,.")
+
+
+def _split_items(text: str) -> list[str]:
+    return [item for item in (_clean_item(part) for part in _ITEM_SPLIT.split(text)) if item]
+
+
+def _without_role(line: str) -> tuple[str, str | None]:
+    """Split a recipient line from a signer title merged at its end."""
+    span = markers.role_span(line)
+    if span is None:
+        return line, None
+    return line[: span[0]], squash(line[span[0] : span[1]])
+
+
+def _name_suffix(line: str) -> str | None:
+    """A signer's name merged after a recipient item (``- Lưu: VT, TCCB. Trần Thị Mai``)."""
+    for separator in (";", "."):
+        head, sep, tail = line.rpartition(separator)
+        if sep and head.strip() and markers.name_like(tail):
+            return squash(tail)
+    return None
+
+
+def _recipient_block(doc: DocLines, index: int, footer: Footer, roles: list[tuple[int, str]]) -> int:
+    """Recipients from the ``Nơi nhận:`` / ``Kính gửi:`` line at ``index`` on; returns its last line."""
+    line, role = _without_role(doc.head(index))
+    if role:
+        roles.append((index, role))
+    footer.recipients.extend(_split_items(line.partition(":")[2]))
+    last = index
+    i = index + 1
+    while i < len(doc):
+        if not doc.usable(i):
+            i += 1
+            continue
+        text = doc.head(i)
+        stripped = text.strip()
+        bullet = markers.is_bullet(stripped)
+        if not bullet and not stripped.endswith(";") and not markers.starts_with_phrase(doc.views[i], "luu"):
+            break
+        item, role = _without_role(text)
+        if role:
+            roles.append((i, role))
+        footer.recipients.extend(_split_items(item))
+        footer.stops.add(i)
+        last = i
+        i += 1
+    return last
+
+
+def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> Footer:
+    """Recipients, signer title and name, and the non-content lines they occupy."""
+    footer = Footer()
+    roles: list[tuple[int, str]] = []
+    search_from = body_start
+    for index in range(max(0, body_start - 1), len(doc)):
+        if not doc.usable(index):
+            continue
+        view = doc.views[index]
+        if markers.is_kinh_gui(view) and (first_heading is None or index < first_heading):
+            footer.stops.add(index)
+            _recipient_block(doc, index, footer, [])
+            search_from = index + 1
+            break
+    noi_nhan_seen = False
+    role_block_done = False
+    index = search_from
+    while index < len(doc):
+        if not doc.usable(index):
+            index += 1
+            continue
+        view = doc.views[index]
+        if not noi_nhan_seen and markers.is_noi_nhan(view):
+            noi_nhan_seen = True
+            footer.stops.add(index)
+            index = _recipient_block(doc, index, footer, roles) + 1
+            continue
+        if not role_block_done and markers.is_role_line(doc.head(index)):
+            roles.append((index, squash(doc.head(index))))
+            footer.stops.add(index)
+        elif roles and not role_block_done:
+            role_block_done = True
+        index += 1
+        if noi_nhan_seen and role_block_done:
+            break
+    if roles:
+        roles = _one_block(roles)
+        footer.signer_title = " / ".join(title for _, title in roles)
+        footer.stops.update(i for i, _ in roles)
+        footer.signer_name = _signer_name(doc, roles[-1][0], footer)
+    return footer
+
+
+def _one_block(roles: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Keep the first run of title lines: they sit within a few lines of each other."""
+    roles = sorted(set(roles))
+    block = [roles[0]]
+    for item in roles[1:]:
+        if item[0] - block[-1][0] > 4:
+            break
+        block.append(item)
+    return block
+
+
+def _signer_name(doc: DocLines, after: int, footer: Footer) -> str | None:
+    for i in range(after + 1, min(len(doc), after + 14)):
+        if not doc.usable(i):
+            continue
+        text = doc.head(i).strip()
+        if markers.is_bullet(text) or text.endswith(";"):
+            suffix = _name_suffix(text)
+            if suffix:
+                return suffix
+            continue
+        if _SIGNED_MARK.match(doc.views[i].strip()) or markers.is_noi_nhan(doc.views[i]):
+            continue
+        if markers.name_like(text):
+            footer.stops.add(i)
+            return squash(text).strip(" .,;")
+        _, role = _without_role(text)
+        if role:
+            continue
+    return None

@@ -1,0 +1,267 @@
+"""The document's header block and title (Decree 30/2020/NĐ-CP layout).
+
+A header has two columns: issuing body (parent and issuer), "Số: N/SYMBOL" and, for a công văn, the
+"V/v ..." subject on the left; the national motto and "Place, ngày .. tháng .. năm .." on the right. OCR
+gives them in reading order, column by column, or with the two columns merged into single lines, so the
+parser does not rely on line order: it cuts every recognised item out of each header line and classifies
+what is left. Below the header come the type line (``KẾ HOẠCH``) and the title (trích yếu).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from . import markers
+from .dates import iso_date
+from .doc import DocLines
+from .sections import heading_at
+from .tables import doc_types
+from .text import fold, is_caps, key, squash
+
+MAX_HEADER_LINES = 60
+MAX_TITLE_LINES = 6
+
+_MOTTO = "cong hoa xa hoi chu nghia viet nam"
+_MOTTO_2 = "doc lap - tu do - hanh phuc"
+_MOTTO_KEY = f"{_MOTTO} {key(_MOTTO_2)}"
+_NUMBER_SYMBOL = re.compile(
+    r"^\W{0,3}s[^\s\d/]{0,2}\s*(?P<colon>[:.;])?\s*(?P<number>\d{1,6})?\s*/\s*"
+    r"(?P<symbol>[a-z0-9][a-z0-9.\-/]*[a-z0-9]|[a-z0-9])"
+)
+_PLACE_DATE = re.compile(
+    r"(?P<place>(?:TP\.\s*|Tp\.\s*)?[A-Z][a-z']*(?:(?:\s+|\s*-\s*)[A-Z][a-z']*){0,5})?\s*,?\s*"
+    r"(?i:ng[a-z]{1,3})\s*(?P<day>\d{1,2})?\s*(?i:th[a-z]{2,4})\s*(?P<month>\d{1,2})?\s*(?i:n[a-z]{1,3})\s*"
+    r"(?P<year>(?:19|20)\d\d)",
+)
+_VV = re.compile(r"^\W{0,3}v\s*/\s*v\b", re.IGNORECASE)
+_PLACE_LEVEL = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran|tp)\b")
+_DECORATION = re.compile(r"^[\W_oO0]*$")
+_OPEN_QUOTES = "“«"
+_CLOSE_QUOTES = "”»"
+
+
+@dataclass
+class Header:
+    issuer_parent: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    doc_symbol: str | None = None
+    type_code: str | None = None  # from the type line
+    has_vv: bool = False
+    place: str | None = None
+    issue_date: str | None = None
+    title: str | None = None
+    body_start: int = 0
+    header_lines: list[int] = field(default_factory=list)
+
+
+def _blank_out(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _fuzzy_cut(line: str, view: str, needle: str, threshold: float) -> tuple[str, str, bool]:
+    """Blank out a fuzzy occurrence of ``needle`` (match-view form) in the line and its view."""
+    if len(view.strip()) < len(needle) * 0.8:
+        return line, view, False
+    found = fuzz.partial_ratio_alignment(needle, view, score_cutoff=threshold)
+    if found is None:
+        return line, view, False
+    start, end = found.dest_start, found.dest_end
+    return _blank_out(line, start, end), _blank_out(view, start, end), True
+
+
+def find_type_line(doc: DocLines, limit: int) -> tuple[int, str] | None:
+    """Index and code of the type line (``KẾ HOẠCH``, ``QUYẾT ĐỊNH`` ...) among the first lines."""
+    names = doc_types().name_keys
+    for index in range(min(limit, len(doc))):
+        if not doc.usable(index):
+            continue
+        line = doc.head(index).strip().strip("*#").strip()
+        if len(line) > 40:
+            continue
+        text_key = key(line)
+        if not text_key:
+            continue
+        for name_key, code in names.items():
+            if fuzz.ratio(text_key, name_key) >= 88:
+                return index, code
+    return None
+
+
+def _body_boundary(doc: DocLines, limit: int) -> int:
+    """First line that can only belong to the body: legal bases, addressee, a heading, a long sentence."""
+    for index in range(min(limit, len(doc))):
+        if not doc.usable(index):
+            continue
+        line = doc.lines[index].strip()
+        if markers.is_body_opener(doc.views[index]) or heading_at(doc, index) is not None:
+            return index
+        if len(line) > 100 and line[-1:] in ".:;" and not _VV.match(line):
+            return index
+    return min(limit, len(doc))
+
+
+def _cut_items(header: Header, line: str, view: str) -> str:
+    """Record every header item found on the line; return what is left of it."""
+    line, view, _ = _fuzzy_cut(line, view, _MOTTO, 85.0)
+    line, view, _ = _fuzzy_cut(line, view, _MOTTO_2, 85.0)
+    match = _NUMBER_SYMBOL.search(view)
+    if match and (match.group("colon") or match.group("number")) and header.doc_symbol is None:
+        header.doc_number = match.group("number")
+        symbol = line[match.start("symbol") : match.end("symbol")]
+        header.doc_symbol = symbol.strip(" .")
+        line, view = _blank_out(line, *match.span()), _blank_out(view, *match.span())
+    date = _PLACE_DATE.search(fold(line))
+    if date and header.issue_date is None and header.place is None:
+        if date.group("place"):
+            header.place = squash(line[date.start("place") : date.end("place")])
+        if date.group("day") and date.group("month"):
+            header.issue_date = iso_date(date.group("day"), date.group("month"), date.group("year"))
+        line = _blank_out(line, *date.span())
+    return line
+
+
+def _issuer_groups(candidates: list[str]) -> list[str]:
+    """Join issuer lines split over two: ``ỦY BAN NHÂN DÂN`` + ``TỈNH AN GIANG``, ``... VÀ`` + ``ĐÀO TẠO``."""
+    groups: list[str] = []
+    for text in candidates:
+        text_key = key(text)
+        joins = groups and (
+            _PLACE_LEVEL.match(text_key)
+            or text_key.startswith("va ")
+            or key(groups[-1]).endswith(" va")
+            or groups[-1].rstrip().endswith("-")
+            or text.lstrip().startswith("-")
+        )
+        if joins:
+            groups[-1] = squash(groups[-1] + " " + text)
+        else:
+            groups.append(squash(text))
+    return groups
+
+
+def _is_motto_fragment(text: str) -> bool:
+    """A piece of the national motto that OCR split off (``VIỆT NAM``, ``Độc lập - Tự do``)."""
+    text_key = key(text)
+    if not 6 <= len(text_key) <= len(_MOTTO_KEY):
+        return False
+    return fuzz.partial_ratio(text_key, _MOTTO_KEY) >= 90
+
+
+def _unbalanced(text: str) -> bool:
+    opens = sum(text.count(q) for q in _OPEN_QUOTES)
+    closes = sum(text.count(q) for q in _CLOSE_QUOTES)
+    return opens > closes or text.count('"') % 2 == 1
+
+
+def _opens_body(view: str) -> bool:
+    """Openers that cannot start a title ("Thực hiện ..." can: many titles begin with it)."""
+    return any(markers.starts_with_phrase(view, p, 85.0) for p in ("can cu", "kinh gui", "theo de nghi"))
+
+
+def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
+    """Title lines from ``start`` (the line after the type line); returns (title, first line after it)."""
+    index = start
+    while index < len(doc) and not doc.usable(index):
+        index += 1
+    parts: list[str] = []
+    caps_title = False
+    last = index - 1
+    while index < len(doc) and len(parts) < MAX_TITLE_LINES:
+        if not doc.usable(index):
+            # a blank line ends the title unless the next line obviously continues it
+            nxt = index + 1
+            while nxt < len(doc) and not doc.usable(nxt):
+                nxt += 1
+            if nxt >= len(doc) or not parts:
+                break
+            following = doc.lines[nxt].strip()
+            if not (following[:1].islower() or _unbalanced(" ".join(parts))):
+                break
+            index = nxt
+            continue
+        line = doc.lines[index].strip()
+        view = doc.views[index]
+        if parts and (markers.is_body_opener(view) or heading_at(doc, index) is not None):
+            break
+        if not parts and (_opens_body(view) or heading_at(doc, index) is not None):
+            return None, index
+        if line.startswith("(") or markers.is_role_line(line) or markers.is_noi_nhan(view):
+            break
+        if parts and is_caps(line) != caps_title and not _unbalanced(" ".join(parts)):
+            break  # e.g. the authority line "GIÁM ĐỐC SỞ Y TẾ" under a decision's title
+        if not parts:
+            caps_title = is_caps(line)
+        parts.append(line)
+        last = index
+        index += 1
+    title = squash(" ".join(parts)) if parts else None
+    return title, last + 1
+
+
+def parse_header(doc: DocLines) -> Header:
+    """Header fields, title and the first line of the body."""
+    header = Header()
+    limit = min(MAX_HEADER_LINES, len(doc))
+    boundary = _body_boundary(doc, limit)
+    type_line = find_type_line(doc, boundary)
+    end = type_line[0] if type_line else boundary
+    if type_line:
+        header.type_code = type_line[1]
+
+    issuer_lines: list[str] = []
+    vv_parts: list[str] = []
+    loose: list[tuple[int, str]] = []  # unclassified sentence-case lines: the title of a header-less text
+    for index in range(end):
+        if not doc.usable(index):
+            continue
+        original = doc.head(index)
+        rest = _cut_items(header, original, doc.views[index])
+        if rest != original:
+            header.header_lines.append(index)
+        rest = rest.strip()
+        if not rest or _DECORATION.match(rest):
+            continue
+        if _VV.match(rest):
+            header.has_vv = True
+            vv_parts.append(rest)
+            header.header_lines.append(index)
+        elif is_caps(rest) and not _is_motto_fragment(rest):
+            issuer_lines.append(rest)
+            header.header_lines.append(index)
+        elif vv_parts and not is_caps(rest) and len(vv_parts) < MAX_TITLE_LINES:
+            vv_parts.append(rest)
+            header.header_lines.append(index)
+        elif not is_caps(rest):
+            loose.append((index, rest))
+
+    groups = _issuer_groups(issuer_lines)
+    if groups:
+        header.issuer = groups[-1]
+        header.issuer_parent = groups[0] if len(groups) > 1 else None
+
+    if type_line:
+        header.title, header.body_start = _title_after(doc, type_line[0] + 1)
+    elif vv_parts:
+        header.title = squash(" ".join(vv_parts))
+        header.body_start = end
+    elif loose:
+        header.title, header.body_start = _loose_title(loose, end)
+    else:
+        header.body_start = end
+    return header
+
+
+def _loose_title(loose: list[tuple[int, str]], end: int) -> tuple[str | None, int]:
+    """Title of a text whose header was not captured: the first run of consecutive unclassified lines."""
+    run = [loose[0]]
+    for index, text in loose[1:]:
+        if index > run[-1][0] + 2:
+            break
+        run.append((index, text))
+    if len(run) > MAX_TITLE_LINES:
+        return None, end
+    return squash(" ".join(text for _, text in run)), max(end, run[-1][0] + 1)

@@ -1,0 +1,57 @@
+"""The record returned for one document and the names of its fields."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+FIELD_NAMES: tuple[str, ...] = (
+    "issuer_parent",
+    "issuer",
+    "doc_number",
+    "doc_symbol",
+    "doc_type",
+    "place",
+    "issue_date",
+    "title",
+    "campaign",
+    "period_start",
+    "period_end",
+    "legal_bases",
+    "recipients",
+    "signer_title",
+    "signer_name",
+    "digital_signature",
+)
+
+
+@dataclass
+class Section:
+    """One numbered section or subsection; lines are 0-based and inclusive, ``order`` is 1-based."""
+
+    order: int
+    level: int
+    number: str
+    heading: str
+    label: str
+    parent_order: int | None
+    text: str
+    start_line: int
+    end_line: int
+    mean_confidence: float | None
+
+
+@dataclass
+class DocumentRecord:
+    fields: dict[str, Any]
+    sections: list[Section]
+
+    def to_dict(self) -> dict:
+        return {"fields": dict(self.fields), "sections": [asdict(section) for section in self.sections]}
+
+
+def empty_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = dict.fromkeys(FIELD_NAMES)
+    fields["legal_bases"] = []
+    fields["recipients"] = []
+    return fields

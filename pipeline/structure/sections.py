@@ -1,0 +1,246 @@
+"""Numbered sections of the content: ``I.`` (level 1), ``1.`` (level 2), ``a)`` / ``1.1.`` (level 3).
+
+Decisions use the line and its neighbours only, so numbering damaged by OCR (``I1.`` for ``II.``,
+``V.TO CHUC`` without a space, ``¢)`` for ``c)``) is still recognised, and a decision's ``Điều 1.``
+articles count as level-1 sections too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import markers
+from .doc import DocLines
+from .labels import label_for
+from .numerals import letter_item, roman_value, to_roman
+from .text import is_caps, squash
+
+_DIEU = re.compile(r"^dieu\s+(\d{1,3})\s*[.:]?\s*(?=\S|$)")
+_ROMAN = re.compile(
+    r"^([IVXl1|!\[\]]{1,7})(?:\s*(?P<sep>[.,:;)]|\s[-–])|\s+(?=[^\W\d_]))\s*(?=[^\W\d_]|[\"“])"
+)
+_SUB_ARABIC = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s*(?=[^\W\d_]|[\"“])")
+_ARABIC = re.compile(r"^(\d{1,2})\s*[.)]\s*(?=[^\W\d_]|[\"“])")
+_LETTER = re.compile(r"^([a-zđ¢©])\s*\)\s*(?=\S)")
+_TERMINATOR = re.compile(r"[.;](?=\s|$)")
+_END_MARK = re.compile(r"\./\.?\s*$|\s/\.\s*$")
+HEADING_MAX = 150
+HEADING_CUT = 100
+
+
+@dataclass
+class HeadingMatch:
+    level: int
+    number: str
+    value: int  # numeric value for sequencing (roman/arabic/letter index)
+    rest_offset: int  # where the heading text starts in the stripped line
+    kind: str  # "roman", "arabic", "sub", "letter", "dieu"
+
+
+@dataclass
+class RawSection:
+    order: int
+    level: int
+    number: str
+    heading: str
+    label: str
+    parent_order: int | None
+    text: str
+    start_line: int
+    end_line: int
+    mean_confidence: float | None
+
+
+def _stripped(line: str) -> tuple[str, int]:
+    """The line without leading blanks and Markdown emphasis, and the offset removed."""
+    lead = len(line) - len(line.lstrip(" \t*#\u00a0\x0c"))
+    return line[lead:].rstrip(" \t*\u00a0\x0c"), lead
+
+
+def heading_at(doc: DocLines, index: int, expected_roman: int | None = None) -> HeadingMatch | None:
+    """Heading found at the start of line ``index``, judged without the surrounding numbering."""
+    if not doc.usable(index):
+        return None
+    line, lead = _stripped(doc.head(index))
+    folded = doc.folded[index][lead:]
+    match = _DIEU.match(folded.lower())
+    if match:
+        number = int(match.group(1))
+        return HeadingMatch(1, f"Điều {number}", number, match.end(), "dieu")
+    match = _ROMAN.match(line)
+    if match:
+        token = match.group(1)
+        rest = line[match.end() :]
+        caps = is_caps(rest[:80])
+        if token.isdigit():
+            # "11." / "111." for II./III.: only for capitalised headings where a roman number is due
+            value = len(token)
+            if set(token) == {"1"} and value in (2, 3) and caps and expected_roman == value:
+                return HeadingMatch(1, to_roman(value), value, match.end(), "roman")
+        elif any(c in "IVX" for c in token):
+            value = roman_value(token)
+            plausible = caps or value == expected_roman or label_for(rest[:80], 1) != "other"
+            if match.group("sep") is None:
+                plausible = caps and label_for(rest[:80], 1) != "other"  # "II NỘI DUNG": OCR lost the dot
+            if value and plausible and (caps or len(rest) <= HEADING_MAX):
+                return HeadingMatch(1, to_roman(value), value, match.end(), "roman")
+    match = _SUB_ARABIC.match(line)
+    if match:
+        major, minor = int(match.group(1)), int(match.group(2))
+        return HeadingMatch(3, f"{major}.{minor}", minor, match.end(), "sub")
+    match = _ARABIC.match(line)
+    if match and 0 < int(match.group(1)) <= 40:
+        return HeadingMatch(2, str(int(match.group(1))), int(match.group(1)), match.end(), "arabic")
+    match = _LETTER.match(line)
+    if match:
+        letter = letter_item(match.group(1))
+        if letter:
+            return HeadingMatch(3, letter, ord(letter), match.end(), "letter")
+    return None
+
+
+def _cut(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    cut = text[:size]
+    space = cut.rfind(" ")
+    return cut[:space] if space > size // 2 else cut
+
+
+def _heading_text(doc: DocLines, index: int, found: HeadingMatch, stop: int) -> tuple[str, str, int, bool]:
+    """(heading, remainder after a colon, last line of the heading paragraph, heading consumed paragraph)."""
+    line, _ = _stripped(doc.lines[index])
+    first = line[found.rest_offset :]
+    parts = [first]
+    last = index
+    caps = is_caps(first[:80])
+    nxt = index + 1
+    while nxt < stop and doc.usable(nxt) and heading_at(doc, nxt) is None:
+        text = doc.lines[nxt].strip()
+        if markers.is_bullet(text) or _ends_content(parts[-1]):
+            break
+        if found.level == 1 and found.kind != "dieu" and not (caps and is_caps(text) and len(text) < 90):
+            break
+        if len(" ".join(parts)) > 2000:
+            break
+        parts.append(text)
+        last = nxt
+        nxt += 1
+    paragraph = squash(" ".join(parts))
+    colon = paragraph.find(":")
+    if 0 <= colon <= HEADING_MAX:
+        return _clean(paragraph[:colon]), paragraph[colon + 1 :].strip(), last, True
+    if found.level == 1 and found.kind != "dieu":
+        return _clean(_cut(paragraph, HEADING_MAX * 2)), "", last, True
+    terminator = _TERMINATOR.search(paragraph)
+    if terminator and terminator.start() <= HEADING_MAX:
+        heading = paragraph[: terminator.start()]
+        return _clean(heading), "", last, not paragraph[terminator.end() :].strip(" ./")
+    if len(paragraph) <= HEADING_MAX:
+        return _clean(paragraph), "", last, True
+    return _clean(_cut(paragraph, HEADING_CUT)), "", last, False
+
+
+def _clean(heading: str) -> str:
+    return squash(heading).strip(" .;:,/*")
+
+
+def _ends_content(text: str) -> bool:
+    return bool(_END_MARK.search(text))
+
+
+def find_sections(
+    doc: DocLines,
+    start: int,
+    stops: set[int],
+    line_confidences: Sequence[float] | None = None,
+) -> list[RawSection]:
+    """Sections from line ``start`` on; a line in ``stops`` (recipients, signer ...) ends the open ones."""
+    found: list[tuple[int, HeadingMatch]] = []
+    expected_roman = 1
+    for index in range(start, len(doc)):
+        if index in stops:
+            continue
+        match = heading_at(doc, index, expected_roman)
+        if match is None:
+            continue
+        if match.kind == "roman":
+            expected_roman = match.value + 1
+        found.append((index, match))
+
+    ends = _content_ends(doc, start, stops)
+    sections: list[RawSection] = []
+    stack: list[RawSection] = []
+    for position, (index, match) in enumerate(found):
+        limit = ends(index)
+        for later_index, later in found[position + 1 :]:
+            if later.level <= match.level:
+                limit = min(limit, later_index)
+                break
+        end = _last_content_line(doc, index, limit)
+        heading, remainder, heading_end, consumed = _heading_text(doc, index, match, limit)
+        body = [remainder] if remainder else []
+        if not consumed:
+            body = [_stripped(doc.lines[index])[0][match.rest_offset :]]
+            heading_end = index
+        body += [doc.lines[i] for i in range(heading_end + 1, end + 1) if i not in doc.masked]
+        while stack and stack[-1].level >= match.level:
+            stack.pop()
+        section = RawSection(
+            order=len(sections) + 1,
+            level=match.level,
+            number=match.number,
+            heading=heading,
+            label=label_for(heading, match.level),
+            parent_order=stack[-1].order if stack else None,
+            text="\n".join(body).strip(),
+            start_line=index,
+            end_line=end,
+            mean_confidence=_mean_confidence(doc, index, end, line_confidences),
+        )
+        sections.append(section)
+        stack.append(section)
+    return sections
+
+
+def _content_ends(doc: DocLines, start: int, stops: set[int]):
+    """Function giving, for a heading line, the first line after it that is outside the content."""
+    boundaries = sorted(i for i in stops if i >= start)
+    end_marks = [i + 1 for i in range(start, len(doc)) if doc.usable(i) and _ends_content(doc.head(i))]
+    cuts = sorted(set(boundaries) | set(end_marks))
+
+    def first_after(index: int) -> int:
+        for cut in cuts:
+            if cut > index:
+                return cut
+        return len(doc)
+
+    return first_after
+
+
+def _last_content_line(doc: DocLines, index: int, limit: int) -> int:
+    end = index
+    for i in range(index, min(limit, len(doc))):
+        if doc.usable(i):
+            end = i
+    return end
+
+
+def _mean_confidence(
+    doc: DocLines, start: int, end: int, confidences: Sequence[float] | None
+) -> float | None:
+    if confidences is None:
+        return None
+    values = []
+    for i in range(start, min(end, len(confidences) - 1) + 1):
+        if doc.blank(i):
+            continue
+        try:
+            value = float(confidences[i])
+        except (TypeError, ValueError):
+            continue
+        if value == value:  # skip NaN
+            values.append(value)
+    return sum(values) / len(values) if values else None

@@ -1,0 +1,80 @@
+"""Loading of the two rule tables shipped in ``dictionaries/``.
+
+Document-type codes and section-label rules live in TSV files rather than in code so analysts can extend
+them (a new type code, another heading wording) without touching the extractor.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.paths import dictionary_file
+
+from .text import fold, key
+
+DOC_TYPES_FILE = "doc_types.tsv"
+SECTION_LABELS_FILE = "section_labels.tsv"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a TSV with a header line; ``#`` lines are comments."""
+    with path.open(encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        for row in csv.DictReader(lines, delimiter="\t")
+    ]
+
+
+@dataclass(frozen=True)
+class DocTypes:
+    """Type codes (``KH``, ``QĐ`` ...) and printed type names (``KẾ HOẠCH`` ...)."""
+
+    codes: tuple[str, ...]
+    names: dict[str, str]  # code -> name as printed in the table
+    folded_codes: dict[str, str]  # folded lower-case code -> code (first row wins)
+    name_keys: dict[str, str]  # name in key form -> code
+
+    def code_for_symbol_part(self, part: str) -> str | None:
+        """Canonical code for one segment of a document symbol, exact spelling first, then folded."""
+        if part in self.names:
+            return part
+        return self.folded_codes.get(fold(part).lower())
+
+    def code_for_name(self, name_key: str) -> str | None:
+        """Code for a type name given in :func:`key` form (``ke hoach``)."""
+        return self.name_keys.get(name_key)
+
+
+@lru_cache(maxsize=1)
+def doc_types() -> DocTypes:
+    rows = _rows(dictionary_file(DOC_TYPES_FILE))
+    codes = tuple(row["code"] for row in rows if row.get("code"))
+    names = {row["code"]: row.get("name", "") for row in rows if row.get("code")}
+    folded: dict[str, str] = {}
+    for code in codes:
+        folded.setdefault(fold(code).lower(), code)
+    name_keys = {key(name): code for code, name in names.items() if name}
+    return DocTypes(codes=codes, names=names, folded_codes=folded, name_keys=name_keys)
+
+
+@dataclass(frozen=True)
+class LabelRule:
+    label: str
+    tokens: tuple[str, ...]  # phrase in key form, split, without "va"
+    sub_extra_words: int
+
+
+@lru_cache(maxsize=1)
+def label_rules() -> tuple[LabelRule, ...]:
+    rules = []
+    for row in _rows(dictionary_file(SECTION_LABELS_FILE)):
+        tokens = tuple(t for t in key(row.get("phrase", "")).split() if t != "va")
+        if not row.get("label") or not tokens:
+            continue
+        extra = row.get("sub_extra_words") or "3"
+        rules.append(LabelRule(row["label"], tokens, int(extra) if extra.isdigit() else 3))
+    return tuple(rules)

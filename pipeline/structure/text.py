@@ -1,0 +1,86 @@
+"""Small text helpers shared by the structure extractors.
+
+Matching runs on a *folded* copy of each line: Vietnamese marks removed (đ→d), same length as the
+original, so a match position found in the folded text cuts the original text at the same place. This is
+what lets keyword rules written without diacritics work on clean, diacritic-less and OCR-damaged text
+alike while the extracted values keep the text as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_DASHES = re.compile(r"\s*[\u2010-\u2015\u2212]\s*")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def _build_fold_table() -> dict[int, str]:
+    """Map every precomposed Latin letter to its ASCII base letter (one char to one char)."""
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x2000):
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            table[cp] = base
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "D"
+    table[ord("Ð")] = "D"
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold(text: str) -> str:
+    """Remove Vietnamese marks letter by letter; the result has exactly the length of ``text``."""
+    return text.translate(_FOLD_TABLE)
+
+
+def key(text: str) -> str:
+    """Comparison form: folded, lower case, punctuation turned into single spaces."""
+    return _NON_WORD.sub(" ", fold(text).lower()).strip()
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and trim (the form every extracted value is given in)."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalise_dashes(text: str) -> str:
+    """Write en/em dashes and minus signs as `` - `` so one movement name compares equal across documents."""
+    return squash(_DASHES.sub(" - ", text))
+
+
+def upper_ratio(text: str) -> float:
+    """Share of upper-case letters among the letters of ``text`` (0 when it has no letters)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if c.isupper()) / len(letters)
+
+
+def is_caps(text: str, threshold: float = 0.75) -> bool:
+    """True for lines set in capitals (headings, issuer names), tolerating a few OCR lower-case letters."""
+    letters = sum(1 for c in text if c.isalpha())
+    return letters >= 2 and upper_ratio(text) >= threshold
+
+
+def split_lines(text: str) -> list[str]:
+    """The line convention of the whole package: split on ``\\n`` only, drop a trailing ``\\r``.
+
+    Line numbers in the record (``start_line``/``end_line``) and the per-line confidences refer to these
+    lines, so a form feed or other control character inside a line does not shift them.
+    """
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+_MATCH_VIEW = {cp: "-" for cp in range(0x2010, 0x2016)}
+_MATCH_VIEW[0x2212] = "-"
+_MATCH_VIEW.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+
+
+def match_view(text: str) -> str:
+    """Folded, ASCII-lower-cased, dashes unified; same length as ``text`` so positions carry over."""
+    return fold(text).translate(_MATCH_VIEW)
