@@ -175,11 +175,23 @@ def _full_segment(rows: list[_Row], width: int) -> Segment:
 
 
 def _pad(segments: list[Segment], height: int, dpi: int) -> list[Segment]:
-    """Grow segments vertically by a few pixels so no accent or descender is cut at their edges."""
+    """Grow segments vertically so no accent or descender is cut, but never into a neighbouring band."""
     pad = max(2, int(dpi / 300 * 8))
+    bands = sorted({(s.box.top, s.box.bottom) for s in segments})
+    grown = {}
+    for k, (top, bottom) in enumerate(bands):
+        above = bands[k - 1][1] if k else 0
+        below = bands[k + 1][0] if k + 1 < len(bands) else height
+        grown[(top, bottom)] = (max(top - pad, (above + top) // 2), min(bottom + pad, (bottom + below) // 2))
     return [
         Segment(
-            Box(s.box.left, max(0, s.box.top - pad), s.box.right, min(height, s.box.bottom + pad)), s.kind
+            Box(
+                s.box.left,
+                *grown[(s.box.top, s.box.bottom)][:1],
+                s.box.right,
+                grown[(s.box.top, s.box.bottom)][1],
+            ),
+            s.kind,
         )
         for s in segments
     ]

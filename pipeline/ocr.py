@@ -39,6 +39,7 @@ class OcrLine:
 class PageOcr:
     lines: list[OcrLine]
     segments: list[layout.Segment]
+    noise: list[OcrLine] = field(default_factory=list)  # dropped as non-text, kept for the record
 
     @property
     def mean_conf(self) -> float | None:
@@ -62,7 +63,21 @@ def ocr_page(
     stacked, offsets = _stack(page, segments)
     psm = STACKED_PSM if columns else 3
     words = tesseract.recognize_words(stacked, lang=lang, psm=psm, timeout_s=timeout_s)
-    return PageOcr(_lines(words, offsets, segments), segments)
+    lines = _lines(words, offsets, segments)
+    return PageOcr([ln for ln in lines if not is_noise(ln)], segments, [ln for ln in lines if is_noise(ln)])
+
+
+def is_noise(line: OcrLine) -> bool:
+    """Lines Tesseract 'read' from specks, signatures or seal remnants: low confidence and few letters.
+
+    A real text line has at least one confidently read word, or is mostly letters and digits.
+    """
+    chars = [c for c in line.text if not c.isspace()]
+    if not chars:
+        return True
+    alnum = sum(c.isalnum() for c in chars) / len(chars)
+    best = max(w.conf for w in line.words)
+    return (line.conf < 45 and best < 80) or (alnum < 0.5 and best < 85)
 
 
 def _stack(page: np.ndarray, segments: list[layout.Segment]) -> tuple[np.ndarray, list[int]]:

@@ -9,7 +9,10 @@ skew so a strange result can be traced back. Steps, in order:
 2. grayscale, then ``normalize``: divide by the estimated background, flattening photocopy shading.
 3. ``deskew``: measure the text angle by projection profiles and rotate it away.
 4. ``binarize``: adaptive threshold, robust to uneven lighting.
-5. ``despeckle``: drop small isolated dots (toner, dust) but keep diacritic dots next to letters.
+5. ``despeckle``: drop small isolated dots (toner, dust) but keep diacritic dots next to letters,
+   blobs touching the page edge (copier shadows) and long straight streaks and rules (scanner lines).
+6. ``fade_seal``: a seal copied in grey is lighter than the text under it; inside a round seal found by
+   its circle, only the darkest ink is kept.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-STEPS = ("remove_seal", "normalize", "deskew", "binarize", "despeckle")
+STEPS = ("remove_seal", "normalize", "deskew", "binarize", "despeckle", "fade_seal")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class PreprocessOptions:
     deskew: bool = True
     binarize: bool = True
     despeckle: bool = True
+    fade_seal: bool = True
     max_skew_degrees: float = 5.0
 
     def as_dict(self) -> dict:
@@ -65,23 +69,37 @@ def preprocess_page(
             gray = rotate(gray, report.deskew_angle)
         report.applied.append("deskew")
     if options.binarize:
-        gray = binarize(gray, dpi)
+        binary = binarize(gray, dpi)
         report.applied.append("binarize")
+        if options.fade_seal and report.seal_pixels == 0:
+            binary, found = fade_grey_seal(gray, binary, dpi)
+            if found:
+                report.applied.append("fade_seal")
         if options.despeckle:
-            gray = despeckle(gray, dpi)
+            binary = despeckle(binary, dpi)
             report.applied.append("despeckle")
+        gray = binary
     return gray, report
 
 
 def remove_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, int]:
-    """Whiten pixels that are clearly red (seal ink); dark text under the seal is left untouched."""
+    """Whiten red seal ink; dark text under the seal is left untouched.
+
+    Scans blur the seal's edges into pinkish-grey pixels that are not clearly red; around clearly red
+    pixels, anything lighter than text is whitened as well, so the ring leaves no dotted outline.
+    """
     r = rgb[:, :, 0].astype(np.int16)
     g = rgb[:, :, 1].astype(np.int16)
     b = rgb[:, :, 2].astype(np.int16)
-    red = (r - np.maximum(g, b) > 45) & (r > 110)
+    red = ((r - np.maximum(g, b) > 40) & (r > 100)).astype(np.uint8)
+    n_red = int(red.sum())
+    if n_red == 0:
+        return rgb, 0
+    halo = cv2.dilate(red, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))).astype(bool)
+    light = np.minimum(np.minimum(r, g), b) > 110
     out = rgb.copy()
-    out[red] = 255
-    return out, int(red.sum())
+    out[red.astype(bool) | (halo & light)] = 255
+    return out, n_red
 
 
 def normalize_background(gray: np.ndarray, dpi: int) -> np.ndarray:
@@ -129,28 +147,107 @@ def rotate(image: np.ndarray, angle: float, border: float = 255.0) -> np.ndarray
 
 
 def binarize(gray: np.ndarray, dpi: int) -> np.ndarray:
-    """Adaptive (local mean) threshold; the window spans a few text lines at the page's resolution."""
+    """Adaptive threshold against the local mean (a box filter, fast at 300 dpi).
+
+    The window spans a few text lines at the page's resolution, so shading wider than that is ignored.
+    """
     block = max(15, int(dpi / 300 * 41)) | 1
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 15)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 15)
 
 
 def despeckle(binary: np.ndarray, dpi: int) -> np.ndarray:
-    """Remove dots too small to be letters and too far from any letter to be a diacritic."""
+    """Remove what cannot be text: isolated specks, blobs on the page edge, long thin streaks and rules."""
     ink = (binary < 128).astype(np.uint8)
+    ink &= ~_long_lines(ink, dpi)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n <= 1:
-        return binary
-    area = stats[:, cv2.CC_STAT_AREA]
-    small_area = max(4, int((dpi / 300) ** 2 * 30))
-    small = area < small_area
-    small[0] = False
-    big_mask = (~small[labels] & (labels > 0)).astype(np.uint8)
+    small_area = max(4, int((dpi / 300) ** 2 * 80))
     reach = max(3, int(dpi / 300 * 18))
-    near_big = cv2.dilate(
-        big_mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    edge = _on_page_edge(stats, binary.shape, dpi)
+    small = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] < small_area and not edge[i]]
+    big_mask = ink.copy()
+    for i in small:
+        _erase(big_mask, labels, stats, i)
+    near_big = cv2.dilate(big_mask, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    for i in small:
+        x, y, w, h = stats[i, :4]
+        if not near_big[y : y + h, x : x + w][labels[y : y + h, x : x + w] == i].any():
+            _erase(ink, labels, stats, i)
+    for i in np.flatnonzero(edge[1:]) + 1:
+        _erase(ink, labels, stats, int(i))
+    return np.where(ink > 0, 0, 255).astype(np.uint8)
+
+
+def _erase(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, i: int) -> None:
+    """Clear component ``i`` from ``mask``, touching only its bounding box (fast for small parts)."""
+    x, y, w, h = stats[i, :4]
+    window = mask[y : y + h, x : x + w]
+    window[labels[y : y + h, x : x + w] == i] = 0
+
+
+def _long_lines(ink: np.ndarray, dpi: int) -> np.ndarray:
+    """Pixels of straight strokes far longer than any letter: scanner streaks, rules, table borders.
+
+    Copier streaks are dashed and wobble by a pixel, so small gaps are bridged and a 3-pixel-wide
+    window is used before looking for long runs. The search runs at half resolution (lines are long;
+    precision is not needed to find them) and the result is cut back to the ink at full resolution.
+    """
+    half = cv2.resize(ink, (ink.shape[1] // 2, ink.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    half = (half > 0).astype(np.uint8)
+    k = dpi / 600
+    vertical, horizontal, bridge = max(10, int(k * 140)), max(15, int(k * 260)), max(2, int(k * 15))
+    rect = cv2.getStructuringElement
+    v = cv2.morphologyEx(half, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, bridge)))
+    v = cv2.morphologyEx(v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, vertical)))
+    h = cv2.morphologyEx(half, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (bridge, 1)))
+    h = cv2.morphologyEx(h, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (horizontal, 1)))
+    lines = cv2.dilate(v | h, rect(cv2.MORPH_RECT, (3, 3)))
+    lines = cv2.resize(lines, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return (lines & ink).astype(np.uint8)
+
+
+def _on_page_edge(stats: np.ndarray, shape: tuple[int, ...], dpi: int) -> np.ndarray:
+    """Components touching the page border: copier shadows and torn edges (text keeps a margin)."""
+    h, w = shape[:2]
+    margin = max(2, int(dpi / 300 * 6))
+    x, y, bw, bh = (stats[:, i] for i in range(4))
+    return (x <= margin) | (y <= margin) | (x + bw >= w - margin) | (y + bh >= h - margin)
+
+
+def fade_grey_seal(gray: np.ndarray, binary: np.ndarray, dpi: int) -> tuple[np.ndarray, bool]:
+    """Inside a round seal found on a grey page, keep only ink clearly darker than the seal's ink.
+
+    Photocopies turn the red seal grey, so colour cannot separate it from the signer's title; its
+    lighter tone still can. The seal is located by its ring (a Hough circle of seal size).
+    """
+    scale = 0.25
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    r_min, r_max = int(dpi * scale * 0.55), int(dpi * scale * 1.0)  # seals are 3.5-5 cm across
+    circles = cv2.HoughCircles(
+        cv2.medianBlur(small, 5),
+        cv2.HOUGH_GRADIENT,
+        dp=1.5,
+        minDist=r_max * 2,
+        param1=120,
+        param2=60,
+        minRadius=r_min,
+        maxRadius=r_max,
     )
-    touches = np.bincount(labels[near_big > 0], minlength=n) > 0
-    remove = small & ~touches
+    if circles is None:
+        return binary, False
     out = binary.copy()
-    out[remove[labels]] = 255
-    return out
+    found = False
+    for cx, cy, radius in circles[0][:2] / scale:
+        x0, y0 = max(0, int(cx - radius * 1.1)), max(0, int(cy - radius * 1.1))
+        x1, y1 = min(gray.shape[1], int(cx + radius * 1.1)), min(gray.shape[0], int(cy + radius * 1.1))
+        region = gray[y0:y1, x0:x1]
+        ink = out[y0:y1, x0:x1] < 128
+        if ink.sum() < 100:
+            continue
+        # Two kinds of ink here: dark text and the lighter seal; Otsu over the ink pixels splits them.
+        split, _ = cv2.threshold(region[ink].reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        dark = np.percentile(region[ink], 10)
+        if split - dark < 25:  # one population only: nothing lighter to drop
+            continue
+        out[y0:y1, x0:x1][ink & (region > split)] = 255
+        found = True
+    return out, found

@@ -81,6 +81,16 @@ def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions)
     return record
 
 
+def _line_record(line: ocr.OcrLine) -> dict:
+    return {
+        "text": line.text,
+        "conf": round(line.conf, 2),
+        "bbox": list(line.bbox),
+        "block": line.block,
+        "words": [{"text": w.text, "conf": round(w.conf, 2), "bbox": list(w.bbox)} for w in line.words],
+    }
+
+
 def base_record(source: ingest.SourceFile, options: ProcessOptions) -> dict:
     return {
         "doc_id": source.doc_id,
