@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.paths import DICTIONARIES  # noqa: E402
 from pipeline.restore.corpus import DEFAULT_CORPUS_DIR, DEFAULT_FILES, training_lines  # noqa: E402
 from pipeline.restore.lm_units import BOS, EOS, SPECIALS, UNK, sentences  # noqa: E402
+from pipeline.restore.normalize import strip_diacritics  # noqa: E402
 from pipeline.restore.syllables import is_valid_syllable  # noqa: E402
 
 LOGP_MIN = -9.0  # quantisation range of log10 probabilities
@@ -56,10 +57,15 @@ def choose_vocab(sents: list[list[str]], min_syllable: int, min_other: int) -> l
         counts.update(s)
     vocab = list(SPECIALS)
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    # Skeletons of marked syllables ("chuc" for "chức") are unaccented typing, not words: keep them out.
+    skeletons = {strip_diacritics(w) for w, n in ranked if n >= min_syllable and is_valid_syllable(w)}
     for word, n in ranked:
         if word in SPECIALS:
             continue
-        if (is_valid_syllable(word) and n >= min_syllable) or n >= min_other:
+        valid = is_valid_syllable(word)
+        if not valid and (word in skeletons or not word.isascii()):
+            continue  # invalid non-ASCII words are mostly OCR junk ("vién") in the corpus
+        if (valid and n >= min_syllable) or n >= min_other:
             vocab.append(word)
         if len(vocab) >= MAX_VOCAB:
             break
@@ -192,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--min-other", type=int, default=30, help="min count for other words (names, loans, codes)"
     )
-    ap.add_argument("--min-bigram", type=int, default=2)
-    ap.add_argument("--min-trigram", type=int, default=2)
+    ap.add_argument("--min-bigram", type=int, default=1)
+    ap.add_argument("--min-trigram", type=int, default=1)
     ap.add_argument("--out", type=Path, default=DICTIONARIES / "lm_syllable3.npz")
     args = ap.parse_args(argv)
     t0 = time.time()

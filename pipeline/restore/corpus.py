@@ -1,38 +1,30 @@
-"""Reading the shared training corpus: which lines to train on, which are held out for evaluation.
+"""Reading the shared training corpus for the restoration builders and benchmark.
 
-Builders (syllable inventory, language model) and the benchmark must agree on the held-out slice, so the
-split lives here in one place. The slice is contiguous blocks of news_dantri lines, so whole articles are
-held out together rather than single sentences whose neighbours were seen in training.
+The train / held-out split is defined once for the whole project in ``scripts/corpus_split.py`` (the last
+20% of news_dantri is held out); this module only adds the restoration-specific filter: long lines typed
+without diacritics are dropped from training, since they would teach the LM that "thuc hien" is normal.
+Only builders and benchmarks import it (it needs the repository's scripts/ folder).
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.paths import REPO_ROOT
+from scripts.corpus_split import CORPORA, DEFAULT_CORPUS_DIR, iter_corpus_lines
 
-DEFAULT_CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
-# Legal/administrative text first: it is the target register; news and wiki add coverage.
-DEFAULT_FILES = ("legal_phapdien.txt.gz", "legal_vlc.txt.gz", "news_dantri.txt.gz", "wiki_viwiki.txt.gz")
-
-HELDOUT_FILE = "news_dantri.txt.gz"
-HELDOUT_BLOCK = 1000  # lines per block
-HELDOUT_EVERY = 10  # every 10th block (block % 10 == 9) is held out: about 10% of the news lines
+DEFAULT_FILES = tuple(f"{name}.txt.gz" for name in CORPORA)
+HELDOUT_CORPUS = "news_dantri"
 
 _MARKED = re.compile(r"[^\x00-\x7f]")
 _WORD = re.compile(r"[^\W\d_]+")
 
-
-def is_heldout(file_name: str, line_no: int) -> bool:
-    """True for lines that must never be used in training (0-based line number within the file)."""
-    return file_name == HELDOUT_FILE and (line_no // HELDOUT_BLOCK) % HELDOUT_EVERY == HELDOUT_EVERY - 1
+__all__ = ["DEFAULT_CORPUS_DIR", "DEFAULT_FILES", "heldout_lines", "looks_unaccented", "training_lines"]
 
 
 def looks_unaccented(line: str) -> bool:
-    """True for long lines typed without diacritics: they would teach the LM that "thuc hien" is normal."""
+    """True for long lines typed without diacritics."""
     words = _WORD.findall(line)
     if len(words) < 8:
         return False
@@ -41,19 +33,14 @@ def looks_unaccented(line: str) -> bool:
 
 
 def training_lines(corpus_dir: Path, files: tuple[str, ...] = DEFAULT_FILES) -> Iterator[str]:
-    """Yield training lines (held-out slice and unaccented lines removed)."""
+    """Yield training lines (project held-out slice and unaccented lines removed)."""
     for name in files:
-        path = Path(corpus_dir) / name
-        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
-            for i, line in enumerate(fh):
-                if is_heldout(name, i) or looks_unaccented(line):
-                    continue
+        corpus = name.removesuffix(".txt.gz")
+        for line in iter_corpus_lines(corpus, "train", corpus_dir):
+            if not looks_unaccented(line):
                 yield line
 
 
 def heldout_lines(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> Iterator[str]:
     """Yield the held-out evaluation lines, never seen by any builder."""
-    with gzip.open(Path(corpus_dir) / HELDOUT_FILE, "rt", encoding="utf-8", errors="replace") as fh:
-        for i, line in enumerate(fh):
-            if is_heldout(HELDOUT_FILE, i):
-                yield line.rstrip("\n")
+    yield from iter_corpus_lines(HELDOUT_CORPUS, "heldout", corpus_dir)

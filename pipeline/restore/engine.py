@@ -30,13 +30,14 @@ from pipeline.restore.normalize import (
     normalize_syllable,
     strip_diacritics,
 )
-from pipeline.restore.protect import load_abbreviations, restore_code, restore_roman
+from pipeline.restore.protect import code_variants, load_abbreviations, restore_code, restore_roman
 from pipeline.restore.syllables import Inventory, is_valid_syllable
 from pipeline.restore.tokenize import Piece, tokenize_line
 
 MAX_CANDIDATES = 8
 LM_WEIGHT = 1.0
 TEMPERATURE = 1.0
+OOV_PENALTY = (-3.5, -1.0)  # log10, for (a dictionary syllable, the unknown token kept as it is)
 _GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -71,9 +72,13 @@ class Models:
         self.lm = TrigramLM(dictionary_file("lm_syllable3.npz"))
         learned = load_learned_rules(dictionary_file("ocr_confusions.tsv"))
         self.rules = SEED_RULES + learned if learned else SEED_RULES
-        known = set(self.inventory.counts) | {w for w in self.lm.vocab if w.isalpha()}
+        skeletons = set(self.inventory.by_skeleton)
+        known = set(self.inventory.counts) | {
+            w for w in self.lm.vocab if w.isalpha() and w.isascii() and w not in skeletons
+        }
         self.generator = CandidateGenerator(self.inventory.by_skeleton, known, self.rules)
         self.abbreviations = load_abbreviations(dictionary_file("abbreviations.tsv"))
+        self.code_abbreviations = code_variants(self.abbreviations)
         total = {}
         for skel, words in self.inventory.by_skeleton.items():
             counts = [self.inventory.counts[w] for w in words]
@@ -248,7 +253,7 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                 add_fixed_units(core if piece.kind == "number" else "0")
                 continue
             if piece.kind == "code":
-                slot.fixed, slot.fixed_reason = restore_code(core, m.abbreviations), "code"
+                slot.fixed, slot.fixed_reason = restore_code(core, m.code_abbreviations), "code"
                 add_fixed_units(slot.fixed)
                 continue
             roman = restore_roman(core) if k == 0 else None
@@ -267,8 +272,12 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                 add_position([lm.unk], [0.0])
                 continue
             cands = m.generator.candidates(lower, params.garbled_doc)
-            scored = [(channel_logp(lower, c, params), c) for c in cands]
-            ids = [lm.id(c.word) for _, c in scored]
+            ids = [lm.id(c.word) for c in cands]
+            # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
+            scored = [
+                (channel_logp(lower, c, params) + (0.0 if i != lm.unk else OOV_PENALTY[c.kind == "keep"]), c)
+                for c, i in zip(cands, ids, strict=True)
+            ]
             prior = lm.unigram(np.asarray(ids, dtype=np.int64))
             order = np.argsort(-(np.asarray([s for s, _ in scored]) + prior), kind="stable")[:MAX_CANDIDATES]
             slot.words = [scored[i][1].word for i in order]

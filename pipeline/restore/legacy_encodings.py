@@ -1,7 +1,123 @@
-"""Placeholder replaced below."""
+"""Detect and convert pre-Unicode Vietnamese text (TCVN3/ABC, VNI-Windows, VIQR) to Unicode.
+
+Old documents were typed in 8-bit font encodings; read as Windows-1252 they look like "Céng hoµ" (TCVN3)
+or "Coäng hoøa" (VNI), and VIQR writes marks as ASCII ("Vie^.t"). Each converter is tried only when its
+signature characters appear, and a conversion is kept only if it clearly raises the share of valid
+Vietnamese syllables: English OCR garble shares some characters (¢, §) and must not be "converted".
+All converters work within a line, so the line count never changes.
+"""
 
 from __future__ import annotations
 
+import re
+
+from pipeline.restore.normalize import nfc
+from pipeline.restore.syllables import is_valid_syllable
+
+# --- TCVN3 (ABC): one byte per letter; capitals with tones share codes with the lowercase letters.
+_TCVN3_SRC = (
+    "µ¸¶·¹" "¨»¾¼½Æ" "©ÇÊÈÉË" "®" "ÌÐÎÏÑ" "ªÒÕÓÔÖ" "×ÝØÜÞ" "ßãáâä" "«åèæçé" "¬êíëìî" "ïóñòô" "\xadõøö÷ù"
+    "úýûüþ" "¡¢§£¤¥¦"
+)
+_TCVN3_DST = (
+    "àáảãạ" "ăằắẳẵặ" "âầấẩẫậ" "đ" "èéẻẽẹ" "êềếểễệ" "ìíỉĩị" "òóỏõọ" "ôồốổỗộ" "ơờớởỡợ" "ùúủũụ" "ưừứửữự"
+    "ỳýỷỹỵ" "ĂÂĐÊÔƠƯ"
+)
+_TCVN3 = str.maketrans(_TCVN3_SRC, _TCVN3_DST)
+_TCVN3_SIGNATURE = set("µ¸¶·¹¨»¾¼½ÆÇÊÈËÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞß«åæç¬ëîïñ÷þ\xad")
+
+# --- VNI-Windows: base letter followed by a mark character.
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền sắc hỏi ngã nặng
+_VNI_PLAIN_TONE = {"ø": 0, "ù": 1, "û": 2, "õ": 3, "ï": 4, "Ø": 0, "Ù": 1, "Û": 2, "Õ": 3, "Ï": 4}
+_VNI_HAT = {"â": -1, "à": 0, "á": 1, "å": 2, "ã": 3, "ä": 4, "Â": -1, "À": 0, "Á": 1, "Å": 2, "Ã": 3, "Ä": 4}
+_VNI_BREVE = {"ê": -1, "è": 0, "é": 1, "ú": 2, "ü": 3, "ë": 4, "Ê": -1, "È": 0, "É": 1, "Ú": 2, "Ü": 3, "Ë": 4}
+_VNI_SINGLE = {
+    "ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ",
+    "ì": "ì", "í": "í", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "Ì": "Ì", "Í": "Í", "Æ": "Ỉ", "Ó": "Ĩ", "Ò": "Ị",
+}
+_VNI_SIGNATURE = set("øùûõïäåëüöñæòØÙÛÕÏÄÅËÜÖÑÆÒ")
+_VNI_PAIR = re.compile(r"([aAeEoOuUyYôÔöÖ])([øùûõïîÎØÙÛÕÏâàáåãäÂÀÁÅÃÄêèéúüëÊÈÉÚÜË])|([ôÔöÖñÑìíæóòÌÍÆÓÒ])")
+
+
+def _tone(ch: str, tone: int) -> str:
+    return nfc(ch + _TONES[tone]) if tone >= 0 else ch
+
+
+def _vni_pair(m: re.Match[str]) -> str:
+    if m.group(3):
+        return _VNI_SINGLE[m.group(3)]
+    base, mark = m.group(1), m.group(2)
+    base = _VNI_SINGLE.get(base, base)
+    if mark in "îÎ":
+        return _tone(base, 4)  # ỵ is written with î
+    if mark in _VNI_PLAIN_TONE:
+        return _tone(base, _VNI_PLAIN_TONE[mark])
+    if mark in _VNI_HAT and base.lower() in "aeo":
+        return _tone(nfc(base + "\u0302"), _VNI_HAT[mark])
+    if mark in _VNI_BREVE and base.lower() == "a":
+        return _tone(nfc(base + "\u0306"), _VNI_BREVE[mark])
+    if mark in _VNI_BREVE and base.lower() == "e":  # "eâ" is ê; "eê" does not occur, keep as is
+        return m.group(0)
+    return m.group(0)
+
+
+def vni_to_unicode(text: str) -> str:
+    return _VNI_PAIR.sub(_vni_pair, text)  # one pass: converted letters are never re-read
+
+
+# --- VIQR: ASCII marks after the vowel.
+_VIQR_SHAPE = {"(": "\u0306", "^": "\u0302", "+": "\u031b", "*": "\u031b"}
+_VIQR_TONE = {"`": 0, "'": 1, "?": 2, "~": 3, ".": 4}
+_VIQR = re.compile(r"([aAeEiIoOuUyY])([(^+*]?)([`'?~.]?)(?=(\w| [a-zđ])?)")
+_VIQR_SIGNATURE = re.compile(r"[aAeEoOuU][(^+][`'?~.]?|[dD][dD]")
+
+
+def _viqr_sub(m: re.Match[str]) -> str:
+    vowel, shape, tone, nxt = m.group(1), m.group(2), m.group(3), m.group(4)
+    if shape and not (shape == "(" and vowel in "aA" or shape == "^" and vowel in "aAeEoO" or
+                      shape in "+*" and vowel in "oOuU"):
+        return vowel + shape + tone
+    if tone in ".?" and not nxt:
+        tone_idx = -1  # sentence punctuation, not a mark
+        rest = tone
+    else:
+        tone_idx = _VIQR_TONE[tone] if tone else -1
+        rest = ""
+    base = nfc(vowel + _VIQR_SHAPE[shape]) if shape else vowel
+    return _tone(base, tone_idx) + rest
+
+
+def viqr_to_unicode(text: str) -> str:
+    text = re.sub(r"\bdd", "đ", text)
+    text = re.sub(r"\bD[dD]", "Đ", text)
+    return _VIQR.sub(_viqr_sub, text)
+
+
+def _valid_share(text: str) -> float:
+    words = re.findall(r"[^\W\d_]+", text.lower())[:5000]
+    if not words:
+        return 0.0
+    return sum(1 for w in words if is_valid_syllable(nfc(w))) / len(words)
+
 
 def convert_legacy(text: str) -> tuple[str, bool]:
-    return text, False
+    """Return (converted text, True) if the text is in a legacy encoding, else (text, False)."""
+    sample = text[:200_000]
+    options = []
+    if sum(c in _TCVN3_SIGNATURE for c in sample) >= 3:
+        options.append(lambda t: t.translate(_TCVN3))
+    if sum(c in _VNI_SIGNATURE for c in sample) >= 3:
+        options.append(vni_to_unicode)
+    if len(_VIQR_SIGNATURE.findall(sample)) >= 3:
+        options.append(viqr_to_unicode)
+    if not options:
+        return text, False
+    base = _valid_share(sample)
+    best, best_share = None, base
+    for convert in options:
+        share = _valid_share(convert(sample))
+        if share > best_share + 0.15 and share > 0.6:
+            best, best_share = convert, share
+    if best is None:
+        return text, False
+    return best(text), True

@@ -28,7 +28,16 @@ def load_abbreviations(path: Path) -> dict[str, str]:
             continue
         table[abbr] = abbr
         if "Đ" in abbr:
-            for sub in ("D", "P", "B"):
+            table.setdefault(abbr.replace("Đ", "D"), abbr)
+    return table
+
+
+def code_variants(abbreviations: dict[str, str]) -> dict[str, str]:
+    """Inside document codes OCR also reads Đ as P or B ("QP-UBND"); standalone that would be too loose."""
+    table = dict(abbreviations)
+    for abbr in set(abbreviations.values()):
+        if "Đ" in abbr:
+            for sub in ("P", "B"):
                 table.setdefault(abbr.replace("Đ", sub), abbr)
     return table
 

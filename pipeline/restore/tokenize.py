@@ -19,7 +19,7 @@ _BREAK_PUNCT = set(".!?;:…")
 URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
 _CONNECTOR = re.compile(r"[/\-.:_]")
-_INNER_SPLIT = re.compile(r"(?<=[^\W\d_])[,;](?=[^\W\d_])")
+_INNER_SPLIT = re.compile(r"(?<=[^\W\d_])[,;…](?=[^\W\d_])")
 _ROMAN_GARBLE = re.compile(r"^[IVXl1]{1,5}$")
 
 
