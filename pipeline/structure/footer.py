@@ -27,7 +27,7 @@ SIGNATURE_KEYS = ("signer", "organization", "email", "timestamp")
 _SIGNED_MARK = re.compile(
     r"^\(?\s*(da ky|ky|ky ten|ky, ghi ro ho ten|da ky va dong dau)\b.*\)?$", re.IGNORECASE
 )
-_ITEM_SPLIT = re.compile(r"\s+[-–]\s+(?=[^\W\d_])|;\s*[-–+]\s*")
+_ITEM_SPLIT = re.compile(r";\s*(?=[-–+•]\s*\S)")
 
 
 @dataclass

@@ -28,6 +28,8 @@ _TERMINATOR = re.compile(r"[.;](?=\s|$)")
 _END_MARK = re.compile(r"\./\.?\s*$|\s/\.\s*$")
 HEADING_MAX = 150
 HEADING_CUT = 100
+# A line at least this long that runs on without final punctuation was wrapped by the page layout.
+WRAPPED_LINE = 45
 
 
 @dataclass
@@ -121,6 +123,9 @@ def _heading_text(doc: DocLines, index: int, found: HeadingMatch, stop: int) -> 
         text = doc.lines[nxt].strip()
         if markers.is_bullet(text) or _ends_content(parts[-1]):
             break
+        previous = doc.lines[nxt - 1].strip()
+        if not (text[:1].islower() or len(previous) >= WRAPPED_LINE):
+            break  # a short line followed by a new sentence: the heading stood on its own line
         if found.level == 1 and found.kind != "dieu" and not (caps and is_caps(text) and len(text) < 90):
             break
         if len(" ".join(parts)) > 2000:
