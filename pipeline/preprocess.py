@@ -46,7 +46,7 @@ class PreprocessReport:
     """What was done to a page: the steps applied and the skew that was measured and removed."""
 
     applied: list[str] = field(default_factory=list)
-    deskew_angle: float = 0.0
+    deskew_angle: float = 0.0  # skew of the scan, degrees counter-clockwise; the page was turned back by it
     seal_pixels: int = 0
 
 
@@ -64,9 +64,10 @@ def preprocess_page(
         gray = normalize_background(gray, dpi)
         report.applied.append("normalize")
     if options.deskew:
-        report.deskew_angle = measure_skew(gray, options.max_skew_degrees)
-        if abs(report.deskew_angle) >= 0.05:
-            gray = rotate(gray, report.deskew_angle)
+        correction = measure_skew(gray, options.max_skew_degrees)
+        report.deskew_angle = -correction
+        if abs(correction) >= 0.05:
+            gray = rotate(gray, correction)
         report.applied.append("deskew")
     if options.binarize:
         binary = binarize(gray, dpi)
@@ -116,7 +117,7 @@ def normalize_background(gray: np.ndarray, dpi: int) -> np.ndarray:
 
 
 def measure_skew(gray: np.ndarray, max_degrees: float) -> float:
-    """Angle (degrees, counter-clockwise positive) that makes text lines horizontal.
+    """Rotation (degrees, counter-clockwise positive) that makes the text lines horizontal.
 
     Projection profiles of a downscaled ink mask are sharpest when lines are level; a coarse scan then a
     fine one keeps this to a few dozen cheap rotations.

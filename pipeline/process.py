@@ -206,6 +206,7 @@ def _finish_text(doc: dict, raw: str, line_confidences: list[float] | None, opti
 
         doc["record"] = extract_record(text, line_confidences).to_dict()
     doc["text_seconds"] = round(time.perf_counter() - started, 3)
+    doc["seconds"] = round(doc["text_seconds"] + sum(p.get("seconds", 0.0) for p in doc.get("pages", [])), 3)
     return doc
 
 

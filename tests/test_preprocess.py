@@ -1,0 +1,77 @@
+"""Preprocessing on real rendered pages: skew is measured, the seal goes, specks go, accents stay."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import preprocess
+from pipeline.preprocess import PreprocessOptions, preprocess_page
+
+
+def _rgb(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
+
+
+def test_skew_is_measured_and_removed(short_plan_pages) -> None:
+    tilted = short_plan_pages[0].convert("L").rotate(1.5, resample=Image.Resampling.BILINEAR, fillcolor=255)
+    _, report = preprocess_page(_rgb(tilted), 300, PreprocessOptions())
+    assert abs(report.deskew_angle - 1.5) <= 0.2
+    _, straight = preprocess_page(_rgb(short_plan_pages[0]), 300, PreprocessOptions())
+    assert abs(straight.deskew_angle) <= 0.2
+
+
+def test_red_seal_is_removed_and_text_under_it_kept(short_plan_pages) -> None:
+    page = _rgb(short_plan_pages[0])
+    cleaned, seal_pixels = preprocess.remove_red_ink(page)
+    assert seal_pixels > 10_000
+    red = (page[:, :, 0].astype(int) - page[:, :, 1:].max(axis=2)) > 60
+    assert (cleaned[red] == 255).all()
+    dark_before = (page.min(axis=2) < 60).sum()
+    dark_after = (cleaned.min(axis=2) < 60).sum()
+    assert dark_after >= 0.97 * dark_before  # black text (including under the seal) survives
+
+
+def test_despeckle_drops_isolated_dots_but_keeps_diacritics() -> None:
+    image = Image.new("L", (1200, 400), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 58)
+    draw.text((100, 150), "Hoạt động ịị ẹ", font=font, fill=0)
+    rng = np.random.default_rng(0)
+    dots = [(int(x), int(y)) for x, y in zip(rng.integers(50, 1150, 40), rng.integers(20, 60, 40), strict=True)]
+    for x, y in dots:
+        draw.ellipse((x, y, x + 3, y + 3), fill=0)
+    binary = np.asarray(image)
+    cleaned = preprocess.despeckle(binary, 300)
+    assert (cleaned[10:70] == 255).all()  # every speck above the text line is gone
+    text_ink = (binary[100:] < 128).sum()
+    assert (cleaned[100:] < 128).sum() == text_ink  # letters and their dots below are untouched
+
+
+def test_long_streaks_are_removed(short_plan_pages) -> None:
+    gray = np.asarray(short_plan_pages[0].convert("L")).copy()
+    gray[200:3300:1, 600:603] = 0  # a copier streak down the page
+    binary = preprocess.binarize(gray, 300)
+    cleaned = preprocess.despeckle(binary, 300)
+    column = cleaned[200:3300, 600:603]
+    assert (column < 128).mean() < 0.05
+
+
+def test_grey_seal_is_faded_on_a_photocopy(short_plan_pages) -> None:
+    grey = cv2.cvtColor(_rgb(short_plan_pages[0]), cv2.COLOR_RGB2GRAY)
+    binary = preprocess.binarize(grey, 300)
+    faded, found = preprocess.fade_grey_seal(grey, binary, 300)
+    assert found
+    removed = (binary < 128) & (faded >= 128)
+    assert removed.sum() > 5_000
+    assert (grey[removed] > 60).all()  # only lighter (seal) ink was dropped, never black text
+
+
+def test_each_step_can_be_switched_off(short_plan_pages) -> None:
+    page = _rgb(short_plan_pages[0])
+    out, report = preprocess_page(page, 300, PreprocessOptions(False, False, False, False, False, False))
+    assert report.applied == []
+    assert out.shape == page.shape[:2]
+    _, full = preprocess_page(page, 300, PreprocessOptions())
+    assert full.applied == ["remove_seal", "normalize", "deskew", "binarize", "despeckle"]  # seal was red
