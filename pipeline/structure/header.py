@@ -31,9 +31,8 @@ _NUMBER_SYMBOL = re.compile(
     r"^\W{0,3}s[^\s\d/]{0,2}\s*(?P<colon>[:.;])?\s*(?P<number>\d{1,6})?\s*/\s*"
     r"(?P<symbol>[a-z0-9][a-z0-9.\-/]*[a-z0-9]|[a-z0-9])"
 )
-_PLACE_DATE = re.compile(
-    r"(?P<place>(?:TP\.\s*|Tp\.\s*)?[A-Z][a-z']*(?:(?:\s+|\s*-\s*)[A-Z][a-z']*){0,5})?\s*,?\s*"
-    r"(?i:ng[a-z]{1,3})\s*(?P<day>\d{1,2})?\s*(?i:th[a-z]{2,4})\s*(?P<month>\d{1,2})?\s*(?i:n[a-z]{1,3})\s*"
+_DATE_WORDS = re.compile(
+    r",?\s*(?i:ng[a-z]{1,3})\s*(?P<day>\d{1,2})?\s*(?i:th[a-z]{2,4})\s*(?P<month>\d{1,2})?\s*(?i:n[a-z]{1,3})\s*"
     r"(?P<year>(?:19|20)\d\d)",
 )
 _VV = re.compile(r"^\W{0,3}v\s*/\s*v\b", re.IGNORECASE)
@@ -114,14 +113,42 @@ def _cut_items(header: Header, line: str, view: str) -> str:
         symbol = line[match.start("symbol") : match.end("symbol")]
         header.doc_symbol = symbol.strip(" .")
         line, view = _blank_out(line, *match.span()), _blank_out(view, *match.span())
-    date = _PLACE_DATE.search(fold(line))
+    date = _DATE_WORDS.search(fold(line))
     if date and header.issue_date is None and header.place is None:
-        if date.group("place"):
-            header.place = squash(line[date.start("place") : date.end("place")])
+        place_start = _place_start(fold(line), date.start())
+        if place_start < date.start():
+            header.place = squash(line[place_start : date.start()]).strip(" ,") or None
         if date.group("day") and date.group("month"):
             header.issue_date = iso_date(date.group("day"), date.group("month"), date.group("year"))
-        line = _blank_out(line, *date.span())
+        line = _blank_out(line, place_start, date.end())
     return line
+
+
+_PLACE_WORD = re.compile(r"^(?:[A-Z][a-z']*|TP\.|Tp\.|-)$")
+MAX_PLACE_WORDS = 6
+
+
+def _place_start(folded: str, date_start: int) -> int:
+    """Start of the place name written before ", ngày": capitalised words (``Bà Rịa - Vũng Tàu``).
+
+    Walking back word by word stops at the first word that is not capitalised, so in a merged header line
+    the issuer or symbol before the place is left out. A lower-case first word right at the start of what
+    is left of the line is kept: OCR lowered its capital (``bong Thap`` for ``Đồng Tháp``).
+    """
+    words = list(re.finditer(r"\S+", folded[:date_start]))
+    start = date_start
+    taken = 0
+    for position in range(len(words) - 1, -1, -1):
+        word = words[position]
+        if taken < MAX_PLACE_WORDS and _PLACE_WORD.match(word.group().rstrip(",")):
+            start = word.start()
+            taken += 1
+            continue
+        text = word.group()
+        if position == 0 and taken and text.isalpha() and text.islower() and len(text) < 8:
+            start = word.start()
+        break
+    return start
 
 
 def _issuer_groups(candidates: list[str]) -> list[str]:

@@ -10,7 +10,10 @@ from .tables import label_rules
 from .text import key
 
 OTHER = "other"
-MATCH_THRESHOLD = 85.0
+MATCH_THRESHOLD = 80.0
+NEAR_BEST = 10.0
+# Characters legacy OCR reads for letters in capitalised headings ("T6 CHUC", "CHU P€"): read back as letters.
+_LOOKALIKES = str.maketrans({"€": "e", "¢": "o", "&": "o", "§": "o", "6": "o", "4": "a", "1": "i", "0": "o"})
 # Words that may precede the telling phrase without changing the section's kind ("Các hình thức ...").
 _LEADING_FILLERS = frozenset({"cac", "ve", "nhung", "cong", "tac"})
 
@@ -27,7 +30,7 @@ def section_labels() -> tuple[str, ...]:
 
 
 def _heading_tokens(heading: str) -> list[str]:
-    tokens = [t for t in key(heading).split() if t != "va"]
+    tokens = [t for t in key(heading.translate(_LOOKALIKES)).split() if t != "va"]
     # "Công tác tổ chức thực hiện": drop the filler words only when they start the heading.
     while len(tokens) > 2 and tokens[0] in _LEADING_FILLERS:
         tokens = tokens[1:]
@@ -38,13 +41,14 @@ def _heading_tokens(heading: str) -> list[str]:
 def label_for(heading: str, level: int = 1) -> str:
     """Label of a section heading, ``other`` when no rule matches.
 
-    The rule whose phrase is longest among those that fuzzily match the start of the heading wins, so
-    "Đối tượng, hình thức khen thưởng" is ``khen_thuong`` rather than ``pham_vi_doi_tuong``.
+    Among the rules that fuzzily match the start of the heading nearly as well as the best one, the longest
+    phrase wins, so "Đối tượng, hình thức khen thưởng" is ``khen_thuong`` rather than ``pham_vi_doi_tuong``
+    while "Nội dung thi đua" stays ``noi_dung`` although "Đối tượng thi đua" is a near match.
     """
     tokens = _heading_tokens(heading[:300])
     if not tokens:
         return OTHER
-    best: tuple[int, float, str] | None = None
+    candidates: list[tuple[int, float, str]] = []
     for rule in label_rules():
         size = len(rule.tokens)
         phrase = " ".join(rule.tokens)
@@ -56,7 +60,8 @@ def label_for(heading: str, level: int = 1) -> str:
                 continue
             if level > 1 and len(tokens) - used > rule.sub_extra_words:
                 continue
-            candidate = (len(phrase), score, rule.label)
-            if best is None or candidate[:2] > best[:2]:
-                best = candidate
-    return best[2] if best else OTHER
+            candidates.append((len(phrase), score, rule.label))
+    if not candidates:
+        return OTHER
+    top = max(score for _, score, _ in candidates)
+    return max(c for c in candidates if c[1] >= top - NEAR_BEST)[2]

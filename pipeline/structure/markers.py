@@ -32,7 +32,7 @@ def is_body_opener(view: str) -> bool:
 
 def is_noi_nhan(view: str) -> bool:
     """The "Nơi nhận:" line that opens the recipients list (possibly merged with the signer's title)."""
-    return starts_with_phrase(view, "noi nhan", 80.0) and ":" in view[:20]
+    return starts_with_phrase(view, "noi nhan", 70.0) and ":" in view[:20]
 
 
 def is_kinh_gui(view: str) -> bool:
