@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from . import markers
 from .dates import iso_timestamp
 from .doc import DocLines
@@ -43,10 +45,11 @@ def _sig_field(view: str) -> tuple[str, str] | None:
     if not colon or len(label) > 20:
         return None
     label_key = " ".join(label.replace("-", " ").split())
-    for name, labels in _SIG_FIELDS.items():
-        if label_key in labels:
-            return name, value
-    return None
+    best = max(
+        ((fuzz.ratio(label_key, text), name) for name, labels in _SIG_FIELDS.items() for text in labels),
+        default=(0.0, ""),
+    )
+    return (best[1], value) if best[0] >= 80 else None
 
 
 def find_digital_signature(doc: DocLines) -> tuple[dict | None, set[int]]:

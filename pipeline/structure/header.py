@@ -250,8 +250,8 @@ def parse_header(doc: DocLines) -> Header:
         if rest != original:
             header.header_lines.append(index)
         rest = rest.strip()
-        if not rest or _DECORATION.match(rest):
-            continue
+        if not rest or _DECORATION.match(rest) or sum(c.isalpha() for c in rest) < 3:
+            continue  # decoration, or a letter or two left over from a cut item
         if _VV.match(rest):
             header.has_vv = True
             vv_parts.append(rest)

@@ -53,7 +53,7 @@ _PREFIXED_ROLE = re.compile(
     r"(?:^|(?<=[\s;:.,]))(?:KT|TM|TL|TUQ|Q)\s?\.\s*[A-Z][A-Z .,\-]*[A-Z]\s*$", re.IGNORECASE
 )
 _BARE_ROLE = re.compile(
-    rf"(?:^|(?<=[\s;:.,]))(?:PHO\s+)?(?:{_ROLE_WORDS})(?:\s+THUONG TRUC)?\s*$", re.IGNORECASE
+    rf"(?:^|(?<=[\s;:.,]))(?:PHO\s+)?(?:{_ROLE_WORDS})(?:\s+TH\S{{3,6}}\s+TR\S{{2,4}})?\s*$", re.IGNORECASE
 )
 
 
@@ -77,7 +77,8 @@ def is_role_line(line: str) -> bool:
     return span is not None and not line[: span[0]].strip()
 
 
-_NAME_WORD = re.compile(r"^[A-Z][a-z']*[a-z]$|^[A-Z]$")
+# A capitalised word; OCR may have read a letter inside it as a digit or symbol (``Qu6c``).
+_NAME_WORD = re.compile(r"^[A-Z](?=[^\s]*[a-z])[a-z0-9'€¢&§]*$|^[A-Z]$")
 _NOT_NAME_WORDS = frozenset(
     {"Noi", "Gui", "Luu", "Kinh", "Ban", "So", "Phong", "Uy", "Cong", "Bao", "Nhu", "Cac", "Ubnd", "Van"}
 )
