@@ -29,12 +29,10 @@ from rapidfuzz import fuzz
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from garble import garble, strip_diacritics  # noqa: E402
 
 from pipeline.structure import FIELD_NAMES, extract_record  # noqa: E402
 from pipeline.structure.text import fold  # noqa: E402
+from tests.garble import garble, strip_diacritics  # noqa: E402
 
 PLANS = REPO / "tests" / "data" / "plans"
 HEADING_RATIO = 90.0

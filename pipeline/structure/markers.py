@@ -7,6 +7,7 @@ small words are matched loosely.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -16,9 +17,14 @@ BULLET = re.compile(r"^\s*[-+•*–—·▪]\s*")
 _BODY_OPENERS = ("can cu", "thuc hien", "kinh gui", "theo de nghi", "xet de nghi")
 
 
+@lru_cache(maxsize=8192)
+def _leading_words(view: str) -> tuple[str, ...]:
+    return tuple(key(view).split()[:6])
+
+
 def starts_with_phrase(view: str, phrase: str, threshold: float = 80.0) -> bool:
     """Whether the line (in :func:`key` or match-view form) begins with ``phrase`` up to OCR damage."""
-    words = key(view).split()
+    words = _leading_words(view[:60])
     size = len(phrase.split())
     if len(words) < size:
         return False
@@ -59,7 +65,10 @@ _BARE_ROLE = re.compile(
 
 def role_span(line: str) -> tuple[int, int] | None:
     """Span of a signer's title at the end of a line (whole line, or the right column of a merged line)."""
-    folded = fold(line.rstrip())
+    line = line.rstrip()
+    if len(line) > MAX_ROLE_LINE:
+        return None
+    folded = fold(line)
     for pattern in (_PREFIXED_ROLE, _BARE_ROLE):
         match = pattern.search(folded)
         if match is None:
@@ -78,6 +87,7 @@ def is_role_line(line: str) -> bool:
 
 
 # A capitalised word; OCR may have read a letter inside it as a digit or symbol (``Qu6c``).
+MAX_ROLE_LINE = 160
 _NAME_WORD = re.compile(r"^[A-Z](?=[^\s]*[a-z])[a-z0-9'€¢&§]*$|^[A-Z]$")
 _NOT_NAME_WORDS = frozenset(
     {"Noi", "Gui", "Luu", "Kinh", "Ban", "So", "Phong", "Uy", "Cong", "Bao", "Nhu", "Cac", "Ubnd", "Van"}
