@@ -9,7 +9,8 @@ token; :mod:`pipeline.restore.decode` turns them into log-probabilities with the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -27,8 +28,10 @@ class Candidate:
     n_missing: int = 0  # marks present in the candidate, absent from the token
     n_wrong: int = 0  # marked letters of the token that differ from the candidate
     rule_logp: float = 0.0  # sum of rewrite-rule log10 probabilities (rewrite/fuzzy)
+    marked: bool = False  # the candidate carries Vietnamese marks (set by the generator)
 
 
+@lru_cache(maxsize=100_000)
 def has_marks(word: str) -> bool:
     return strip_diacritics(word) != word
 
@@ -102,7 +105,7 @@ class CandidateGenerator:
                     out.setdefault(word, Candidate(word, "fuzzy", rule_logp=-1.5))
         if norm not in out:
             out[norm] = Candidate(norm, "keep")
-        return list(out.values())
+        return [replace(c, marked=has_marks(c.word)) for c in out.values()]
 
     def _rewrites(self, skel: str) -> list[tuple[str, float]]:
         """Skeletons reachable with one or two rule applications that are real syllable skeletons."""

@@ -1,8 +1,10 @@
-"""Joint decoding of a sentence: channel x trigram LM, Viterbi for the best path, forward-backward for
+"""Joint decoding of sentences: channel x trigram LM, Viterbi for the best path, forward-backward for
 per-token posteriors (the confidence reported to users and used to flag tokens for review).
 
-Positions carry candidate LM ids with channel log10 scores; fixed tokens (numbers, codes, commas) are
-positions with a single candidate so they still give the LM its context.
+A position carries candidate LM ids with channel log10 scores; fixed tokens (numbers, codes, commas) are
+positions with one candidate, so they still give the LM its context. Why batched: per-position numpy calls
+cost microseconds each, far too slow for thousands of positions, so all segments of a page advance
+together, one time step at a time, in padded (segment, K, K, K) arrays. Segments are cut at MAX_LEN.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ import numpy as np
 from pipeline.restore.lm import TrigramLM
 
 LN10 = float(np.log(10.0))
+NEG = -1e9  # "impossible" without the NaNs of -inf arithmetic
+MAX_LEN = 60  # positions per decoded segment
+MAX_BATCH = 256  # segments decoded together
+K_MAX = 8
 
 
 @dataclass
 class Position:
-    ids: np.ndarray  # LM ids of the candidates (int64)
+    ids: np.ndarray  # LM ids of the candidates (int64), at most K_MAX
     channel: np.ndarray  # channel log10 scores, same length
 
 
@@ -28,86 +34,169 @@ class Decoded:
     posterior: list[np.ndarray]  # posterior probability of every candidate at each position
 
 
-def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+def _lse(x: np.ndarray, axis: int) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
 
 
-def lm_tables(lm: TrigramLM, segments: list[list[Position]]) -> list[list[np.ndarray]]:
-    """All trigram scores every segment needs, in one vectorised LM call.
+def split_long(segments: list[list[Position]]) -> list[list[Position]]:
+    out: list[list[Position]] = []
+    for seg in segments:
+        for i in range(0, len(seg), MAX_LEN):
+            out.append(seg[i : i + MAX_LEN])
+    return [s for s in out if s]
 
-    Table t of a segment has shape (K[t-2], K[t-1], K[t]); one extra table scores the end of sentence.
+
+def decode_segments(
+    lm: TrigramLM, segments: list[list[Position]], lm_weight: float, temperature: float
+) -> list[Decoded]:
+    """Decode segments (each at most MAX_LEN positions) in batches of similar length.
+
+    A bigram max-marginal pass first drops candidates that cannot win under any context (keeping at most
+    PRUNE_K), so the trigram cube stays small; pruned candidates get posterior 0.
     """
-    bos = np.array([lm.bos], dtype=np.int64)
-    eos = np.array([lm.eos], dtype=np.int64)
-    shapes: list[tuple[int, int, int]] = []
-    us: list[np.ndarray] = []
-    vs: list[np.ndarray] = []
-    ws: list[np.ndarray] = []
-    for seg in segments:
-        ids = [bos, bos] + [p.ids for p in seg] + [eos]
-        for t in range(2, len(ids)):
-            a, b, c = ids[t - 2], ids[t - 1], ids[t]
-            grid = np.meshgrid(a, b, c, indexing="ij")
-            shapes.append(grid[0].shape)
-            us.append(grid[0].ravel())
-            vs.append(grid[1].ravel())
-            ws.append(grid[2].ravel())
-    if not shapes:
-        return [[] for _ in segments]
-    scores = lm.score(np.concatenate(us), np.concatenate(vs), np.concatenate(ws))
+    out: list[Decoded | None] = [None] * len(segments)
+    order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
+    for i in range(0, len(order), MAX_BATCH):
+        idx = order[i : i + MAX_BATCH]
+        batch = [segments[j] for j in idx]
+        keep = _bigram_prune(lm, batch, lm_weight)
+        pruned = [
+            [Position(p.ids[kp], p.channel[kp]) for p, kp in zip(seg, ks, strict=True)]
+            for seg, ks in zip(batch, keep, strict=True)
+        ]
+        for j, seg, ks, dec in zip(idx, batch, keep, _decode_batch(lm, pruned, lm_weight, temperature), strict=True):
+            best = [int(kp[b]) for kp, b in zip(ks, dec.best, strict=True)]
+            posts = []
+            for p, kp, post in zip(seg, ks, dec.posterior, strict=True):
+                full = np.zeros(len(p.ids))
+                full[kp] = post
+                posts.append(full)
+            out[j] = Decoded(best, posts)
+    return [d for d in out if d is not None]
+
+
+PRUNE_K = 4
+PRUNE_MARGIN = 3.0  # log10 below the best bigram max-marginal at the same position
+
+
+def _bigram_prune(lm: TrigramLM, segs: list[list[Position]], lm_weight: float) -> list[list[np.ndarray]]:
+    """Indices of the candidates worth a trigram decode, per position (bigram Viterbi max-marginals)."""
+    n_seg = len(segs)
+    lengths = np.array([len(s) for s in segs])
+    t_max = int(lengths.max())
+    k = max(max(len(p.ids) for p in s) for s in segs)
+    if k == 1:
+        return [[np.zeros(1, dtype=np.int64) for _ in seg] for seg in segs]
+    ids = np.full((n_seg, t_max + 2, k), lm.eos, dtype=np.int64)
+    em = np.full((n_seg, t_max + 2, k), NEG)
+    ids[:, 0, 0] = lm.bos
+    em[:, 0, 0] = 0.0
+    for s, seg in enumerate(segs):
+        for t, p in enumerate(seg):
+            ids[s, t + 1, : len(p.ids)] = p.ids
+            em[s, t + 1, : len(p.ids)] = p.channel
+        em[s, len(seg) + 1, 0] = 0.0
+    valid = em > NEG / 2
+    ok = valid[:, :-1, :, None] & valid[:, 1:, None, :]
+    sidx, tidx, bi, ci = np.nonzero(ok)
+    pair = np.full((n_seg, t_max + 1, k, k), NEG)  # pair[s, j-1]: (pos j-1, pos j)
+    pair[sidx, tidx, bi, ci] = lm.bigram_score(ids[sidx, tidx, bi], ids[sidx, tidx + 1, ci]) * lm_weight
+    last = lengths + 1
+    fwd = [em[:, 0]]
+    f = em[:, 0]
+    for j in range(1, t_max + 2):
+        new = np.max(f[:, :, None] + pair[:, j - 1], axis=1) + em[:, j]
+        f = np.where((j <= last)[:, None], new, f)
+        fwd.append(f)
+    bwd: list[np.ndarray] = [np.zeros((n_seg, k))] * (t_max + 2)
+    b = np.zeros((n_seg, k))
+    for j in range(t_max + 1, 0, -1):
+        bwd[j] = b
+        prev = np.max(pair[:, j - 1] + (em[:, j] + b)[:, None, :], axis=2)
+        b = np.where((j > last)[:, None], 0.0, prev)
     out: list[list[np.ndarray]] = []
-    k = 0
-    offset = 0
-    for seg in segments:
-        tables = []
-        for _ in range(len(seg) + 1):
-            shape = shapes[k]
-            size = shape[0] * shape[1] * shape[2]
-            tables.append(scores[offset : offset + size].reshape(shape).astype(np.float64))
-            offset += size
-            k += 1
-        out.append(tables)
+    for s, seg in enumerate(segs):
+        keeps = []
+        for t, p in enumerate(seg):
+            n = len(p.ids)
+            if n == 1:
+                keeps.append(np.zeros(1, dtype=np.int64))
+                continue
+            mm = (fwd[t + 1][s] + bwd[t + 1][s])[:n]
+            order = np.argsort(-mm)[:PRUNE_K]
+            keeps.append(np.sort(order[mm[order] >= mm[order[0]] - PRUNE_MARGIN]))
+        out.append(keeps)
     return out
 
 
-def decode_segment(
-    seg: list[Position], tables: list[np.ndarray], lm_weight: float, temperature: float
-) -> Decoded:
-    """Viterbi path and forward-backward posteriors over one segment (natural-log internally)."""
-    n = len(seg)
+def _decode_batch(lm: TrigramLM, segs: list[list[Position]], lm_weight: float, temperature: float) -> list[Decoded]:
+    n_seg = len(segs)
+    lengths = np.array([len(s) for s in segs])
+    t_max = int(lengths.max())
+    k = max(max(len(p.ids) for p in s) for s in segs)
+    # Padded candidate ids and channel scores; two virtual <s> positions in front.
+    ids = np.full((n_seg, t_max + 3, k), lm.eos, dtype=np.int64)
+    chan = np.full((n_seg, t_max + 3, k), NEG)
+    ids[:, 0:2, 0] = lm.bos
+    chan[:, 0:2, 0] = 0.0
+    for s, seg in enumerate(segs):
+        for t, p in enumerate(seg):
+            ids[s, t + 2, : len(p.ids)] = p.ids
+            chan[s, t + 2, : len(p.ids)] = p.channel
+        ids[s, len(seg) + 2, 0] = lm.eos  # </s> after the last position
+        chan[s, len(seg) + 2, 0] = 0.0
+    # Trigram scores for real (non-padded) triples only, scattered into the padded cube.
+    valid = chan > NEG / 2  # (S, T+3, K)
+    a_ok = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
+    sidx, tidx, ai, bi, ci = np.nonzero(a_ok)
+    u = ids[sidx, tidx, ai]
+    v = ids[sidx, tidx + 1, bi]
+    w = ids[sidx, tidx + 2, ci]
     scale = LN10 / temperature
-    chan = [p.channel.astype(np.float64) * scale for p in seg]
-    lmt = [t * (lm_weight * scale) for t in tables]
-    # t = 0: previous two are <s>, states (b=<s>, c).
-    delta = lmt[0][0] + chan[0][None, :]  # states (b=<s>, c): shape (1, K0)
-    alphas = [delta.copy()]
-    backptr: list[np.ndarray] = [np.zeros_like(delta, dtype=np.int64)]
-    for t in range(1, n):
-        s = lmt[t]  # (K[t-2] or 1, K[t-1], K[t])
-        cand = delta[:, :, None] + s  # (a, b, c)
-        backptr.append(np.argmax(cand, axis=0))
-        delta = np.max(cand, axis=0) + chan[t][None, :]
-        alphas.append(_logsumexp(alphas[-1][:, :, None] + s, axis=0) + chan[t][None, :])
-    end = lmt[n][:, :, 0]  # (b, c) -> </s>
-    final = delta + end
-    b, c = np.unravel_index(int(np.argmax(final)), final.shape)
-    path = [0] * n
-    path[n - 1] = int(c)
-    prev_b = int(b)
-    for t in range(n - 1, 0, -1):
-        a = int(backptr[t][prev_b, path[t]])
-        path[t - 1] = prev_b
-        prev_b = a
-    # Backward pass: beta over the states (b, c) of position t.
-    beta = end.copy()
-    log_z = float(_logsumexp((alphas[-1] + beta).ravel(), axis=0))
-    posts: list[np.ndarray] = [np.empty(0)] * n
-    for t in range(n - 1, -1, -1):
-        post = np.exp(_logsumexp(alphas[t] + beta, axis=0) - log_z)
-        total = post.sum()
-        posts[t] = post / total if total > 0 else np.full(len(post), 1.0 / len(post))
-        if t > 0:
-            beta = _logsumexp(lmt[t] + chan[t][None, None, :] + beta[None, :, :], axis=2)
-    return Decoded(path, posts)
+    cube = np.full((n_seg, t_max + 1, k, k, k), NEG)  # cube[s, j-2]: triple at padded positions j-2, j-1, j
+    cube[sidx, tidx, ai, bi, ci] = lm.score(u, v, w) * (lm_weight * scale)
+    em = chan * scale
+    last = lengths + 2  # padded index of </s> per segment
+    j_end = t_max + 2
+    # Forward: state at padded position j is (candidate at j-1, candidate at j).
+    delta = em[:, 0, :, None] + em[:, 1, None, :]
+    alpha = delta.copy()
+    alpha_at = {1: alpha}
+    back_at: dict[int, np.ndarray] = {}
+    for j in range(2, j_end + 1):
+        step = cube[:, j - 2]  # (S, a, b, c)
+        cand = delta[:, :, :, None] + step
+        back_at[j] = np.argmax(cand, axis=1)
+        active = (j <= last)[:, None, None]
+        delta = np.where(active, np.max(cand, axis=1) + em[:, j, None, :], delta)
+        alpha = np.where(active, _lse(alpha[:, :, :, None] + step, axis=1) + em[:, j, None, :], alpha)
+        alpha_at[j] = alpha
+    best_b = np.argmax(delta[:, :, 0], axis=1)  # final state (b, </s>)
+    log_z = _lse(alpha[:, :, 0], axis=1)
+    # Backward: beta[j] over the states of position j; zero at and after </s>.
+    beta = np.zeros((n_seg, k, k))
+    beta_at = {j_end: beta}
+    for j in range(j_end, 2, -1):
+        step = cube[:, j - 2]
+        prev = _lse(step + em[:, j, None, None, :] + beta[:, None, :, :], axis=3)
+        beta = np.where((j > last)[:, None, None], 0.0, prev)
+        beta_at[j - 1] = beta
+    results: list[Decoded] = []
+    for s, seg in enumerate(segs):
+        n = len(seg)
+        path = [0] * n
+        b_idx, c_idx = int(best_b[s]), 0
+        for j in range(n + 2, 2, -1):
+            a_idx = int(back_at[j][s, b_idx, c_idx])
+            path[j - 3] = b_idx
+            b_idx, c_idx = a_idx, b_idx
+        posts = []
+        for t in range(n):
+            j = t + 2
+            real = len(seg[t].ids)
+            post = np.exp(_lse(alpha_at[j][s] + beta_at[j][s], axis=0) - log_z[s])[:real]
+            total = post.sum()
+            posts.append(post / total if total > 0 else np.full(real, 1.0 / real))
+        results.append(Decoded(path, posts))
+    return results

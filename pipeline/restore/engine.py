@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.paths import dictionary_file
 from pipeline.restore.candidates import Candidate, CandidateGenerator, has_marks
 from pipeline.restore.channel import SEED_RULES, load_learned_rules
-from pipeline.restore.decode import Position, decode_segment, lm_tables
+from pipeline.restore.decode import MAX_LEN, Decoded, Position, decode_segments
 from pipeline.restore.legacy_encodings import convert_legacy
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.lm_units import sentences
@@ -35,6 +35,7 @@ from pipeline.restore.syllables import Inventory, is_valid_syllable
 from pipeline.restore.tokenize import Piece, tokenize_line
 
 MAX_CANDIDATES = 8
+BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
 LM_WEIGHT = 1.0
 TEMPERATURE = 1.0
 OOV_PENALTY = (-3.5, -1.0)  # log10, for (a dictionary syllable, the unknown token kept as it is)
@@ -108,6 +109,15 @@ class DocParams:
     garble: float  # P(a token is OCR garble)
     wrong: float  # P(a marked letter shows the wrong mark)
 
+    def __post_init__(self) -> None:
+        self.log_keep_marked = math.log10(max(1.0 - self.garble - self.strip, 0.02))
+        self.log_keep_bare = math.log10(max(1.0 - self.garble, 0.02))
+        self.log_strip = math.log10(self.strip)
+        self.log_strip_partial = math.log10(max(self.strip, 0.02))
+        self.log_wrong = math.log10(self.wrong)
+        self.log_garble = math.log10(self.garble)
+        self.log_keep_unknown = math.log10(min(max(1.0 - 4.0 * self.garble, 0.05), 0.95))
+
     @property
     def garbled_doc(self) -> bool:
         return self.garble > 0.03
@@ -146,19 +156,18 @@ def estimate_params(words: list[str], m: Models) -> DocParams:
     )
 
 
-def channel_logp(token: str, cand: Candidate, p: DocParams) -> float:
+def channel_logp(token_marked: bool, cand: Candidate, p: DocParams) -> float:
     """log10 P(observed token | clean candidate) under the document's error rates."""
     if cand.kind == "same":
-        keep = 1.0 - p.garble - (p.strip if has_marks(cand.word) else 0.0)
-        return math.log10(max(keep, 0.02))
+        return p.log_keep_marked if cand.marked else p.log_keep_bare
     if cand.kind == "skeleton":
-        if not has_marks(token):
-            return math.log10(p.strip)
-        return cand.n_missing * math.log10(max(p.strip, 0.02)) + max(cand.n_wrong, 1) * math.log10(p.wrong)
+        if not token_marked:
+            return p.log_strip
+        return cand.n_missing * p.log_strip_partial + max(cand.n_wrong, 1) * p.log_wrong
     if cand.kind in ("rewrite", "fuzzy"):
-        return math.log10(p.garble) + cand.rule_logp
+        return p.log_garble + cand.rule_logp
     # "keep": an unknown token stays as it is (names, foreign words) unless the context says garble.
-    return math.log10(min(max(1.0 - 4.0 * p.garble, 0.05), 0.95))
+    return p.log_keep_unknown
 
 
 @dataclass
@@ -215,12 +224,15 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
     ]
     params = estimate_params(words, m)
     lm = m.lm
+    unk, uni = lm.unk, lm.uni_list
 
     slots: list[_Slot] = []
     segments: list[list[Position]] = [[]]
     seg_of_pos: list[tuple[int, int]] = []  # (segment index, index in segment) per flat position
 
     def add_position(ids: list[int], chan: list[float]) -> int:
+        if len(segments[-1]) >= MAX_LEN:
+            segments.append([])
         seg = segments[-1]
         seg.append(Position(np.asarray(ids, dtype=np.int64), np.asarray(chan, dtype=np.float64)))
         seg_of_pos.append((len(segments) - 1, len(seg) - 1))
@@ -272,26 +284,28 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                 add_position([lm.unk], [0.0])
                 continue
             cands = m.generator.candidates(lower, params.garbled_doc)
-            ids = [lm.id(c.word) for c in cands]
-            # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-            scored = [
-                (channel_logp(lower, c, params) + (0.0 if i != lm.unk else OOV_PENALTY[c.kind == "keep"]), c)
-                for c, i in zip(cands, ids, strict=True)
-            ]
-            prior = lm.unigram(np.asarray(ids, dtype=np.int64))
-            order = np.argsort(-(np.asarray([s for s, _ in scored]) + prior), kind="stable")[:MAX_CANDIDATES]
-            slot.words = [scored[i][1].word for i in order]
-            slot.reasons = [_reason_for(scored[i][1].kind) for i in order]
-            slot.positions.append(add_position([ids[i] for i in order], [scored[i][0] for i in order]))
+            marked = has_marks(lower)
+            scored = []
+            for c in cands:
+                i = lm.index.get(c.word, unk)
+                # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
+                chan = channel_logp(marked, c, params) + (OOV_PENALTY[c.kind == "keep"] if i == unk else 0.0)
+                scored.append((chan + uni[i], chan, i, c))
+            scored.sort(key=lambda x: -x[0])
+            floor = scored[0][0] - BEAM
+            kept = [x for x in scored[:MAX_CANDIDATES] if x[0] >= floor]
+            slot.words = [x[3].word for x in kept]
+            slot.reasons = [_reason_for(x[3].kind) for x in kept]
+            slot.positions.append(add_position([x[2] for x in kept], [x[1] for x in kept]))
         if _is_line_break(lines, li):
             end_segment()
 
     # Decode every segment.
-    tables = lm_tables(lm, segments)
-    decoded = [
-        decode_segment(seg, tab, LM_WEIGHT, TEMPERATURE) if seg else None
-        for seg, tab in zip(segments, tables, strict=True)
-    ]
+    nonempty = [i for i, seg in enumerate(segments) if seg]
+    results = decode_segments(lm, [segments[i] for i in nonempty], LM_WEIGHT, TEMPERATURE) if nonempty else []
+    decoded: list[Decoded | None] = [None] * len(segments)
+    for i, res in zip(nonempty, results, strict=True):
+        decoded[i] = res
 
     records: list[TokenRecord] = []
     replacements: dict[int, list[tuple[int, int, str]]] = {}
