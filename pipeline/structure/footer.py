@@ -144,6 +144,7 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
             search_from = index + 1
             break
     noi_nhan_seen = False
+    noi_nhan_end: int | None = None
     role_block_done = False
     index = search_from
     while index < len(doc):
@@ -154,7 +155,8 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
         if not noi_nhan_seen and markers.is_noi_nhan(view):
             noi_nhan_seen = True
             footer.stops.add(index)
-            index = _recipient_block(doc, index, footer, roles) + 1
+            noi_nhan_end = _recipient_block(doc, index, footer, roles)
+            index = noi_nhan_end + 1
             continue
         if not role_block_done and markers.is_role_line(doc.head(index)):
             roles.append((index, squash(doc.head(index))))
@@ -169,6 +171,9 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
         footer.signer_title = " / ".join(title for _, title in roles)
         footer.stops.update(i for i, _ in roles)
         footer.signer_name = _signer_name(doc, roles[-1][0], footer)
+    elif noi_nhan_end is not None:
+        # the title was lost under the seal: a name right after the recipients is still the signer's
+        footer.signer_name = _signer_name(doc, noi_nhan_end, footer, window=6)
     return footer
 
 
@@ -183,8 +188,8 @@ def _one_block(roles: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return block
 
 
-def _signer_name(doc: DocLines, after: int, footer: Footer) -> str | None:
-    for i in range(after + 1, min(len(doc), after + 14)):
+def _signer_name(doc: DocLines, after: int, footer: Footer, window: int = 14) -> str | None:
+    for i in range(after + 1, min(len(doc), after + window)):
         if not doc.usable(i):
             continue
         text = doc.head(i).strip()

@@ -23,12 +23,13 @@ from .text import fold, is_caps, key, squash
 
 MAX_HEADER_LINES = 60
 MAX_TITLE_LINES = 6
+WRAPPED_LINE = 45  # a title line at least this long was wrapped by the page layout
 
 _MOTTO = "cong hoa xa hoi chu nghia viet nam"
 _MOTTO_2 = "doc lap - tu do - hanh phuc"
 _MOTTO_KEY = f"{_MOTTO} {key(_MOTTO_2)}"
 _NUMBER_SYMBOL = re.compile(
-    r"^\W{0,3}s[^\s\d/]{0,2}\s*(?P<colon>[:.;])?\s*(?P<number>\d{1,6})?\s*/\s*"
+    r"^\W{0,3}s[^\s/]{0,2}?\s*(?P<colon>[:.;])?\s*(?P<number>\d{1,6})?\s*/\s*"
     r"(?P<symbol>[a-z0-9][a-z0-9.\-/]*[a-z0-9]|[a-z0-9])"
 )
 _DATE_WORDS = re.compile(
@@ -220,13 +221,32 @@ def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
             break
         if parts and is_caps(line) != caps_title and not _unbalanced(" ".join(parts)):
             break  # e.g. the authority line "GIÁM ĐỐC SỞ Y TẾ" under a decision's title
+        if parts and not _continues(parts[-1], line, " ".join(parts)):
+            break
         if not parts:
             caps_title = is_caps(line)
         parts.append(line)
         last = index
         index += 1
+    parts, last = _without_body_paragraph(parts, last)
     title = squash(" ".join(parts)) if parts else None
     return title, last + 1
+
+
+def _continues(previous: str, line: str, so_far: str) -> bool:
+    """Whether ``line`` goes on with the title: it starts in lower case, the previous line was wrapped by
+    the page (long), or a quotation is still open."""
+    return line[:1].islower() or len(previous) >= WRAPPED_LINE or _unbalanced(so_far)
+
+
+def _without_body_paragraph(parts: list[str], last: int) -> tuple[list[str], int]:
+    """Drop an opening body paragraph ("Nhằm ..., ban hành Kế hoạch như sau:") glued under the title."""
+    if len(parts) < 2 or not parts[-1].rstrip().endswith(":"):
+        return parts, last
+    for cut in range(len(parts) - 1, 0, -1):
+        if parts[cut][:1].isupper() and not _unbalanced(" ".join(parts[:cut])):
+            return parts[:cut], last - (len(parts) - cut)
+    return parts, last
 
 
 def parse_header(doc: DocLines) -> Header:

@@ -13,7 +13,9 @@ OTHER = "other"
 MATCH_THRESHOLD = 80.0
 NEAR_BEST = 10.0
 # Characters legacy OCR reads for letters in capitalised headings ("T6 CHUC", "CHU P€"): read back as letters.
-_LOOKALIKES = str.maketrans({"€": "e", "¢": "o", "&": "o", "§": "o", "6": "o", "4": "a", "1": "i", "0": "o"})
+_LOOKALIKES = str.maketrans(
+    {"€": "e", "¢": "o", "&": "o", "§": "o", "6": "o", "4": "a", "1": "i", "0": "o", "w": "u"}
+)
 # Words that may precede the telling phrase without changing the section's kind ("Các hình thức ...").
 _LEADING_FILLERS = frozenset({"cac", "ve", "nhung", "cong", "tac"})
 

@@ -90,7 +90,7 @@ def is_role_line(line: str) -> bool:
 MAX_ROLE_LINE = 160
 _NAME_WORD = re.compile(r"^[A-Z](?=[^\s]*[a-z])[a-z0-9'€¢&§]*$|^[A-Z]$")
 _NOT_NAME_WORDS = frozenset(
-    {"Noi", "Gui", "Luu", "Kinh", "Ban", "So", "Phong", "Uy", "Cong", "Bao", "Nhu", "Cac", "Ubnd", "Van"}
+    {"Noi", "Gui", "Luu", "Kinh", "Ban", "So", "Phong", "Uy", "Cong", "Bao", "Nhu", "Cac", "Ubnd"}
 )
 
 

@@ -18,7 +18,10 @@ def roman_value(token: str) -> int | None:
     """
     if not token or len(token) > 7:
         return None
-    cleaned = token.translate(_I_LOOKALIKES).upper()
+    cleaned = token.translate(_I_LOOKALIKES)
+    if not _VALID_ROMAN.match(cleaned.upper()):
+        cleaned = "".join(c for c in cleaned if not c.islower())  # "Vv." read for "V."
+    cleaned = cleaned.upper()
     if not cleaned or not _VALID_ROMAN.match(cleaned):
         return None
     total = 0

@@ -19,7 +19,7 @@ from .text import is_caps, squash
 
 _DIEU = re.compile(r"^dieu\s+(\d{1,3})\s*[.:]?\s*(?=\S|$)")
 _ROMAN = re.compile(
-    r"^([IVXl1|!\[\]]{1,7})(?:\s*(?P<sep>[.,:;)]|\s[-–])|\s+(?=[^\W\d_]))\s*(?=[^\W\d_]|[\"“])"
+    r"^([IVXl1|!\[\]]{1,6}v?)(?:\s*(?P<sep>[.,:;)]|\s[-–])|\s+(?=[^\W\d_]))\s*(?=[^\W\d_]|[\"“])"
 )
 _SUB_ARABIC = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s*(?=[^\W\d_]|[\"“])")
 _ARABIC = re.compile(r"^(\d{1,2})\s*[.)]\s*(?=[^\W\d_]|[\"“])")
