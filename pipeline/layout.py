@@ -86,16 +86,18 @@ def find_segments(binary: np.ndarray, dpi: int) -> list[Segment]:
 
 
 def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
-    ink = (binary < 128).astype(np.uint8)
-    join_x = max(3, int(dpi / 300 * 36))
-    join_y = max(1, int(dpi / 300 * 7))
+    # Lines are found at half resolution: they are large, and this is four times less work.
+    half = cv2.resize(binary, (binary.shape[1] // 2, binary.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    ink = (half < 192).astype(np.uint8)
+    k = dpi / 600
+    join_x, join_y = max(2, int(k * 36)), max(1, int(k * 7))
     smeared = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (join_x, join_y)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
-    min_h = max(4, int(dpi / 300 * 12))
+    min_h = max(2, int(k * 12))
     boxes = [
-        Box(int(x), int(y), int(x + bw), int(y + bh))
+        Box(int(2 * x), int(2 * y), int(2 * (x + bw)), int(2 * (y + bh)))
         for x, y, bw, bh, _ in stats[1:n]
-        if bh >= min_h and bw >= min_h and bh < binary.shape[0] / 4
+        if bh >= min_h and bw >= min_h and bh < half.shape[0] / 4
     ]
     boxes.sort(key=lambda b: (b.top + b.bottom) / 2)
     rows: list[_Row] = []
