@@ -224,7 +224,8 @@ def _str_or_none(value: Any) -> str | None:
 
 def write_tables(out_dir: Path) -> tuple[int, int]:
     """Rebuild documents.parquet and sections.parquet from the stored JSON; returns their row counts."""
-    docs = list(iter_documents(out_dir))
+    # Rows in source-path order, so that tables from two runs over the same inputs compare equal.
+    docs = sorted(iter_documents(out_dir), key=lambda d: (d.get("source_path") or "", d["doc_id"]))
     documents = pa.Table.from_pylist([document_row(d) for d in docs], schema=DOCUMENT_SCHEMA)
     sections = pa.Table.from_pylist([r for d in docs for r in section_rows(d)], schema=SECTION_SCHEMA)
     atomic_write_table(out_dir / "documents.parquet", documents)
