@@ -92,7 +92,7 @@ class CandidateGenerator:
                 out[word] = Candidate(word, "skeleton", missing, wrong)
         is_plain = skel.isalpha() and skel.isascii()
         if not out or garbled_doc or not is_plain:
-            for variant, logp in self._rewrites(skel):
+            for variant, logp in self._rewrites(norm):
                 for word in self.by_skeleton.get(variant, ())[:6]:
                     prev = out.get(word)
                     if prev is None or (prev.kind in ("rewrite", "fuzzy") and prev.rule_logp < logp):
@@ -107,10 +107,15 @@ class CandidateGenerator:
             out[norm] = Candidate(norm, "keep")
         return [replace(c, marked=has_marks(c.word)) for c in out.values()]
 
-    def _rewrites(self, skel: str) -> list[tuple[str, float]]:
-        """Skeletons reachable with one or two rule applications that are real syllable skeletons."""
+    def _rewrites(self, token: str) -> list[tuple[str, float]]:
+        """Skeletons reachable with one or two rule applications that are real syllable skeletons.
+
+        Rules apply to the lowercase token itself (so a Latin-1 "é" can stand for "o"); what is left after
+        the rewrites is reduced to its skeleton before the lookup.
+        """
         found: dict[str, float] = {}
-        frontier = [(skel, 0.0)]
+        skel = strip_diacritics(token)
+        frontier = [(token, 0.0)]
         for depth in range(2):
             nxt: list[tuple[str, float]] = []
             for form, cost in frontier:
@@ -123,8 +128,9 @@ class CandidateGenerator:
                         if not rule.onset_only or start == 0:
                             new = form[:start] + rule.clean + form[start + len(g) :]
                             c = cost + rule.logp
-                            if new in self.by_skeleton and found.get(new, -99.0) < c:
-                                found[new] = c
+                            key = strip_diacritics(new)
+                            if key in self.by_skeleton and found.get(key, -99.0) < c:
+                                found[key] = c
                             if depth == 0:
                                 nxt.append((new, c))
                         start = form.find(g, start + 1)

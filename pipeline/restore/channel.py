@@ -24,48 +24,33 @@ class Rule:
     onset_only: bool = False  # only at the start of the token (Đ read as P or B)
 
 
-SEED_RULES: tuple[Rule, ...] = (
-    Rule("6", "o", -0.3),
-    Rule("0", "o", -1.0),
-    Rule("&", "o", -0.4),
-    Rule("¢", "o", -0.5),
-    Rule("¢", "c", -0.7),
-    Rule("§", "o", -0.5),
-    Rule("@", "o", -0.7),
-    Rule("@", "a", -1.0),
-    Rule("1", "l", -0.4),
-    Rule("1", "i", -0.5),
-    Rule("4", "a", -0.5),
-    Rule("3", "a", -1.2),
-    Rule("2", "a", -1.2),
-    Rule("8", "e", -1.3),
-    Rule("9", "g", -1.5),
-    Rule("5", "s", -1.5),
-    Rule("$", "s", -1.2),
-    Rule("?", "u", -1.5),
-    Rule("ir", "u", -0.6),
-    Rule("ur", "u", -0.7),
-    Rule("if", "u", -1.0),
-    Rule("tr", "u", -1.3),
-    Rule("tm", "u", -1.0),
-    Rule("im", "u", -1.3),
-    Rule("w", "u", -0.8),
-    Rule("d", "o", -1.0),
-    Rule("d", "a", -1.2),
-    Rule("g", "o", -1.3),
-    Rule("e", "o", -1.3),
-    Rule("a", "o", -1.4),
-    Rule("ao", "o", -1.5),
-    Rule("i", "a", -1.5),
-    Rule("ad", "a", -1.6),
-    Rule("q", "o", -1.2),
-    Rule("l", "i", -1.5),
-    Rule("i", "l", -1.5),
-    Rule("p", "d", -1.0, True),
-    Rule("b", "d", -1.2, True),
-    Rule("e", "", -1.8),
-    Rule("", "a", -2.0),
-)
+# garbled -> clean skeleton substring, log10 probability; "^" marks rules valid only at the token start.
+_SEED_TABLE = """
+6 o -0.3 | 0 o -1.0 | & o -0.4 | ¢ o -0.5 | ¢ c -0.7 | § o -0.5 | @ o -0.7 | @ a -1.0
+1 l -0.4 | 1 i -0.5 | 4 a -0.5 | 3 a -1.2 | 2 a -1.2 | 8 e -1.3 | 9 g -1.5 | 5 s -1.5 | $ s -1.2 | ? u -1.5
+ir u -0.6 | ur u -0.7 | if u -1.0 | tr u -1.3 | tm u -1.0 | im u -1.3 | w u -0.8
+it u -0.8 | ti u -0.9 | tt u -1.0 | iv u -0.9 | tv u -0.9 | v u -1.0 | i u -1.0 | ii u -0.9 | tf u -1.0 | t u -1.6
+d o -1.0 | d a -1.2 | g o -1.3 | e o -1.3 | a o -1.4 | ao o -1.5 | i a -1.5 | ad a -1.6 | q o -1.2
+l i -1.5 | i l -1.5 | e _ -1.8
+é o -0.8 | é a -1.0 | é u -1.4 | è o -1.0 | ó a -1.2 | á o -1.2 | ú u -0.5
+^p d -1.0 | ^b d -1.2
+"""
+
+
+def _parse_seed(table: str) -> tuple[Rule, ...]:
+    rules = []
+    for item in table.replace("\n", "|").split("|"):
+        if not item.strip():
+            continue
+        garbled, clean, logp = item.split()
+        onset = garbled.startswith("^")
+        rules.append(Rule(garbled.lstrip("^"), "" if clean == "_" else clean, float(logp), onset))
+    return tuple(rules)
+
+
+# Hand-seeded from what an English OCR model does to Vietnamese letters: ư read as "ir", "it", "tv";
+# ơ/ô as "d", "6", "&"; a Latin-1 accent standing for some other marked vowel ("khéng" for "không").
+SEED_RULES: tuple[Rule, ...] = _parse_seed(_SEED_TABLE)
 
 
 def load_learned_rules(path: Path, source: str = "eng", min_count: int = 3) -> tuple[Rule, ...] | None:

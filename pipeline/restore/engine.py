@@ -38,6 +38,7 @@ MAX_CANDIDATES = 8
 BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
 LM_WEIGHT = 1.0
 TEMPERATURE = 1.0
+LOG_KEEP_NUMBER = math.log10(0.7)  # a short number in a garbled page is a real number
 OOV_PENALTY = (-3.5, -1.0)  # log10, for (a dictionary syllable, the unknown token kept as it is)
 _GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -116,7 +117,8 @@ class DocParams:
         self.log_strip_partial = math.log10(max(self.strip, 0.02))
         self.log_wrong = math.log10(self.wrong)
         self.log_garble = math.log10(self.garble)
-        self.log_keep_unknown = math.log10(min(max(1.0 - 4.0 * self.garble, 0.05), 0.95))
+        # An unknown token that rewrites into a real syllable is rarely a genuine word in a garbled page.
+        self.log_keep_unknown = -2.0 if self.garbled_doc else math.log10(max(1.0 - 4.0 * self.garble, 0.05))
 
     @property
     def garbled_doc(self) -> bool:
@@ -260,7 +262,16 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
             slot = _Slot(li, piece, [], [])
             slots.append(slot)
             core = piece.text
-            if piece.kind in ("number", "protected"):
+            # In a garbled page a short standalone number may be a letter ("6" for "ở"), unless it
+            # numbers a list item ("2." / "3)") or starts the line.
+            short_number = (
+                piece.kind == "number"
+                and params.garbled_doc
+                and len(core) <= 2
+                and k > 0
+                and not (k + 1 < len(pieces) and pieces[k + 1].text in ".)")
+            )
+            if piece.kind in ("number", "protected") and not short_number:
                 slot.fixed, slot.fixed_reason = core, "protected"
                 add_fixed_units(core if piece.kind == "number" else "0")
                 continue
@@ -287,6 +298,9 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
             marked = has_marks(lower)
             scored = []
             for c in cands:
+                if short_number and c.kind == "keep":
+                    scored.append((LOG_KEEP_NUMBER + uni[lm.num], LOG_KEEP_NUMBER, lm.num, c))
+                    continue
                 i = lm.index.get(c.word, unk)
                 # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
                 chan = channel_logp(marked, c, params) + (OOV_PENALTY[c.kind == "keep"] if i == unk else 0.0)
