@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from . import markers
 from .dates import iso_timestamp
 from .doc import DocLines
-from .text import squash
+from .text import key, squash
 
 _SIG_FIELDS = {
     "signer": ("nguoi ky", "ky boi", "signed by", "nguoi ky so"),
@@ -77,8 +77,21 @@ def find_digital_signature(doc: DocLines) -> tuple[dict | None, set[int]]:
     return None, set()
 
 
+_ARCHIVE = re.compile(r"^(?P<word>\S{2,4}):\s*(?P<rest>.*)$")
+
+
 def _clean_item(text: str) -> str:
-    return squash(markers.BULLET.sub("", text)).strip(" ;,.")
+    """One recipient as written, with the fixed wordings "Lưu: VT ..." and "Như trên" written back when
+    OCR or restoration damaged them (``Luu: VT``, ``Ldu: VT``, ``Nhu tren``)."""
+    item = squash(markers.BULLET.sub("", text)).strip(" ;,.")
+    archive = _ARCHIVE.match(item)
+    if archive:
+        rest = archive.group("rest")
+        if fuzz.ratio(key(archive.group("word")), "luu") >= 60 or rest.upper().startswith("VT"):
+            return f"Lưu: {rest}".rstrip()
+    if fuzz.ratio(key(item), "nhu tren") >= 75:
+        return "Như trên"
+    return item
 
 
 def _split_items(text: str) -> list[str]:
@@ -168,13 +181,35 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
             break
     if roles:
         roles = _one_block(roles)
-        footer.signer_title = " / ".join(title for _, title in roles)
+        footer.signer_title = " / ".join(canonical_title(title) for _, title in roles)
         footer.stops.update(i for i, _ in roles)
         footer.signer_name = _signer_name(doc, roles[-1][0], footer)
     elif noi_nhan_end is not None:
         # the title was lost under the seal: a name right after the recipients is still the signer's
         footer.signer_name = _signer_name(doc, noi_nhan_end, footer, window=6)
     return footer
+
+
+# Signer titles form a closed vocabulary: a damaged one ("KT.TRUENG BAN", "PHO GIAM DOC") is written back
+# in its printed form. The organisation after "TM." is open, so only the listed ones are rewritten.
+_TITLES = (
+    "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "PHÓ CHỦ TỊCH THƯỜNG TRỰC", "TRƯỞNG BAN",
+    "PHÓ TRƯỞNG BAN", "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
+    "HIỆU TRƯỞNG", "PHÓ HIỆU TRƯỞNG", "TỔNG GIÁM ĐỐC", "VIỆN TRƯỞNG", "CỤC TRƯỞNG", "CHI CỤC TRƯỞNG",
+    "CHÁNH THANH TRA", "BÍ THƯ", "PHÓ BÍ THƯ", "THỦ TRƯỞNG", "ỦY BAN NHÂN DÂN", "HỘI ĐỒNG", "BAN THƯỜNG VỤ",
+    "BAN CHẤP HÀNH", "BAN CHỈ ĐẠO", "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
+)  # fmt: skip
+_TITLE_KEYS = {key(title): title for title in _TITLES}
+_TITLE_PREFIX = re.compile(r"^(KT|TM|TL|TUQ|Q)\s?\.\s*", re.IGNORECASE)
+
+
+def canonical_title(title: str) -> str:
+    """One line of a signer's title in its printed form: ``KT.TRUENG BAN`` → ``KT. TRƯỞNG BAN``."""
+    prefix_match = _TITLE_PREFIX.match(title)
+    prefix = f"{prefix_match.group(1).upper()}. " if prefix_match else ""
+    rest = title[prefix_match.end() :] if prefix_match else title
+    best = max(((fuzz.ratio(key(rest), k), t) for k, t in _TITLE_KEYS.items()), default=(0.0, rest))
+    return prefix + (best[1] if best[0] >= 85 else squash(rest))
 
 
 def _one_block(roles: list[tuple[int, str]]) -> list[tuple[int, str]]:

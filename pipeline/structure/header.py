@@ -19,7 +19,7 @@ from .dates import iso_date
 from .doc import DocLines
 from .sections import heading_at
 from .tables import doc_types
-from .text import fold, is_caps, key, squash
+from .text import clean_symbol, fold, is_caps, key, squash
 
 MAX_HEADER_LINES = 60
 MAX_TITLE_LINES = 6
@@ -112,13 +112,14 @@ def _cut_items(header: Header, line: str, view: str) -> str:
     if match and (match.group("colon") or match.group("number")) and header.doc_symbol is None:
         header.doc_number = match.group("number")
         symbol = line[match.start("symbol") : match.end("symbol")]
-        header.doc_symbol = symbol.strip(" .")
+        header.doc_symbol = clean_symbol(symbol.strip(" ."))
         line, view = _blank_out(line, *match.span()), _blank_out(view, *match.span())
     date = _DATE_WORDS.search(fold(line))
     if date and header.issue_date is None and header.place is None:
         place_start = _place_start(fold(line), date.start())
         if place_start < date.start():
-            header.place = squash(line[place_start : date.start()]).strip(" ,") or None
+            place = squash(line[place_start : date.start()]).strip(" ,")
+            header.place = (place[:1].upper() + place[1:]) or None  # OCR may lower the capital
         if date.group("day") and date.group("month"):
             header.issue_date = iso_date(date.group("day"), date.group("month"), date.group("year"))
         line = _blank_out(line, place_start, date.end())
@@ -285,7 +286,8 @@ def parse_header(doc: DocLines) -> Header:
         elif not is_caps(rest):
             loose.append((index, rest))
 
-    groups = _issuer_groups(issuer_lines)
+    # issuer lines are printed in capitals: restoration may have lowered a word ("Sở Y TẾ")
+    groups = [group.upper() for group in _issuer_groups(issuer_lines)]
     if groups:
         header.issuer = groups[-1]
         header.issuer_parent = groups[0] if len(groups) > 1 else None

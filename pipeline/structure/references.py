@@ -12,12 +12,13 @@ from . import markers
 from .dates import find_date
 from .doc import DocLines
 from .tables import doc_types
-from .text import fold, key, squash
+from .text import clean_symbol, fold, key, squash
 
 _REFERENCE = re.compile(
     r"(?<![\w/])(?P<number>\d{1,6})\s*/\s*(?P<symbol>(?:\d{4}\s*/\s*)?[A-Za-z][A-Za-z0-9]*(?:\s?[-–]\s?[A-Za-z0-9]+)*)"
 )
-_ISSUER_START = re.compile(r"^\s*,?\s*(?:cua|do)\s+", re.IGNORECASE)
+# "của" as OCR leaves it when restoration missed it: "cua", "cia", "ctia", "ciia".
+_ISSUER_START = re.compile(r"^\s*,?\s*(?:c[a-z¢]{0,2}a|do)\s+", re.IGNORECASE)
 # Words after which an issuer's name has certainly ended ("của UBND tỉnh về việc ...").
 _ISSUER_STOP_WORDS = frozenset(["ve", "nham", "tren", "cho", "so", "theo", "tai", "ngay"])
 _ISSUER_STOP_PAIRS = frozenset(
@@ -78,6 +79,8 @@ def _issuer_after(paragraph: str, folded: str, position: int) -> str | None:
         if word[-1:] in ",;.:)(" or len(words) >= _MAX_ISSUER_WORDS:
             break
     issuer = squash(" ".join(words)).strip(" ,;.:()")
+    if issuer.lower().endswith((" và", " va")):
+        issuer = issuer[:-3].rstrip()  # "... Đào tạo và" when "về" was misread: a name never ends with "và"
     return issuer or None
 
 
@@ -87,7 +90,7 @@ def references_in(paragraph: str) -> list[dict]:
     lower = folded.lower()
     found = []
     for match in _REFERENCE.finditer(folded):
-        symbol = squash(paragraph[match.start("symbol") : match.end("symbol")])
+        symbol = clean_symbol(squash(paragraph[match.start("symbol") : match.end("symbol")]))
         code = _code_from_symbol(symbol) or _type_before(lower, match.start())
         after = match.end()
         date_iso, date_start, date_end = find_date(paragraph[after : after + 45])

@@ -84,3 +84,23 @@ _MATCH_VIEW.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 def match_view(text: str) -> str:
     """Folded, ASCII-lower-cased, dashes unified; same length as ``text`` so positions carry over."""
     return fold(text).translate(_MATCH_VIEW)
+
+
+_SYMBOL_PART = re.compile(r"[A-Za-zĐđ]+")
+
+
+def clean_symbol(symbol: str) -> str:
+    """A symbol with OCR's ``b`` for ``Đ`` inside a capital code written back (``BTbKT`` → ``BTĐKT``).
+
+    Only lone lower-case ``b`` between capitals is changed: legitimate lower-case letters in codes
+    (``TTg``, ``CTr``, ``QyĐ``) are never ``b``.
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        part = match.group()
+        others = part.replace("b", "")
+        if "b" in part and len(part) >= 3 and others.isupper() and len(others) == len(part) - part.count("b"):
+            return part.replace("b", "Đ")
+        return part
+
+    return _SYMBOL_PART.sub(fix, symbol)
