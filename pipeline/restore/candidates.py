@@ -93,7 +93,7 @@ class CandidateGenerator:
         is_plain = skel.isalpha() and skel.isascii()
         if not out or garbled_doc or not is_plain:
             for variant, logp in self._rewrites(norm):
-                for word in self.by_skeleton.get(variant, ())[:6]:
+                for word in self.by_skeleton.get(variant, ())[:10]:
                     prev = out.get(word)
                     if prev is None or (prev.kind in ("rewrite", "fuzzy") and prev.rule_logp < logp):
                         out[word] = Candidate(word, "rewrite", rule_logp=logp)

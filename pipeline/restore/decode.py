@@ -19,7 +19,7 @@ LN10 = float(np.log(10.0))
 NEG = -1e9  # "impossible" without the NaNs of -inf arithmetic
 MAX_LEN = 60  # positions per decoded segment
 MAX_BATCH = 256  # segments decoded together
-K_MAX = 8
+K_MAX = 10
 
 
 @dataclass

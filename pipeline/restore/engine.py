@@ -34,12 +34,12 @@ from pipeline.restore.protect import code_variants, load_abbreviations, restore_
 from pipeline.restore.syllables import Inventory, is_valid_syllable
 from pipeline.restore.tokenize import Piece, tokenize_line
 
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 10
 BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
 LM_WEIGHT = 1.0
 TEMPERATURE = 1.0
 LOG_KEEP_NUMBER = math.log10(0.7)  # a short number in a garbled page is a real number
-OOV_PENALTY = (-3.5, -1.0)  # log10, for (a dictionary syllable, the unknown token kept as it is)
+OOV_PENALTY = -3.5  # log10, for a dictionary syllable the LM does not know
 _GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -118,7 +118,8 @@ class DocParams:
         self.log_wrong = math.log10(self.wrong)
         self.log_garble = math.log10(self.garble)
         # An unknown token that rewrites into a real syllable is rarely a genuine word in a garbled page.
-        self.log_keep_unknown = -2.0 if self.garbled_doc else math.log10(max(1.0 - 4.0 * self.garble, 0.05))
+        # (The <unk> LM mass is shared by every rare word, so an unknown token kept as it is pays extra.)
+        self.log_keep_unknown = -4.5 if self.garbled_doc else math.log10(max(1.0 - 4.0 * self.garble, 0.05)) - 1.0
 
     @property
     def garbled_doc(self) -> bool:
@@ -303,7 +304,7 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                     continue
                 i = lm.index.get(c.word, unk)
                 # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-                chan = channel_logp(marked, c, params) + (OOV_PENALTY[c.kind == "keep"] if i == unk else 0.0)
+                chan = channel_logp(marked, c, params) + (OOV_PENALTY if i == unk and c.kind != "keep" else 0.0)
                 scored.append((chan + uni[i], chan, i, c))
             scored.sort(key=lambda x: -x[0])
             floor = scored[0][0] - BEAM
