@@ -7,6 +7,7 @@ them (a new type code, another heading wording) without touching the extractor.
 from __future__ import annotations
 
 import csv
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,12 +16,21 @@ from pipeline.paths import dictionary_file
 
 from .text import fold, key
 
+_log = logging.getLogger(__name__)
+
 DOC_TYPES_FILE = "doc_types.tsv"
 SECTION_LABELS_FILE = "section_labels.tsv"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a TSV with a header line; ``#`` lines are comments."""
+    """Rows of a TSV with a header line; ``#`` lines are comments.
+
+    A missing table is logged and read as empty: extraction then still runs (labels become ``other``,
+    types come only from what the text spells out) instead of failing every document of a batch.
+    """
+    if not path.is_file():
+        _log.warning("structure table %s not found; continuing without it", path)
+        return []
     with path.open(encoding="utf-8") as handle:
         lines = [line for line in handle if line.strip() and not line.lstrip().startswith("#")]
     return [
