@@ -95,6 +95,12 @@ def test_parser_reads_styles_directives_and_normalises_to_nfc():
     assert para.align == "justify" and para.indent and para.size == 14.0
 
 
+def test_indented_line_continues_the_paragraph_above():
+    doc = parse_source("[body]\n#b Đoạn một\n   tiếp theo\nĐoạn hai\n")
+    assert [line.text for line in doc.lines("body")] == ["Đoạn một tiếp theo", "Đoạn hai"]
+    assert doc.lines("body")[0].bold
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -1,0 +1,216 @@
+"""OCR benchmark: ``sohoa run`` against plain ``tesseract -l vie`` on generated pages with exact truth.
+
+Pages: every document in scripts/sample_sources/ rendered by pipeline.synth (A4, given dpi), one PNG per
+page, at three damage levels (clean / scan / photocopy; same seeds every run). Each page has its truth
+``<stem>.gt.txt`` beside it (the batch skips those files).
+
+Metrics per level, micro-averaged over pages (sum of edits / sum of truth length):
+  CER  character Levenshtein distance / truth characters
+  WER  word Levenshtein distance / truth words
+Both texts are NFC and every whitespace run (including line breaks) becomes one space, so line wrapping
+does not count but reading order does: a header read across both columns (left and right lines
+interleaved) costs edits, as it costs the archive's users. Punctuation and quotes count as they are.
+Speed: pages per minute of wall time for each engine with the same number of processes (``--workers``);
+plain Tesseract runs one single-threaded process per page (OMP_THREAD_LIMIT=1, like the pipeline), psm 3.
+``sohoa run`` time includes its start-up and model loading (a fresh output folder each level).
+
+Usage:
+    .venv/bin/python benchmarks/ocr_bench.py [--workers 2] [--dpi 300] [--levels clean scan photocopy]
+        [--docs ke_hoach_quang_tri ...] [--max-pages N] [--work DIR] [--skip-sohoa] [--skip-tesseract]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz.distance import Levenshtein
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.synth import load_source, render_document, truth_pages  # noqa: E402
+from pipeline.synth.degrade import LEVELS, degrade  # noqa: E402
+
+SOURCES = ROOT / "scripts" / "sample_sources"
+SOHOA = ROOT / ".venv" / "bin" / "sohoa"
+
+
+def normalise(text: str) -> str:
+    """NFC, whitespace runs (line breaks included) collapsed to one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class Score:
+    """Accumulated edit counts of one engine at one level."""
+
+    char_edits: int = 0
+    chars: int = 0
+    word_edits: int = 0
+    words: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    missing: int = 0
+    per_page: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, hypothesis: str, truth: str) -> None:
+        hyp, ref = normalise(hypothesis), normalise(truth)
+        char_edits = Levenshtein.distance(hyp, ref)
+        self.char_edits += char_edits
+        self.chars += len(ref)
+        self.word_edits += Levenshtein.distance(hyp.split(), ref.split())
+        self.words += len(ref.split())
+        self.pages += 1
+        self.per_page[name] = char_edits / max(1, len(ref))
+
+    @property
+    def cer(self) -> float:
+        return self.char_edits / max(1, self.chars)
+
+    @property
+    def wer(self) -> float:
+        return self.word_edits / max(1, self.words)
+
+    @property
+    def pages_per_minute(self) -> float:
+        return 60.0 * self.pages / self.seconds if self.seconds else float("nan")
+
+
+def make_pages(work: Path, levels: list[str], docs: list[str], dpi: int, max_pages: int | None) -> dict:
+    """Render and degrade the pages; returns {level: [(png path, truth text), ...]}."""
+    pages: dict[str, list[tuple[Path, str]]] = {level: [] for level in levels}
+    for doc_index, name in enumerate(docs):
+        source = load_source(SOURCES / f"{name}.txt")
+        truths = truth_pages(source)
+        images = render_document(source, dpi=dpi, seed=doc_index)
+        for level in levels:
+            folder = work / "inputs" / level
+            folder.mkdir(parents=True, exist_ok=True)
+            for page_index, (image, truth) in enumerate(zip(images, truths, strict=True)):
+                if max_pages is not None and len(pages[level]) >= max_pages:
+                    break
+                stem = f"{name}_p{page_index + 1}_{level}"
+                path = folder / f"{stem}.png"
+                degrade(image, level, 1000 * doc_index + page_index).save(path, dpi=(dpi, dpi))
+                (folder / f"{stem}.gt.txt").write_text(truth + "\n", encoding="utf-8")
+                pages[level].append((path, truth))
+    return pages
+
+
+def _tesseract(path: Path) -> str:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    run = subprocess.run(
+        ["tesseract", str(path), "stdout", "-l", "vie", "--psm", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return run.stdout
+
+
+def bench_tesseract(pages: list[tuple[Path, str]], workers: int) -> Score:
+    """Plain Tesseract, one process per page, ``workers`` at a time."""
+    score = Score()
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        texts = list(pool.map(_tesseract, [path for path, _ in pages]))
+    score.seconds = time.perf_counter() - start
+    for (path, truth), text in zip(pages, texts, strict=True):
+        score.add(path.stem, text, truth)
+    return score
+
+
+def sohoa_texts(out: Path) -> tuple[dict[Path, str], list[str]]:
+    """Final text of each document of a ``sohoa run`` output folder, keyed by resolved source path, and
+    the error messages of documents that failed."""
+    documents = pd.read_parquet(out / "documents.parquet")
+    texts, errors = {}, []
+    for row in documents.itertuples():
+        text_file = out / "text" / f"{row.doc_id}.txt"
+        if text_file.exists():
+            texts[Path(row.source_path).resolve()] = text_file.read_text(encoding="utf-8")
+        elif isinstance(getattr(row, "error", None), str):
+            errors.append(f"{Path(row.source_path).name}: {row.error}")
+    return texts, errors
+
+
+def bench_sohoa(pages: list[tuple[Path, str]], folder: Path, out: Path, workers: int, sohoa: Path) -> Score:
+    """``sohoa run`` over the level's folder; pages it did not produce count as empty output."""
+    if out.exists():
+        shutil.rmtree(out)
+    command = [str(sohoa), "run", str(folder), "-o", str(out), "--workers", str(workers), "--quiet"]
+    start = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode not in (0, 1) or not (out / "documents.parquet").exists():
+        raise RuntimeError(f"sohoa run failed ({run.returncode}): {run.stderr[-2000:]}")
+    texts, errors = sohoa_texts(out)
+    for error in errors[:3]:
+        print(f"  sohoa failed: {error[:200]}", file=sys.stderr)
+    score = Score(seconds=seconds)
+    for path, truth in pages:
+        text = texts.get(path.resolve())
+        if text is None:
+            score.missing += 1
+        score.add(path.stem, text or "", truth)
+    return score
+
+
+def _row(level: str, engine: str, score: Score) -> str:
+    missing = f"  ({score.missing} pages without output)" if score.missing else ""
+    return (
+        f"{level:<10} {engine:<10} {score.pages:>5} {100 * score.cer:>7.2f} {100 * score.wer:>7.2f} "
+        f"{score.pages_per_minute:>9.1f}{missing}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="CER/WER and speed of sohoa run vs plain Tesseract")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dpi", type=int, default=300)
+    parser.add_argument("--levels", nargs="+", choices=LEVELS, default=list(LEVELS))
+    parser.add_argument("--docs", nargs="+", default=sorted(p.stem for p in SOURCES.glob("*.txt")))
+    parser.add_argument("--max-pages", type=int, default=None, help="pages per level (default: all)")
+    parser.add_argument("--work", type=Path, default=None, help="keep inputs and outputs here")
+    parser.add_argument("--sohoa", type=Path, default=SOHOA)
+    parser.add_argument("--skip-sohoa", action="store_true")
+    parser.add_argument("--skip-tesseract", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="also write per-page CERs here")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="ocr_bench_"))
+    pages = make_pages(work, args.levels, args.docs, args.dpi, args.max_pages)
+    print(f"pages in {work / 'inputs'}; dpi {args.dpi}; {args.workers} processes per engine")
+    print(f"{'level':<10} {'engine':<10} {'pages':>5} {'CER%':>7} {'WER%':>7} {'pages/min':>9}")
+    report: dict[str, dict] = {}
+    for level in args.levels:
+        if not args.skip_tesseract:
+            score = bench_tesseract(pages[level], args.workers)
+            print(_row(level, "tesseract", score), flush=True)
+            report[f"{level}/tesseract"] = score.per_page
+        if not args.skip_sohoa:
+            folder = work / "inputs" / level
+            score = bench_sohoa(pages[level], folder, work / f"sohoa_{level}", args.workers, args.sohoa)
+            print(_row(level, "sohoa", score), flush=True)
+            report[f"{level}/sohoa"] = score.per_page
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
