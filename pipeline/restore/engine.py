@@ -19,7 +19,7 @@ from pipeline.paths import dictionary_file
 from pipeline.restore.candidates import Candidate, CandidateGenerator, has_marks
 from pipeline.restore.channel import SEED_RULES, load_learned_rules
 from pipeline.restore.decode import MAX_LEN, Decoded, Position, decode_segments
-from pipeline.restore.legacy_encodings import convert_legacy
+from pipeline.restore.legacy_encodings import detect_legacy
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.lm_units import sentences
 from pipeline.restore.normalize import (
@@ -214,9 +214,16 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
     if not isinstance(text, str):
         raise TypeError("text must be str")
     m = models()
-    text = text.replace("\r\n", "\n")
-    converted, legacy = convert_legacy(text)
-    lines = converted.split("\n")
+    input_lines = text.split("\n")
+    convert = detect_legacy(text)
+    legacy = convert is not None
+    if convert is None:
+        lines = input_lines
+        source_index: list[list[int]] | None = None
+    else:
+        mapped = [convert(line) for line in input_lines]
+        lines = [m_[0] for m_ in mapped]
+        source_index = [m_[1] for m_ in mapped]
     # Pass 1: tokenise, collect word forms for the document statistics.
     line_pieces = [tokenize_line(line) for line in lines]
     words = [
@@ -347,13 +354,16 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
             if reason == "kept" and restored != piece.text:
                 reason = "normalized"
         if legacy and reason in ("kept", "normalized"):
-            reason = "legacy-encoding" if restored != piece.text else reason
-        changed = restored != piece.text
+            reason = "legacy-encoding"
+        original, col = piece.text, piece.col
+        if source_index is not None:  # report the token as it stood in the legacy-encoded input
+            starts = source_index[slot.line]
+            col = starts[piece.col]
+            original = input_lines[slot.line][col : starts[piece.col + len(piece.text)]]
+        changed = restored != original
         if not changed and reason not in ("protected", "code", "roman-numeral"):
             reason = "kept"
-        records.append(
-            TokenRecord(slot.line, piece.col, piece.text, restored, conf, changed, reason, alternatives)
-        )
+        records.append(TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives))
         if changed:
             replacements.setdefault(slot.line, []).append((piece.col, piece.col + len(piece.text), restored))
 

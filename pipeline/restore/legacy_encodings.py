@@ -61,6 +61,24 @@ def _vni_pair(m: re.Match[str]) -> str:
     return m.group(0)
 
 
+def _mapped_sub(pattern: re.Pattern[str], repl, text: str) -> tuple[str, list[int]]:
+    """re.sub that also returns, for every output character, the index of its source character."""
+    out: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(text[pos : m.start()])
+        starts.extend(range(pos, m.start()))
+        new = repl(m)
+        out.append(new)
+        starts.extend([m.start()] * len(new))
+        pos = m.end()
+    out.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    starts.append(len(text))
+    return "".join(out), starts
+
+
 def vni_to_unicode(text: str) -> str:
     return _VNI_PAIR.sub(_vni_pair, text)  # one pass: converted letters are never re-read
 
@@ -87,10 +105,29 @@ def _viqr_sub(m: re.Match[str]) -> str:
     return _tone(base, tone_idx) + rest
 
 
+_VIQR_ANY = re.compile(_VIQR.pattern + r"|\b(dd|D[dD])")
+
+
+def _viqr_any(m: re.Match[str]) -> str:
+    if m.group(5):
+        return "đ" if m.group(5) == "dd" else "Đ"
+    return _viqr_sub(m)
+
+
 def viqr_to_unicode(text: str) -> str:
-    text = re.sub(r"\bdd", "đ", text)
-    text = re.sub(r"\bD[dD]", "Đ", text)
-    return _VIQR.sub(_viqr_sub, text)
+    return _VIQR_ANY.sub(_viqr_any, text)
+
+
+def _tcvn3_mapped(text: str) -> tuple[str, list[int]]:
+    return text.translate(_TCVN3), list(range(len(text) + 1))
+
+
+def _vni_mapped(text: str) -> tuple[str, list[int]]:
+    return _mapped_sub(_VNI_PAIR, _vni_pair, text)
+
+
+def _viqr_mapped(text: str) -> tuple[str, list[int]]:
+    return _mapped_sub(_VIQR_ANY, _viqr_any, text)
 
 
 def _valid_share(text: str) -> float:
@@ -100,24 +137,27 @@ def _valid_share(text: str) -> float:
     return sum(1 for w in words if is_valid_syllable(nfc(w))) / len(words)
 
 
-def convert_legacy(text: str) -> tuple[str, bool]:
-    """Return (converted text, True) if the text is in a legacy encoding, else (text, False)."""
+def detect_legacy(text: str):
+    """The mapped converter (line -> (unicode line, source index per char)) for a legacy text, or None."""
     sample = text[:200_000]
     options = []
     if sum(c in _TCVN3_SIGNATURE for c in sample) >= 3:
-        options.append(lambda t: t.translate(_TCVN3))
+        options.append(_tcvn3_mapped)
     if sum(c in _VNI_SIGNATURE for c in sample) >= 3:
-        options.append(vni_to_unicode)
+        options.append(_vni_mapped)
     if len(_VIQR_SIGNATURE.findall(sample)) >= 3:
-        options.append(viqr_to_unicode)
-    if not options:
-        return text, False
-    base = _valid_share(sample)
-    best, best_share = None, base
+        options.append(_viqr_mapped)
+    best, best_share = None, _valid_share(sample) if options else 0.0
     for convert in options:
-        share = _valid_share(convert(sample))
+        share = _valid_share(convert(sample)[0])
         if share > best_share + 0.15 and share > 0.6:
             best, best_share = convert, share
-    if best is None:
+    return best
+
+
+def convert_legacy(text: str) -> tuple[str, bool]:
+    """Return (converted text, True) if the text is in a legacy encoding, else (text, False)."""
+    convert = detect_legacy(text)
+    if convert is None:
         return text, False
-    return best(text), True
+    return "\n".join(convert(line)[0] for line in text.split("\n")), True

@@ -159,3 +159,20 @@ class Inventory:
 
     def skeletons(self) -> frozenset[str]:
         return frozenset(self.by_skeleton)
+
+
+_SKELETON_RHYMES = frozenset(strip_diacritics(r) for r in RHYMES)
+_SKELETON_ONSETS = tuple(sorted({strip_diacritics(o) for o in ONSETS}, key=len, reverse=True)) + ("",)
+
+
+@lru_cache(maxsize=100_000)
+def is_skeleton(word: str) -> bool:
+    """True if a lowercase ASCII word is the diacritic-free form of some Vietnamese syllable ("nguoi")."""
+    if not word or len(word) > 7:
+        return False
+    for onset in _SKELETON_ONSETS:
+        if word.startswith(onset):
+            rest = word[len(onset) :]
+            if rest in _SKELETON_RHYMES or onset == "gi" and rest == "" or onset == "g" and rest.startswith("i"):
+                return rest != "" or onset == "gi"
+    return False
