@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 DOCUMENTS_DIR = "documents"
 TEXT_DIR = "text"
 
-_LEGAL_BASIS = pa.struct(
-    [("number", pa.string()), ("symbol", pa.string()), ("date", pa.string()), ("issuer", pa.string())]
-)
-_DIGITAL_SIGNATURE = pa.struct([("signer", pa.string()), ("timestamp", pa.string())])
+_LEGAL_BASIS_KEYS = ("doc_type", "number", "symbol", "date", "issuer")
+_LEGAL_BASIS = pa.struct([(k, pa.string()) for k in _LEGAL_BASIS_KEYS])
+_SIGNATURE_KEYS = ("signer", "organization", "email", "timestamp")
+_DIGITAL_SIGNATURE = pa.struct([(k, pa.string()) for k in _SIGNATURE_KEYS])
 
 DOCUMENT_SCHEMA = pa.schema(
     [
@@ -177,7 +177,7 @@ def document_row(doc: dict) -> dict:
             row[name] = fields[name]
     row["issue_date"] = _iso_date(row.get("issue_date"))
     row["legal_bases"] = [
-        {k: _str_or_none(b.get(k)) for k in ("number", "symbol", "date", "issuer")}
+        {k: _str_or_none(b.get(k)) for k in _LEGAL_BASIS_KEYS}
         for b in row.get("legal_bases") or []
         if isinstance(b, dict)
     ]

@@ -8,6 +8,7 @@ Tesseract, while the reading order is ours. Word boxes are mapped back to page c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +16,9 @@ import numpy as np
 from pipeline import layout, tesseract
 
 BLOCK_GAP_PX = 40
+# A word made only of these at the start or end of a line is a speck or seal remnant, not text: no line
+# of an official document begins with "„" or ";." nor ends with a lone quote.
+_STRAY_MARK = re.compile(r"^[„;.,:'`~_|^¸˛‚]+$")
 # Tesseract's "single column of text of variable sizes": the stacked blocks are exactly that.
 STACKED_PSM = 4
 
@@ -33,6 +37,7 @@ class OcrLine:
     bbox: tuple[int, int, int, int]
     block: int  # index of the layout segment it came from
     words: list[OcrWord] = field(default_factory=list)
+    stray: list[OcrWord] = field(default_factory=list)  # marks trimmed from the line's ends
 
 
 @dataclass
@@ -115,6 +120,9 @@ def _lines(
             current_key = key
         lines[-1].words.append(OcrWord(word.text, word.conf, bbox))
     for line in lines:
+        _trim_stray_marks(line)
+        if not line.words:  # nothing but marks: kept (as noise, see is_noise) with its marks
+            continue
         line.text = " ".join(w.text for w in line.words)
         line.conf = float(np.mean([w.conf for w in line.words]))
         line.bbox = (
@@ -124,3 +132,10 @@ def _lines(
             max(w.bbox[3] for w in line.words),
         )
     return lines
+
+
+def _trim_stray_marks(line: OcrLine) -> None:
+    while line.words and _STRAY_MARK.match(line.words[0].text):
+        line.stray.append(line.words.pop(0))
+    while line.words and _STRAY_MARK.match(line.words[-1].text):
+        line.stray.append(line.words.pop())

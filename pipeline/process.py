@@ -88,6 +88,7 @@ def _line_record(line: ocr.OcrLine) -> dict:
         "bbox": list(line.bbox),
         "block": line.block,
         "words": [{"text": w.text, "conf": round(w.conf, 2), "bbox": list(w.bbox)} for w in line.words],
+        "stray": [w.text for w in line.stray],
     }
 
 

@@ -167,3 +167,25 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     image = tmp_path / "x.png"
     Image.new("L", (10, 10)).save(image)
     assert sohoa("run", image, "-o", image).returncode == 2
+
+
+def test_header_fields_and_sections_reach_the_tables(first_run) -> None:
+    out, _ = first_run
+    docs = pd.read_parquet(out / "documents.parquet")
+    plan = docs[docs.source_path.str.endswith("plan.pdf")].iloc[0]
+    assert (plan.issuer, plan.doc_number, plan.doc_symbol, plan.doc_type) == (
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+        "87",
+        "KH-SGDĐT",
+        "KH",
+    )
+    assert str(plan.issue_date) == "2023-04-20" and plan.place == "Bình Định"
+    assert plan.signer_name == "Trần Thị Mai" and "GIÁM ĐỐC" in plan.signer_title
+    assert list(plan.recipients)[:1] == ["Như trên"]
+    sections = pd.read_parquet(out / "sections.parquet")
+    labels = sections[sections.doc_id == plan.doc_id].sort_values("order").label.tolist()
+    assert labels == ["muc_dich_yeu_cau", "to_chuc_thuc_hien"]
+    dump = docs[docs.source_path.str.endswith("dump.txt")].iloc[0]
+    assert dump.n_changed_tokens > 10  # the diacritic-less dump was restored
+    restored = (out / "text" / f"{dump.doc_id}.txt").read_text(encoding="utf-8")
+    assert "Kế hoạch tổ chức thực hiện phong trào thi đua" in restored
