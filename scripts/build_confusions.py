@@ -122,6 +122,7 @@ def align_tokens(clean: list[str], garbled: list[str], band: int = 6) -> list[To
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
+    has_word = [[any(ch.isalnum() for ch in t) for t in seq] for seq in (clean, garbled)]
     for i in range(n + 1):
         lo, hi = max(0, i - width), min(m, i + width)
         for j in range(lo, hi + 1):
@@ -135,9 +136,10 @@ def align_tokens(clean: list[str], garbled: list[str], band: int = 6) -> list[To
                 steps.append((1, 0, 1.0))
             if j < m:
                 steps.append((0, 1, 1.0))
-            if i < n and j + 1 < m:
+            # splits/merges only between word pieces: a stray "—" after a word is an insertion, not a split
+            if i < n and j + 1 < m and has_word[1][j] and has_word[1][j + 1]:
                 steps.append((1, 2, token_cost(clean[i], garbled[j] + garbled[j + 1]) + SPLIT_PENALTY))
-            if i + 1 < n and j < m:
+            if i + 1 < n and j < m and has_word[0][i] and has_word[0][i + 1]:
                 steps.append((2, 1, token_cost(clean[i] + clean[i + 1], garbled[j]) + SPLIT_PENALTY))
             for di, dj, c in steps:
                 if here + c < cost[i + di][j + dj]:
