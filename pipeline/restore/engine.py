@@ -370,7 +370,12 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
     out_lines = list(lines)
     for li, reps in replacements.items():
         line = out_lines[li]
-        for start, end, new in sorted(reps, reverse=True):
-            line = line[:start] + new + line[end:]
-        out_lines[li] = line
+        parts: list[str] = []
+        pos = 0
+        for start, end, new in sorted(reps):  # one pass: long lines must not be copied per token
+            parts.append(line[pos:start])
+            parts.append(new)
+            pos = end
+        parts.append(line[pos:])
+        out_lines[li] = "".join(parts)
     return Restoration("\n".join(out_lines), records)
