@@ -189,3 +189,20 @@ def test_header_fields_and_sections_reach_the_tables(first_run) -> None:
     assert dump.n_changed_tokens > 10  # the diacritic-less dump was restored
     restored = (out / "text" / f"{dump.doc_id}.txt").read_text(encoding="utf-8")
     assert "Kế hoạch tổ chức thực hiện phong trào thi đua" in restored
+
+
+def test_load_results_gives_typed_tables(first_run) -> None:
+    from pipeline import load_results
+
+    out, _ = first_run
+    res = load_results(out)
+    assert len(res.documents) == 3 + len(EXPECTED_ERRORS)
+    assert str(res.documents["issue_date"].dtype).startswith("datetime64")
+    assert res.documents["doc_type"].dtype == "category" and res.sections["label"].dtype == "category"
+    plan = res.documents[res.documents.source_path.str.endswith("plan.pdf")].iloc[0]
+    assert plan.issue_date.year == 2023 and isinstance(plan.recipients, list)
+    dump_id = res.documents[res.documents.kind == "text"].doc_id.iloc[0]
+    tokens = res.tokens(dump_id)
+    changed = tokens[tokens.changed]
+    assert ("hoach", "hoạch") in set(zip(changed.original, changed.restored, strict=True))
+    assert tokens.confidence.between(0, 1).all()

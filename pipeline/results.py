@@ -1,0 +1,54 @@
+"""Loading a run's outputs into pandas, with the dtypes analysts expect.
+
+Parquet keeps types, but a few need pandas-side care: dates as ``datetime64``, closed vocabularies as
+categoricals (cheap to group by, and unknown values stand out), lists as Python lists. The per-word
+restoration records stay in the per-document JSON and are loaded on demand with :meth:`Results.tokens`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import export
+
+_DOCUMENT_CATEGORIES = ("status", "kind", "doc_type")
+TOKEN_COLUMNS = ["line", "col", "original", "restored", "confidence", "changed", "reason", "alternatives"]
+
+
+@dataclass
+class Results:
+    """The tables of one output folder."""
+
+    out_dir: Path
+    documents: pd.DataFrame
+    sections: pd.DataFrame
+
+    def tokens(self, doc_id: str) -> pd.DataFrame:
+        """One row per word of a document's restoration: original, restored, confidence, changed, ..."""
+        doc = export.read_document(self.out_dir, doc_id)
+        if doc is None:
+            raise KeyError(f"no document {doc_id} in {self.out_dir}")
+        records = (doc.get("restoration") or {}).get("tokens") or []
+        frame = pd.DataFrame.from_records(records, columns=TOKEN_COLUMNS)
+        frame["confidence"] = frame["confidence"].astype("float64")
+        frame["reason"] = frame["reason"].astype("category")
+        return frame
+
+
+def load_results(out_dir: str | Path) -> Results:
+    """Read ``documents.parquet`` and ``sections.parquet`` of a ``sohoa run`` output folder."""
+    out = Path(out_dir)
+    documents = pd.read_parquet(out / "documents.parquet")
+    sections = pd.read_parquet(out / "sections.parquet")
+    documents["issue_date"] = pd.to_datetime(documents["issue_date"])
+    for column in _DOCUMENT_CATEGORIES:
+        documents[column] = documents[column].astype("category")
+    for column in ("recipients", "legal_bases"):
+        documents[column] = documents[column].map(lambda v: list(v) if v is not None else [])
+    from pipeline.structure import SECTION_LABELS
+
+    sections["label"] = pd.Categorical(sections["label"], categories=list(SECTION_LABELS))
+    return Results(out, documents, sections)
