@@ -34,6 +34,7 @@ class Results:
         records = (doc.get("restoration") or {}).get("tokens") or []
         frame = pd.DataFrame.from_records(records, columns=TOKEN_COLUMNS)
         frame["confidence"] = frame["confidence"].astype("float64")
+        frame["changed"] = frame["changed"].astype("bool")
         frame["reason"] = frame["reason"].astype("category")
         return frame
 
