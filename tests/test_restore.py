@@ -181,3 +181,23 @@ def test_legacy_tokens_are_reported_at_their_input_columns():
     for t in res.tokens:
         assert vni[t.col : t.col + len(t.original)] == t.original
     assert [t.original for t in res.tokens][:2] == ["Coäng", "hoøa"]
+
+
+def test_restores_real_tesseract_english_model_output(tmp_path):
+    """Render our own plan text, OCR it with the English model (legacy garble), restore it."""
+    import pytesseract
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+    font = ImageFont.truetype(font_path, 44)
+    lines = CLEAN[:6]
+    img = Image.new("L", (2600, 110 + 80 * len(lines)), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((60, 50 + 80 * i), line, font=font, fill=0)
+    ocr = pytesseract.image_to_string(img, lang="eng", config="--psm 6")
+    truth = "\n".join(lines)
+    assert wer(ocr, truth) > 0.4  # the English model really garbles Vietnamese
+    res = restore_text(ocr)
+    assert len(res.text.split("\n")) == len(ocr.split("\n"))
+    assert wer(res.text, truth) <= 0.15

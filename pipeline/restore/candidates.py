@@ -60,8 +60,10 @@ class CandidateGenerator:
         by_skeleton: dict[str, list[str]],
         known_words: set[str],
         rules: tuple[Rule, ...],
+        token_map: dict[str, list[tuple[str, float]]] | None = None,
         max_per_skeleton: int = 12,
     ):
+        self.token_map = token_map or {}
         self.by_skeleton = by_skeleton
         self.skeleton_list = list(by_skeleton)
         self.known = known_words
@@ -97,6 +99,12 @@ class CandidateGenerator:
                     prev = out.get(word)
                     if prev is None or (prev.kind in ("rewrite", "fuzzy") and prev.rule_logp < logp):
                         out[word] = Candidate(word, "rewrite", rule_logp=logp)
+        if not out or garbled_doc or not is_plain:
+            # Whole-token confusions seen in the synthetic OCR pairs ("cia" -> "của").
+            for word, logp in self.token_map.get(norm, ())[:8]:
+                prev = out.get(word)
+                if prev is None or (prev.kind in ("rewrite", "fuzzy") and prev.rule_logp < logp):
+                    out[word] = Candidate(word, "rewrite", rule_logp=max(logp, -3.0))
         if not out and is_plain and 2 <= len(skel) <= 7:
             for variant, _score, _ in process.extract(
                 skel, self.skeleton_list, scorer=Levenshtein.distance, score_cutoff=1, limit=5

@@ -54,46 +54,82 @@ def _parse_seed(table: str) -> tuple[Rule, ...]:
 SEED_RULES: tuple[Rule, ...] = _parse_seed(_SEED_TABLE)
 
 
-def load_learned_rules(path: Path, source: str = "eng", min_count: int = 3) -> tuple[Rule, ...] | None:
-    """Char-level rows of the learned confusion table as rules, or None when the table is absent/unusable.
+@dataclass
+class LearnedChannel:
+    """What the learned confusion table contributes: substitution rules and whole-token confusions."""
 
-    The table is written by scripts/build_confusions.py; its header documents the columns. We read rows
-    of level "char" for the given source, turn clean substrings into skeletons, and convert counts into
-    log10 P(garbled | clean) per clean substring.
+    rules: tuple[Rule, ...]
+    token_map: dict[str, list[tuple[str, float]]]  # garbled token -> [(clean syllable, log10 P(g | c))]
+
+
+def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | None:
+    """Read dictionaries/ocr_confusions.tsv (written by scripts/build_confusions.py; header documents it).
+
+    ``chr`` and ``chr2`` rows (clean character(s) -> garbled string) become rewrite rules towards the
+    clean skeleton; ``syl`` rows (clean syllable -> garbled token) become a direct garbled-token index.
+    All sources (eng, vie, and their _upper partitions) are pooled: the document-level garble rate decides
+    how much any of them is trusted.
     """
     if not path.exists():
         return None
+    chars: dict[str, dict[str, int]] = {}
+    sylls: dict[str, dict[str, int]] = {}
     try:
         with open(path, encoding="utf-8") as fh:
-            lines = [ln for ln in fh if not ln.startswith("#")]
-        reader = csv.DictReader(lines, delimiter="\t")
-        fields = {f.lower(): f for f in reader.fieldnames or []}
-        need = ("level", "source", "clean", "garbled", "count")
-        if not all(k in fields for k in need):
-            return None
-        totals: dict[str, int] = {}
-        rows: list[tuple[str, str, int]] = []
-        for row in reader:
-            if row[fields["level"]] != "char" or row[fields["source"]] != source:
-                continue
-            clean = row[fields["clean"]]
-            garbled = row[fields["garbled"]].lower()
-            count = int(float(row[fields["count"]]))
-            totals[clean] = totals.get(clean, 0) + count
-            if count >= min_count and garbled != clean:
-                rows.append((clean, garbled, count))
-    except (OSError, ValueError, KeyError, csv.Error):
+            header: list[str] | None = None
+            for line in fh:
+                if line.startswith("#"):
+                    continue
+                fields = line.rstrip("\n").split("\t")
+                if header is None:
+                    header = fields
+                    continue
+                row = dict(zip(header, fields, strict=False))
+                kind = row.get("kind")
+                if kind not in ("chr", "chr2", "syl") or not row.get("clean"):
+                    continue
+                target = sylls if kind == "syl" else chars
+                per = target.setdefault(row["clean"], {})
+                garbled = row.get("garbled", "")
+                per[garbled] = per.get(garbled, 0) + int(float(row.get("count", "0") or 0))
+    except (OSError, ValueError):
         return None
-    best: dict[tuple[str, str], float] = {}
-    for clean, garbled, count in rows:
-        skel = strip_diacritics(clean.lower())
-        if skel == garbled or len(garbled) > 4 or len(skel) > 4:
+    # P(garbled | clean skeleton): pooled over the marked letters sharing a skeleton, so a rare letter
+    # with one odd emission does not produce a cheap rule.
+    by_skel: dict[str, dict[str, int]] = {}
+    for clean, emissions in chars.items():
+        skel = strip_diacritics(clean)
+        if not skel.isalpha():
             continue
-        logp = math.log10(count / totals[clean])
-        key = (garbled, skel)
-        best[key] = max(best.get(key, -99.0), logp)
-    if not best:
+        per = by_skel.setdefault(skel, {})
+        for garbled, count in emissions.items():
+            per[garbled] = per.get(garbled, 0) + count
+    best: dict[tuple[str, str], float] = {}
+    for skel, emissions in by_skel.items():
+        total = sum(emissions.values())
+        for garbled, count in emissions.items():
+            p = count / total
+            if not garbled or p < min_p or count < 3 or len(garbled) > 3 or " " in garbled:
+                continue
+            if strip_diacritics(garbled) == skel:
+                continue  # only marks differ: the skeleton lookup already covers it
+            best[(garbled, skel)] = math.log10(p)
+    rules = tuple(Rule(g, c, lp, onset_only=(c.startswith("d") and g[:1] in ("p", "b"))) for (g, c), lp in best.items())
+    token_map: dict[str, list[tuple[str, float]]] = {}
+    for clean, emissions in sylls.items():
+        total = sum(emissions.values())
+        for garbled, count in emissions.items():
+            if garbled == clean or " " in garbled or not garbled:
+                continue
+            token_map.setdefault(garbled, []).append((clean, math.log10(count / total)))
+    for lst in token_map.values():
+        lst.sort(key=lambda x: -x[1])
+    if not rules and not token_map:
         return None
-    return tuple(
-        Rule(g, c, max(lp, -3.0), onset_only=(c == "d" and g in ("p", "b"))) for (g, c), lp in best.items()
-    )
+    return LearnedChannel(rules, token_map)
+
+
+def merge_rules(learned: tuple[Rule, ...], seed: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """Learned rules win; seed rules fill the gaps the synthetic data did not show."""
+    have = {(r.garbled, r.clean) for r in learned}
+    return learned + tuple(r for r in seed if (r.garbled, r.clean) not in have)

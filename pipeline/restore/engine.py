@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.paths import dictionary_file
 from pipeline.restore.candidates import Candidate, CandidateGenerator, has_marks
-from pipeline.restore.channel import SEED_RULES, load_learned_rules
+from pipeline.restore.channel import SEED_RULES, load_learned_channel, merge_rules
 from pipeline.restore.decode import MAX_LEN, Decoded, Position, decode_segments
 from pipeline.restore.legacy_encodings import detect_legacy
 from pipeline.restore.lm import TrigramLM
@@ -72,13 +72,14 @@ class Models:
     def __init__(self) -> None:
         self.inventory = Inventory.load(dictionary_file("syllables.tsv"))
         self.lm = TrigramLM(dictionary_file("lm_syllable3.npz"))
-        learned = load_learned_rules(dictionary_file("ocr_confusions.tsv"))
-        self.rules = SEED_RULES + learned if learned else SEED_RULES
+        learned = load_learned_channel(dictionary_file("ocr_confusions.tsv"))
+        self.rules = merge_rules(learned.rules, SEED_RULES) if learned else SEED_RULES
+        token_map = learned.token_map if learned else {}
         skeletons = set(self.inventory.by_skeleton)
         known = set(self.inventory.counts) | {
             w for w in self.lm.vocab if w.isalpha() and w.isascii() and w not in skeletons
         }
-        self.generator = CandidateGenerator(self.inventory.by_skeleton, known, self.rules)
+        self.generator = CandidateGenerator(self.inventory.by_skeleton, known, self.rules, token_map)
         self.abbreviations = load_abbreviations(dictionary_file("abbreviations.tsv"))
         self.code_abbreviations = code_variants(self.abbreviations)
         total = {}
