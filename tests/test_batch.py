@@ -201,7 +201,7 @@ def test_load_results_gives_typed_tables(first_run) -> None:
     assert res.documents["doc_type"].dtype == "category" and res.sections["label"].dtype == "category"
     plan = res.documents[res.documents.source_path.str.endswith("plan.pdf")].iloc[0]
     assert plan.issue_date.year == 2023 and isinstance(plan.recipients, list)
-    dump_id = res.documents[res.documents.kind == "text"].doc_id.iloc[0]
+    dump_id = res.documents[res.documents.source_path.str.endswith("dump.txt")].doc_id.iloc[0]
     tokens = res.tokens(dump_id)
     changed = tokens[tokens.changed]
     assert ("hoach", "hoạch") in set(zip(changed.original, changed.restored, strict=True))
