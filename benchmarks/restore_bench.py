@@ -8,7 +8,7 @@ on both sides (the corpus mixes "hoá" and "hòa"), word = run of letters/digits
   vie-ocr      the same with tesseract -l vie (work/eval/, if present)
   plans        the team's plans in tests/data/plans/*.txt, stripped (if present)
   clean        held-out clean text and plans fed as they are: share of words changed (must stay tiny)
-Also prints words per second (one process, models preloaded) and peak memory. Usage:
+Also prints words per second (CPU time of this one process, models preloaded) and peak memory. Usage:
 
     python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40]
 """
@@ -50,14 +50,14 @@ def wer(hyp: str, ref: str) -> tuple[int, int]:
 
 def restore_chunks(lines: list[str], chunk: int) -> tuple[list[str], float, int]:
     out: list[str] = []
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     n_words = 0
     for i in range(0, len(lines), chunk):
         part = lines[i : i + chunk]
         res = restore_text("\n".join(part))
         out.extend(res.text.split("\n"))
         n_words += len(res.tokens)
-    return out, time.perf_counter() - t0, n_words
+    return out, time.process_time() - t0, n_words
 
 
 def take(lines: list[str], max_words: int) -> list[str]:
@@ -81,7 +81,7 @@ def row(name: str, inp: list[str], ref: list[str], chunk: int, table: list, spee
 def changed_share(lines: list[str], chunk: int, speed: list) -> tuple[int, int, list[tuple[str, str]]]:
     changed = total = 0
     examples: list[tuple[str, str]] = []
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for i in range(0, len(lines), chunk):
         res = restore_text("\n".join(lines[i : i + chunk]))
         for tok in res.tokens:
@@ -90,7 +90,7 @@ def changed_share(lines: list[str], chunk: int, speed: list) -> tuple[int, int, 
                 changed += 1
                 if len(examples) < 15:
                     examples.append((tok.original, tok.restored))
-    speed.append((total, time.perf_counter() - t0))
+    speed.append((total, time.process_time() - t0))
     return changed, total, examples
 
 
@@ -100,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk-lines", type=int, default=40, help="lines per restore_text call (one 'page')")
     ap.add_argument("--show-changes", action="store_true", help="print examples of clean words changed")
     args = ap.parse_args(argv)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     models()
-    print(f"models loaded in {time.perf_counter() - t0:.2f}s")
+    print(f"models loaded in {time.process_time() - t0:.2f}s")
     table: list[tuple[str, int, float, float]] = []
     speed: list[tuple[int, float]] = []
 
@@ -111,7 +111,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         gold = src.with_name(src.name.replace(".txt", ".gold.txt"))
         if gold.exists():
-            row("seed-001 legacy OCR", src.read_text().split("\n"), gold.read_text().split("\n"), 200, table, speed)
+            row(
+                "seed-001 legacy OCR",
+                src.read_text().split("\n"),
+                gold.read_text().split("\n"),
+                200,
+                table,
+                speed,
+            )
 
     clean = take([ln for ln in heldout_lines() if ln.strip()], args.max_words)
     row("held-out stripped", [strip_diacritics(ln) for ln in clean], clean, args.chunk_lines, table, speed)
@@ -124,7 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     plans = sorted((ROOT / "tests" / "data" / "plans").glob("*.txt"))
     plan_lines = [ln for p in plans for ln in p.read_text().split("\n")]
     if plan_lines:
-        row("plans stripped", [strip_diacritics(ln) for ln in plan_lines], plan_lines, args.chunk_lines, table, speed)
+        row(
+            "plans stripped",
+            [strip_diacritics(ln) for ln in plan_lines],
+            plan_lines,
+            args.chunk_lines,
+            table,
+            speed,
+        )
 
     print(f"\n{'set':<24}{'words':>8}{'input WER %':>13}{'output WER %':>14}")
     for name, total, e_in, e_out in table:
@@ -139,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     n_words = sum(n for n, _ in speed)
     secs = sum(s for _, s in speed)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nspeed {n_words / max(secs, 1e-9):,.0f} words/s on one core ({n_words} words); peak memory {peak:.0f} MB")
+    print(
+        f"\nspeed {n_words / max(secs, 1e-9):,.0f} words/s on one core ({n_words} words); "
+        f"peak memory {peak:.0f} MB"
+    )
     return 0
 
 

@@ -165,7 +165,9 @@ def test_tone_style_option():
 
 
 def test_vietnamese_share_separates_languages():
-    garbled = "Thuc hién Ké hoach s§ 12 cua UBND tinh t6 chirc thuc hién Phong trao thi dua cua ngudi lao dong"
+    garbled = (
+        "Thuc hién Ké hoach s§ 12 cua UBND tinh t6 chirc thuc hién Phong trao thi dua cua ngudi lao dong"
+    )
     english = "The committee shall publish the annual report and review every application before the deadline"
     assert vietnamese_share("\n".join(CLEAN)) > 0.95
     assert vietnamese_share(garbled) > 0.75

@@ -50,7 +50,9 @@ def test_one_megabyte_single_line():
     parts = []
     size = 0
     while size < 1_000_000:
-        word = rng.choice(vocab) if rng.random() < 0.3 else "".join(rng.choice("abcxyz#$%") for _ in range(80))
+        word = (
+            rng.choice(vocab) if rng.random() < 0.3 else "".join(rng.choice("abcxyz#$%") for _ in range(80))
+        )
         parts.append(word)
         size += len(word) + 1
     _check(" ".join(parts))
@@ -68,7 +70,11 @@ def test_arbitrary_text(text):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(["thuc", "hién", "c6", "1a", "I1.", "&", "¢)", "\n", ",", "QD-UBND", "2.", "Đ"]),
-                max_size=60))
+@given(
+    st.lists(
+        st.sampled_from(["thuc", "hién", "c6", "1a", "I1.", "&", "¢)", "\n", ",", "QD-UBND", "2.", "Đ"]),
+        max_size=60,
+    )
+)
 def test_arbitrary_garble_sequences(parts):
     _check(" ".join(parts))

@@ -31,6 +31,11 @@ class Candidate:
     marked: bool = False  # the candidate carries Vietnamese marks (set by the generator)
 
 
+@lru_cache(maxsize=200_000)
+def strip_word(word: str) -> str:
+    return strip_diacritics(word)
+
+
 @lru_cache(maxsize=100_000)
 def has_marks(word: str) -> bool:
     return strip_diacritics(word) != word
@@ -68,6 +73,10 @@ class CandidateGenerator:
         self.skeleton_list = list(by_skeleton)
         self.known = known_words
         self.rules = rules
+        self._rules_by_first: dict[str, list[Rule]] = {}
+        for rule in rules:
+            if rule.garbled:
+                self._rules_by_first.setdefault(rule.garbled[0], []).append(rule)
         self.max_per_skeleton = max_per_skeleton
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
 
@@ -119,29 +128,28 @@ class CandidateGenerator:
         """Skeletons reachable with one or two rule applications that are real syllable skeletons.
 
         Rules apply to the lowercase token itself (so a Latin-1 "é" can stand for "o"); what is left after
-        the rewrites is reduced to its skeleton before the lookup.
+        the rewrites is reduced to its skeleton before the lookup. Rules are indexed by their first
+        character so each position only tries the rules that can match there.
         """
         found: dict[str, float] = {}
         skel = strip_diacritics(token)
         frontier = [(token, 0.0)]
+        by_first = self._rules_by_first
         for depth in range(2):
             nxt: list[tuple[str, float]] = []
             for form, cost in frontier:
-                for rule in self.rules:
-                    g = rule.garbled
-                    if not g:
-                        continue
-                    start = form.find(g)
-                    while start >= 0:
-                        if not rule.onset_only or start == 0:
-                            new = form[:start] + rule.clean + form[start + len(g) :]
-                            c = cost + rule.logp
-                            key = strip_diacritics(new)
-                            if key in self.by_skeleton and found.get(key, -99.0) < c:
-                                found[key] = c
-                            if depth == 0:
-                                nxt.append((new, c))
-                        start = form.find(g, start + 1)
+                for start, ch in enumerate(form):
+                    for rule in by_first.get(ch, ()):
+                        g = rule.garbled
+                        if (rule.onset_only and start) or not form.startswith(g, start):
+                            continue
+                        new = form[:start] + rule.clean + form[start + len(g) :]
+                        c = cost + rule.logp
+                        key = strip_word(new)
+                        if key in self.by_skeleton and found.get(key, -99.0) < c:
+                            found[key] = c
+                        if depth == 0 and c > -2.5:
+                            nxt.append((new, c))
             frontier = nxt
         found.pop(skel, None)
         return sorted(found.items(), key=lambda kv: -kv[1])[:8]

@@ -8,7 +8,6 @@ to Vietnamese letters (ổ→6, ở→& or ¢, ức→irc, người→ngudi, Đ�
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,8 @@ _SEED_TABLE = """
 6 o -0.3 | 0 o -1.0 | & o -0.4 | ¢ o -0.5 | ¢ c -0.7 | § o -0.5 | @ o -0.7 | @ a -1.0
 1 l -0.4 | 1 i -0.5 | 4 a -0.5 | 3 a -1.2 | 2 a -1.2 | 8 e -1.3 | 9 g -1.5 | 5 s -1.5 | $ s -1.2 | ? u -1.5
 ir u -0.6 | ur u -0.7 | if u -1.0 | tr u -1.3 | tm u -1.0 | im u -1.3 | w u -0.8
-it u -0.8 | ti u -0.9 | tt u -1.0 | iv u -0.9 | tv u -0.9 | v u -1.0 | i u -1.0 | ii u -0.9 | tf u -1.0 | t u -1.6
+it u -0.8 | ti u -0.9 | tt u -1.0 | iv u -0.9 | tv u -0.9 | v u -1.0 | i u -1.0 | ii u -0.9
+tf u -1.0 | t u -1.6
 d o -1.0 | d a -1.2 | g o -1.3 | e o -1.3 | a o -1.4 | ao o -1.5 | i a -1.5 | ad a -1.6 | q o -1.2
 l i -1.5 | i l -1.5 | e _ -1.8
 é o -0.8 | é a -1.0 | é u -1.4 | è o -1.0 | ó a -1.2 | á o -1.2 | ú u -0.5
@@ -114,7 +114,9 @@ def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | No
             if strip_diacritics(garbled) == skel:
                 continue  # only marks differ: the skeleton lookup already covers it
             best[(garbled, skel)] = math.log10(p)
-    rules = tuple(Rule(g, c, lp, onset_only=(c.startswith("d") and g[:1] in ("p", "b"))) for (g, c), lp in best.items())
+    rules = tuple(
+        Rule(g, c, lp, onset_only=(c.startswith("d") and g[:1] in ("p", "b"))) for (g, c), lp in best.items()
+    )
     token_map: dict[str, list[tuple[str, float]]] = {}
     for clean, emissions in sylls.items():
         total = sum(emissions.values())

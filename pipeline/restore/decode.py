@@ -65,7 +65,9 @@ def decode_segments(
             [Position(p.ids[kp], p.channel[kp]) for p, kp in zip(seg, ks, strict=True)]
             for seg, ks in zip(batch, keep, strict=True)
         ]
-        for j, seg, ks, dec in zip(idx, batch, keep, _decode_batch(lm, pruned, lm_weight, temperature), strict=True):
+        for j, seg, ks, dec in zip(
+            idx, batch, keep, _decode_batch(lm, pruned, lm_weight, temperature), strict=True
+        ):
             best = [int(kp[b]) for kp, b in zip(ks, dec.best, strict=True)]
             posts = []
             for p, kp, post in zip(seg, ks, dec.posterior, strict=True):
@@ -130,7 +132,9 @@ def _bigram_prune(lm: TrigramLM, segs: list[list[Position]], lm_weight: float) -
     return out
 
 
-def _decode_batch(lm: TrigramLM, segs: list[list[Position]], lm_weight: float, temperature: float) -> list[Decoded]:
+def _decode_batch(
+    lm: TrigramLM, segs: list[list[Position]], lm_weight: float, temperature: float
+) -> list[Decoded]:
     n_seg = len(segs)
     lengths = np.array([len(s) for s in segs])
     t_max = int(lengths.max())

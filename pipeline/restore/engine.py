@@ -120,7 +120,9 @@ class DocParams:
         self.log_garble = math.log10(self.garble)
         # An unknown token that rewrites into a real syllable is rarely a genuine word in a garbled page.
         # (The <unk> LM mass is shared by every rare word, so an unknown token kept as it is pays extra.)
-        self.log_keep_unknown = -4.5 if self.garbled_doc else math.log10(max(1.0 - 4.0 * self.garble, 0.05)) - 1.0
+        self.log_keep_unknown = (
+            -4.5 if self.garbled_doc else math.log10(max(1.0 - 4.0 * self.garble, 0.05)) - 1.0
+        )
 
     @property
     def garbled_doc(self) -> bool:
@@ -312,7 +314,9 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                     continue
                 i = lm.index.get(c.word, unk)
                 # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-                chan = channel_logp(marked, c, params) + (OOV_PENALTY if i == unk and c.kind != "keep" else 0.0)
+                chan = channel_logp(marked, c, params) + (
+                    OOV_PENALTY if i == unk and c.kind != "keep" else 0.0
+                )
                 scored.append((chan + uni[i], chan, i, c))
             scored.sort(key=lambda x: -x[0])
             floor = scored[0][0] - BEAM

@@ -15,14 +15,8 @@ from pipeline.restore.normalize import nfc
 from pipeline.restore.syllables import is_valid_syllable
 
 # --- TCVN3 (ABC): one byte per letter; capitals with tones share codes with the lowercase letters.
-_TCVN3_SRC = (
-    "µ¸¶·¹" "¨»¾¼½Æ" "©ÇÊÈÉË" "®" "ÌÐÎÏÑ" "ªÒÕÓÔÖ" "×ÝØÜÞ" "ßãáâä" "«åèæçé" "¬êíëìî" "ïóñòô" "\xadõøö÷ù"
-    "úýûüþ" "¡¢§£¤¥¦"
-)
-_TCVN3_DST = (
-    "àáảãạ" "ăằắẳẵặ" "âầấẩẫậ" "đ" "èéẻẽẹ" "êềếểễệ" "ìíỉĩị" "òóỏõọ" "ôồốổỗộ" "ơờớởỡợ" "ùúủũụ" "ưừứửữự"
-    "ỳýỷỹỵ" "ĂÂĐÊÔƠƯ"
-)
+_TCVN3_SRC = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢§£¤¥¦"
+_TCVN3_DST = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ"
 _TCVN3 = str.maketrans(_TCVN3_SRC, _TCVN3_DST)
 _TCVN3_SIGNATURE = set("µ¸¶·¹¨»¾¼½ÆÇÊÈËÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞß«åæç¬ëîïñ÷þ\xad")
 
@@ -30,10 +24,37 @@ _TCVN3_SIGNATURE = set("µ¸¶·¹¨»¾¼½ÆÇÊÈËÌÐÎÏÑªÒÕÓÔÖ×Ý
 _TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền sắc hỏi ngã nặng
 _VNI_PLAIN_TONE = {"ø": 0, "ù": 1, "û": 2, "õ": 3, "ï": 4, "Ø": 0, "Ù": 1, "Û": 2, "Õ": 3, "Ï": 4}
 _VNI_HAT = {"â": -1, "à": 0, "á": 1, "å": 2, "ã": 3, "ä": 4, "Â": -1, "À": 0, "Á": 1, "Å": 2, "Ã": 3, "Ä": 4}
-_VNI_BREVE = {"ê": -1, "è": 0, "é": 1, "ú": 2, "ü": 3, "ë": 4, "Ê": -1, "È": 0, "É": 1, "Ú": 2, "Ü": 3, "Ë": 4}
+_VNI_BREVE = {
+    "ê": -1,
+    "è": 0,
+    "é": 1,
+    "ú": 2,
+    "ü": 3,
+    "ë": 4,
+    "Ê": -1,
+    "È": 0,
+    "É": 1,
+    "Ú": 2,
+    "Ü": 3,
+    "Ë": 4,
+}
 _VNI_SINGLE = {
-    "ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ",
-    "ì": "ì", "í": "í", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "Ì": "Ì", "Í": "Í", "Æ": "Ỉ", "Ó": "Ĩ", "Ò": "Ị",
+    "ô": "ơ",
+    "Ô": "Ơ",
+    "ö": "ư",
+    "Ö": "Ư",
+    "ñ": "đ",
+    "Ñ": "Đ",
+    "ì": "ì",
+    "í": "í",
+    "æ": "ỉ",
+    "ó": "ĩ",
+    "ò": "ị",
+    "Ì": "Ì",
+    "Í": "Í",
+    "Æ": "Ỉ",
+    "Ó": "Ĩ",
+    "Ò": "Ị",
 }
 _VNI_SIGNATURE = set("øùûõïäåëüöñæòØÙÛÕÏÄÅËÜÖÑÆÒ")
 _VNI_PAIR = re.compile(r"([aAeEoOuUyYôÔöÖ])([øùûõïîÎØÙÛÕÏâàáåãäÂÀÁÅÃÄêèéúüëÊÈÉÚÜË])|([ôÔöÖñÑìíæóòÌÍÆÓÒ])")
@@ -92,8 +113,14 @@ _VIQR_SIGNATURE = re.compile(r"[aAeEoOuU][(^+][`'?~.]?|[dD][dD]")
 
 def _viqr_sub(m: re.Match[str]) -> str:
     vowel, shape, tone, nxt = m.group(1), m.group(2), m.group(3), m.group(4)
-    if shape and not (shape == "(" and vowel in "aA" or shape == "^" and vowel in "aAeEoO" or
-                      shape in "+*" and vowel in "oOuU"):
+    if shape and not (
+        shape == "("
+        and vowel in "aA"
+        or shape == "^"
+        and vowel in "aAeEoO"
+        or shape in "+*"
+        and vowel in "oOuU"
+    ):
         return vowel + shape + tone
     if tone in ".?" and not nxt:
         tone_idx = -1  # sentence punctuation, not a mark

@@ -91,7 +91,7 @@ _STOP_CODAS = ("c", "ch", "p", "t")
 
 @lru_cache(maxsize=100_000)
 def parse(toneless: str) -> tuple[str, str] | None:
-    """Split a toneless lowercase syllable into (onset, rhyme) or None if it breaks Vietnamese phonotactics."""
+    """Split a toneless lowercase syllable into (onset, rhyme); None if it breaks Vietnamese phonotactics."""
     candidates = [o for o in ONSETS if toneless.startswith(o)] + [""]
     for onset in sorted(candidates, key=len, reverse=True):
         rhyme = toneless[len(onset) :]
@@ -173,6 +173,12 @@ def is_skeleton(word: str) -> bool:
     for onset in _SKELETON_ONSETS:
         if word.startswith(onset):
             rest = word[len(onset) :]
-            if rest in _SKELETON_RHYMES or onset == "gi" and rest == "" or onset == "g" and rest.startswith("i"):
+            if (
+                rest in _SKELETON_RHYMES
+                or onset == "gi"
+                and rest == ""
+                or onset == "g"
+                and rest.startswith("i")
+            ):
                 return rest != "" or onset == "gi"
     return False
