@@ -10,8 +10,8 @@ case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2;; esac
 
 apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils)
 if [ "$mode" = test ]; then
-  # Tests render their own page images with a Times-like font and build PDFs with qpdf-free tools.
-  apt_packages+=(fonts-liberation2)
+  # Tests render their own page images with a Times-like font and check the HTML report in a real browser.
+  apt_packages+=(fonts-liberation2 chromium)
 fi
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
   apt_packages+=(python3 python3-venv python3-pip)
