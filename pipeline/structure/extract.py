@@ -8,7 +8,7 @@ from .doc import DocLines
 from .fields import campaign_in_text, campaign_in_title, doc_type_code, period_in
 from .footer import find_digital_signature, parse_footer
 from .header import parse_header
-from .record import DocumentRecord, Section, empty_fields
+from .record import DocumentRecord, empty_fields
 from .references import legal_bases
 from .sections import find_sections, heading_at
 
@@ -61,6 +61,5 @@ def extract_fields_and_sections(text: str, line_confidences: Sequence[float] | N
         start, end = period_in(preamble[:20000], loose=False)
     fields["period_start"], fields["period_end"] = start, end
 
-    raw_sections = find_sections(doc, header.body_start, footer.stops, line_confidences)
-    sections = [Section(**vars(raw)) for raw in raw_sections]
+    sections = find_sections(doc, header.body_start, footer.stops, line_confidences)
     return DocumentRecord(fields=fields, sections=sections)

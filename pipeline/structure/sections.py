@@ -15,6 +15,7 @@ from . import markers
 from .doc import DocLines
 from .labels import label_for
 from .numerals import letter_item, roman_value, to_roman
+from .record import Section
 from .text import is_caps, squash
 
 _DIEU = re.compile(r"^dieu\s+(\d{1,3})\s*[.:]?\s*(?=\S|$)")
@@ -39,20 +40,6 @@ class HeadingMatch:
     value: int  # numeric value for sequencing (roman/arabic/letter index)
     rest_offset: int  # where the heading text starts in the stripped line
     kind: str  # "roman", "arabic", "sub", "letter", "dieu"
-
-
-@dataclass
-class RawSection:
-    order: int
-    level: int
-    number: str
-    heading: str
-    label: str
-    parent_order: int | None
-    text: str
-    start_line: int
-    end_line: int
-    mean_confidence: float | None
 
 
 def _stripped(line: str) -> tuple[str, int]:
@@ -161,7 +148,7 @@ def find_sections(
     start: int,
     stops: set[int],
     line_confidences: Sequence[float] | None = None,
-) -> list[RawSection]:
+) -> list[Section]:
     """Sections from line ``start`` on; a line in ``stops`` (recipients, signer ...) ends the open ones."""
     found: list[tuple[int, HeadingMatch]] = []
     expected_roman = 1
@@ -176,8 +163,8 @@ def find_sections(
         found.append((index, match))
 
     ends = _content_ends(doc, start, stops)
-    sections: list[RawSection] = []
-    stack: list[RawSection] = []
+    sections: list[Section] = []
+    stack: list[Section] = []
     for position, (index, match) in enumerate(found):
         limit = ends(index)
         for later_index, later in found[position + 1 :]:
@@ -193,7 +180,7 @@ def find_sections(
         body += [doc.lines[i] for i in range(heading_end + 1, end + 1) if i not in doc.masked]
         while stack and stack[-1].level >= match.level:
             stack.pop()
-        section = RawSection(
+        section = Section(
             order=len(sections) + 1,
             level=match.level,
             number=match.number,
