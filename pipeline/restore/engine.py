@@ -37,7 +37,7 @@ from pipeline.restore.tokenize import Piece, tokenize_line
 MAX_CANDIDATES = 10
 BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
 LM_WEIGHT = 1.0
-TEMPERATURE = 1.0
+TEMPERATURE = 1.3
 LOG_KEEP_NUMBER = math.log10(0.7)  # a short number in a garbled page is a real number
 OOV_PENALTY = -3.5  # log10, for a dictionary syllable the LM does not know
 _GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
@@ -200,8 +200,8 @@ def _is_line_break(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     if not line:
         return True
-    nxt = next((lines[j].strip() for j in range(i + 1, len(lines)) if lines[j].strip()), "")
-    if not nxt or i + 1 < len(lines) and not lines[i + 1].strip():
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    if not nxt:
         return True
     letters = [c for c in line if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.7 * len(letters):
