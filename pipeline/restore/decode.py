@@ -117,17 +117,21 @@ def _bigram_prune(lm: TrigramLM, segs: list[list[Position]], lm_weight: float) -
         bwd[j] = b
         prev = np.max(pair[:, j - 1] + (em[:, j] + b)[:, None, :], axis=2)
         b = np.where((j > last)[:, None], 0.0, prev)
+    # Max-marginals of every (segment, position, candidate) at once; then per position a cheap slice.
+    mm = np.stack(fwd[1 : t_max + 1], axis=1) + np.stack(bwd[1 : t_max + 1], axis=1)  # (S, T, K)
+    mm = np.where(valid[:, 1 : t_max + 1], mm, NEG)
+    order = np.argsort(-mm, axis=2)[:, :, :PRUNE_K]
+    top = np.take_along_axis(mm, order, axis=2)
+    good = top >= top[:, :, :1] - PRUNE_MARGIN
+    single = np.zeros(1, dtype=np.int64)
     out: list[list[np.ndarray]] = []
     for s, seg in enumerate(segs):
         keeps = []
         for t, p in enumerate(seg):
-            n = len(p.ids)
-            if n == 1:
-                keeps.append(np.zeros(1, dtype=np.int64))
-                continue
-            mm = (fwd[t + 1][s] + bwd[t + 1][s])[:n]
-            order = np.argsort(-mm)[:PRUNE_K]
-            keeps.append(np.sort(order[mm[order] >= mm[order[0]] - PRUNE_MARGIN]))
+            if len(p.ids) == 1:
+                keeps.append(single)
+            else:
+                keeps.append(np.sort(order[s, t][good[s, t]]))
         out.append(keeps)
     return out
 
@@ -186,6 +190,9 @@ def _decode_batch(
         prev = _lse(step + em[:, j, None, None, :] + beta[:, None, :, :], axis=3)
         beta = np.where((j > last)[:, None, None], 0.0, prev)
         beta_at[j - 1] = beta
+    # Posterior marginals of every position at once: sum over the previous candidate of alpha * beta.
+    both = np.stack([alpha_at[j] + beta_at[j] for j in range(2, t_max + 2)], axis=1)  # (S, T, b, c)
+    post_all = np.exp(_lse(both, axis=2) - log_z[:, None, None])
     results: list[Decoded] = []
     for s, seg in enumerate(segs):
         n = len(seg)
@@ -197,9 +204,8 @@ def _decode_batch(
             b_idx, c_idx = a_idx, b_idx
         posts = []
         for t in range(n):
-            j = t + 2
             real = len(seg[t].ids)
-            post = np.exp(_lse(alpha_at[j][s] + beta_at[j][s], axis=0) - log_z[s])[:real]
+            post = post_all[s, t, :real]
             total = post.sum()
             posts.append(post / total if total > 0 else np.full(real, 1.0 / real))
         results.append(Decoded(path, posts))

@@ -322,7 +322,7 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
             floor = scored[0][0] - BEAM
             kept = [x for x in scored[:MAX_CANDIDATES] if x[0] >= floor]
             slot.words = [x[3].word for x in kept]
-            slot.reasons = [_reason_for(x[3].kind) for x in kept]
+            slot.reasons = [x[3].kind for x in kept]
             slot.positions.append(add_position([x[2] for x in kept], [x[1] for x in kept]))
         if _is_line_break(lines, li):
             end_segment()
@@ -350,12 +350,19 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
             word = slot.words[choice]
             if tone_style != "modern":
                 word = normalize_syllable(word, tone_style)
-            restored = apply_case(word, case_pattern(piece.text))
-            reason = slot.reasons[choice]
+            pattern = case_pattern(piece.text)
+            restored = apply_case(word, pattern)
+            reason = _reason_for(slot.reasons[choice])
             conf = float(min(max(post[choice], 0.0), 1.0))
-            for i in np.argsort(-post):
-                if int(i) != choice and len(alternatives) < 3:
-                    alternatives.append(apply_case(slot.words[int(i)], case_pattern(piece.text)))
+            for i in np.argsort(-post, kind="stable"):
+                alt = slot.words[int(i)]
+                if tone_style != "modern":
+                    alt = normalize_syllable(alt, tone_style)
+                alt = apply_case(alt, pattern)
+                if int(i) != choice and alt != restored and alt not in alternatives:
+                    alternatives.append(alt)
+                if len(alternatives) == 3:
+                    break
             if reason == "kept" and restored != piece.text:
                 reason = "normalized"
         if legacy and reason in ("kept", "normalized"):
