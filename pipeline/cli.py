@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="print the header fields and sections of a text file as JSON")
     extract.add_argument("file", help="UTF-8 text file, or - for standard input")
     extract.set_defaults(handler=_cmd_extract)
+
+    evaluate = sub.add_parser("eval", help="measure a run against hand transcriptions (CER, WER, fields)")
+    evaluate.add_argument("gold", type=Path, help="folder of <name>.txt or .gt.txt, + <name>.json")
+    evaluate.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.set_defaults(handler=_cmd_eval)
     return parser
 
 
@@ -165,6 +171,26 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    """Exit 0 when every gold file was scored, 1 when some were not (listed), 2 when nothing can be scored."""
+    from pipeline.evaluate import evaluate, render_report
+
+    try:
+        report = evaluate(args.gold, args.output)
+    except FileNotFoundError as exc:
+        print(f"sohoa eval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not report.documents and not report.unmatched:
+        print(f"sohoa eval: no gold .txt files in {args.gold}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        render_report(report)
+    return 1 if report.unmatched else EXIT_OK
 
 
 if __name__ == "__main__":
