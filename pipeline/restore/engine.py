@@ -36,7 +36,7 @@ from pipeline.restore.tokenize import Piece, tokenize_line
 
 MAX_CANDIDATES = 10
 BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
-LM_WEIGHT = 1.0
+LM_WEIGHT = 0.8
 TEMPERATURE = 1.3
 LOG_KEEP_NUMBER = math.log10(0.7)  # a short number in a garbled page is a real number
 OOV_PENALTY = -3.5  # log10, for a dictionary syllable the LM does not know
