@@ -31,7 +31,7 @@ from pipeline.restore.normalize import (
     strip_diacritics,
 )
 from pipeline.restore.protect import code_variants, load_abbreviations, restore_code, restore_roman
-from pipeline.restore.syllables import Inventory, is_valid_syllable
+from pipeline.restore.syllables import Inventory, is_skeleton, is_valid_syllable
 from pipeline.restore.tokenize import Piece, tokenize_line
 
 MAX_CANDIDATES = 10
@@ -121,7 +121,9 @@ class DocParams:
         # An unknown token that rewrites into a real syllable is rarely a genuine word in a garbled page.
         # (The <unk> LM mass is shared by every rare word, so an unknown token kept as it is pays extra.)
         self.log_keep_unknown = (
-            -4.5 if self.garbled_doc else math.log10(max(1.0 - 4.0 * self.garble, 0.05)) - 1.0
+            -4.5
+            if self.garbled_doc or self.strip > 0.3
+            else math.log10(max(1.0 - 4.0 * self.garble, 0.05)) - 1.0
         )
 
     @property
@@ -145,8 +147,8 @@ def estimate_params(words: list[str], m: Models) -> DocParams:
             marked += 1
             if not valid:
                 marked_invalid += 1
-        elif not valid:
-            invalid_plain += 1
+        elif not valid and not is_skeleton(skel):
+            invalid_plain += 1  # not even a stripped syllable ("chirc"): OCR garble or a foreign word
         pm = m.p_marked.get(skel)
         if pm is not None:
             expect += pm
