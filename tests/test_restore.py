@@ -203,3 +203,16 @@ def test_restores_real_tesseract_english_model_output(tmp_path):
     res = restore_text(ocr)
     assert len(res.text.split("\n")) == len(ocr.split("\n"))
     assert wer(res.text, truth) <= 0.15
+
+
+def test_unknown_tokens_keep_their_exact_spelling():
+    res = restore_text("Dien thoai iPhone va goi cuoc 4G cua McDonald, dung luong 5 GB/thang")
+    assert "iPhone" in res.text and "4G" in res.text and "McDonald" in res.text
+    assert "GB/" in res.text
+    assert res.text.startswith("Điện thoại")
+
+
+def test_words_glued_by_punctuation_are_restored_separately():
+    res = restore_text("tren dia ban tinh,giai doan 2021 va xe,…truoc do")
+    assert res.text == "trên địa bàn tỉnh,giai đoạn 2021 và xe,…trước đó"
+    assert [t.original for t in res.tokens][3:5] == ["tinh", "giai"]

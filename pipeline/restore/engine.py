@@ -42,6 +42,10 @@ LOG_KEEP_NUMBER = math.log10(0.7)  # a short number in a garbled page is a real 
 OOV_PENALTY = -3.5  # log10, for a dictionary syllable the LM does not know
 _GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
 _LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+# "4G", "F0", "H2": product and variant names, not OCR garble (which is lowercase: "c6", "t6").
+_MODEL_CODE = re.compile(r"^(?:\d+[A-Z]{1,2}|[A-Z]{1,2}\d+)$")
+_INNER_PUNCT = re.compile(r"[^\w&¢§@£©®°¥$?'’`]")  # apostrophes inside words are misread marks
 
 
 @dataclass
@@ -235,7 +239,7 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
         normalize_syllable(nfc(p.text.lower()))
         for pieces in line_pieces
         for p in pieces
-        if p.kind == "word" and len(p.text) <= 40
+        if p.kind == "word" and len(p.text) <= 40 and not _MODEL_CODE.match(p.text)
     ]
     params = estimate_params(words, m)
     lm = m.lm
@@ -289,7 +293,8 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                 add_fixed_units(core if piece.kind == "number" else "0")
                 continue
             if piece.kind == "code":
-                slot.fixed, slot.fixed_reason = restore_code(core, m.code_abbreviations), "code"
+                table = m.code_abbreviations if _DIGIT.search(core) else m.abbreviations
+                slot.fixed, slot.fixed_reason = restore_code(core, table), "code"
                 add_fixed_units(slot.fixed)
                 continue
             roman = restore_roman(core) if k == 0 else None
@@ -303,7 +308,14 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
                 slot.fixed, slot.fixed_reason = official, "code"
                 add_position([lm.id(official.lower())], [0.0])
                 continue
-            if len(core) > 40 or not _LETTER.search(core) and not _GARBLE_CHAR.search(core):
+            if (
+                len(core) > 40
+                or (not _LETTER.search(core) and not _GARBLE_CHAR.search(core))
+                or _INNER_PUNCT.search(core)
+                or (not params.garbled_doc and _DIGIT.search(core) and piece.kind != "number")
+            ):
+                # Not a syllable: too long, punctuation inside, or letters with digits ("4G") in a page
+                # that shows no OCR garble.
                 slot.fixed, slot.fixed_reason = core, "protected"
                 add_position([lm.unk], [0.0])
                 continue
@@ -353,7 +365,11 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
             if tone_style != "modern":
                 word = normalize_syllable(word, tone_style)
             pattern = case_pattern(piece.text)
-            restored = apply_case(word, pattern)
+            # A kept unknown token comes back exactly as written ("iPhone", "4G").
+            if slot.reasons[choice] == "keep" or word == nfc(piece.text.lower()):
+                restored = piece.text
+            else:
+                restored = apply_case(word, pattern)
             reason = _reason_for(slot.reasons[choice])
             conf = float(min(max(post[choice], 0.0), 1.0))
             for i in np.argsort(-post, kind="stable"):

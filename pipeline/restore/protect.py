@@ -33,11 +33,14 @@ def load_abbreviations(path: Path) -> dict[str, str]:
 
 
 def code_variants(abbreviations: dict[str, str]) -> dict[str, str]:
-    """Inside document codes OCR also reads Đ as P or B ("QP-UBND"); standalone that would be too loose."""
+    """Inside numbered document codes OCR also reads Đ as P or B ("12/QP-UBND"); standalone that would be
+    too loose, and two-letter B forms are real abbreviations themselves ("GB")."""
     table = dict(abbreviations)
     for abbr in set(abbreviations.values()):
         if "Đ" in abbr:
             for sub in ("P", "B"):
+                if sub == "B" and len(abbr) <= 2:
+                    continue
                 table.setdefault(abbr.replace("Đ", sub), abbr)
     return table
 

@@ -19,7 +19,7 @@ _BREAK_PUNCT = set(".!?;:…")
 URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
 _CONNECTOR = re.compile(r"[/\-.:_]")
-_INNER_SPLIT = re.compile(r"(?<=[^\W\d_])[,;…](?=[^\W\d_])")
+_INNER_SPLIT = re.compile(r"(?<=[^\W\d_])[,;…]+(?=[^\W\d_])")
 _ROMAN_GARBLE = re.compile(r"^[IVXl1]{1,5}$")
 
 
@@ -61,12 +61,19 @@ def _emit_punct(out: list[Piece], col: int, text: str) -> None:
 
 def _split_core(core: str, col: int, out: list[Piece]) -> None:
     """Split glued words ("tỉnh,giai") and lowercase hyphen/slash compounds; keep codes whole."""
-    parts = _INNER_SPLIT.split(core)
     pos = col
+    parts: list[str] = []
+    seps: list[str] = []
+    last = 0
+    for m in _INNER_SPLIT.finditer(core):
+        parts.append(core[last : m.start()])
+        seps.append(m.group())
+        last = m.end()
+    parts.append(core[last:])
     for j, part in enumerate(parts):
         if j:
-            _emit_punct(out, pos, core[pos - col])
-            pos += 1
+            _emit_punct(out, pos, seps[j - 1])
+            pos += len(seps[j - 1])
         kind = _classify_core(part)
         if kind == "code" and part.lower() == part and not _HAS_DIGIT.search(part):
             # "và/hoặc", "kinh-tế": separate words joined by a connector.
