@@ -216,3 +216,33 @@ def test_words_glued_by_punctuation_are_restored_separately():
     res = restore_text("tren dia ban tinh,giai doan 2021 va xe,…truoc do")
     assert res.text == "trên địa bàn tỉnh,giai đoạn 2021 và xe,…trước đó"
     assert [t.original for t in res.tokens][3:5] == ["tinh", "giai"]
+
+
+@pytest.mark.parametrize(
+    ("word", "modern", "old"),
+    [
+        ("hoà", "hòa", "hoà"),
+        ("thuỷ", "thủy", "thuỷ"),
+        ("khoẻ", "khỏe", "khoẻ"),
+        ("hoàng", "hoàng", "hoàng"),
+        ("người", "người", "người"),
+        ("quý", "quý", "quý"),
+        ("giữa", "giữa", "giữa"),
+        ("ngoài", "ngoài", "ngoài"),
+        ("e\u0301", "é", "é"),
+    ],
+)
+def test_tone_placement_styles(word, modern, old):
+    assert normalize_syllable(word) == modern
+    assert normalize_syllable(word, "old") == old
+
+
+def test_syllable_rules_separate_vietnamese_from_garble():
+    from pipeline.restore.syllables import is_skeleton, is_valid_syllable
+
+    for word in ("người", "hoạch", "quỳnh", "gìn", "khuya", "thuở", "yêu"):
+        assert is_valid_syllable(word), word
+    for word in ("ngudi", "chirc", "hoach", "hién", "the1", "ce"):
+        assert not is_valid_syllable(word), word
+    assert is_skeleton("nguoi") and is_skeleton("hoach")
+    assert not is_skeleton("ngudi") and not is_skeleton("and")
