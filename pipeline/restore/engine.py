@@ -50,6 +50,13 @@ _INNER_PUNCT = re.compile(r"[^\w&¢§@£©®°¥$?'’`]")  # apostrophes inside
 
 @dataclass
 class TokenRecord:
+    """One word token of the input and what became of it (the CLI's --explain prints these).
+
+    ``col`` is the 0-based character offset of ``original`` in input line ``line`` (for legacy-encoded
+    input: in the input as given, before conversion). ``reason`` is one of kept, normalized, diacritics,
+    ocr-confusion, fuzzy, code, protected, roman-numeral, legacy-encoding.
+    """
+
     line: int
     col: int
     original: str
@@ -136,6 +143,13 @@ class DocParams:
 
 
 def estimate_params(words: list[str], m: Models) -> DocParams:
+    """Error rates of this document, read off its own tokens.
+
+    strip: of the tokens whose skeleton usually carries marks, the share that came without them (near 0
+    for clean text, near 1 for unaccented typing). garble: tokens with digits/symbols inside letters,
+    marked tokens that are no syllable, half of the plain tokens that are not even a stripped syllable.
+    wrong: the share of marked tokens that are no valid syllable.
+    """
     n = len(words)
     if n == 0:
         return DocParams(0.003, 0.002, 0.003)
