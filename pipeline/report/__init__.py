@@ -1,0 +1,75 @@
+"""A static HTML review site for a ``sohoa run`` output folder (``OUT/report/index.html``).
+
+Archivists check results in a browser, often on machines without network or Python, so the site is plain
+files: inline CSS and JS, page images as JPEG files beside the pages, nothing fetched from anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import export
+from pipeline.report import pages
+from pipeline.report.images import SourceUnavailable, open_source, review_image
+
+REPORT_DIR = "report"
+IMAGE_DIR = "img"
+IMAGE_WIDTH = 1000
+JPEG_QUALITY = 80
+
+log = logging.getLogger("sohoa")
+
+
+def write_report(out_dir: Path, *, image_width: int = IMAGE_WIDTH) -> Path:
+    """Write ``out_dir/report/`` (index and one page per document) and return the index's path.
+
+    Raises FileNotFoundError when ``out_dir`` holds no ``documents.parquet`` (not a finished run).
+    """
+    out_dir = Path(out_dir)
+    table = out_dir / "documents.parquet"
+    if not table.is_file():
+        raise FileNotFoundError(f"{table} not found: not the output folder of a finished sohoa run")
+    rows = pd.read_parquet(table).to_dict("records")
+    report_dir = out_dir / REPORT_DIR
+    (report_dir / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        doc = export.read_document(out_dir, row["doc_id"])
+        if doc is None:
+            continue
+        images, notes = _write_images(doc, report_dir, image_width)
+        export.atomic_write_text(
+            report_dir / pages.document_file(doc["doc_id"]), pages.document_page(doc, images, notes)
+        )
+    index = report_dir / "index.html"
+    export.atomic_write_text(index, pages.index_page(rows, f"sohoa — {out_dir.resolve().name}"))
+    for path in report_dir.glob("*.html"):
+        path.chmod(0o644)  # atomic writes are private (0600); the site is meant to be shared
+    return index
+
+
+def _write_images(doc: dict, report_dir: Path, width: int) -> tuple[dict[int, str], dict[int, str]]:
+    """Render each good page's review image; a page that cannot be rendered gets a note instead."""
+    good = [p for p in doc.get("pages") or [] if p.get("status") != "error" and p.get("width")]
+    images: dict[int, str] = {}
+    notes: dict[int, str] = {}
+    if not good:
+        return images, notes
+    try:
+        source = open_source(doc)
+    except SourceUnavailable as exc:
+        log.warning("report: no page images for %s", exc)
+        return images, {p["index"]: f"source file not available: {exc}" for p in good}
+    for page in good:
+        name = f"{IMAGE_DIR}/{doc['doc_id']}_p{int(page['index']) + 1}.jpg"
+        try:
+            image = review_image(source, page, width)
+            image.convert("RGB").save(report_dir / name, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        except Exception as exc:  # one bad page image must not stop the report
+            log.warning("report: page %d of %s: %s", page["index"] + 1, doc["source_path"], exc)
+            notes[page["index"]] = f"page image could not be rendered: {exc}"
+            continue
+        images[page["index"]] = name
+    return images, notes
