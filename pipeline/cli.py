@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(handler=_cmd_eval)
+
+    report = sub.add_parser("report", help="write a static HTML review site OUT/report/index.html")
+    report.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
+    report.set_defaults(handler=_cmd_report)
     return parser
 
 
@@ -191,6 +195,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     else:
         render_report(report)
     return 1 if report.unmatched else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import write_report
+
+    try:
+        index = write_report(args.output)
+    except FileNotFoundError as exc:
+        print(f"sohoa report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(index)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
