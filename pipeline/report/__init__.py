@@ -6,12 +6,12 @@ files: inline CSS and JS, page images as JPEG files beside the pages, nothing fe
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import export
+from pipeline.logs import get_logger
 from pipeline.report import pages
 from pipeline.report.images import SourceUnavailable, open_source, review_image
 
@@ -20,7 +20,7 @@ IMAGE_DIR = "img"
 IMAGE_WIDTH = 1000
 JPEG_QUALITY = 80
 
-log = logging.getLogger("sohoa")
+log = get_logger()
 
 
 def write_report(out_dir: Path, *, image_width: int = IMAGE_WIDTH) -> Path:
