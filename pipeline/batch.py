@@ -84,8 +84,12 @@ def run_batch(
     workers: int | None = None,
     force: bool = False,
     reporter: Reporter | None = None,
+    write_pdf: bool = False,
 ) -> RunSummary:
-    """Process every file under ``inputs`` into ``out_dir``; failures are recorded, never raised."""
+    """Process every file under ``inputs`` into ``out_dir``; failures are recorded, never raised.
+
+    ``write_pdf`` also writes ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text searchable.
+    """
     reporter = reporter or Reporter()
     log = get_logger()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,6 +102,8 @@ def run_batch(
         reporter.start(len(sources), sum(s.n_pages for s in sources if s.kind != ingest.KIND_TEXT))
         for doc in _execute(sources, options, workers or os.cpu_count() or 1, reporter):
             export.write_document(out_dir, doc)
+            if write_pdf:
+                _write_pdf(out_dir, doc)
             _count(summary, doc)
             if doc["status"] != "ok":
                 log.error(
@@ -118,6 +124,23 @@ def run_batch(
         export.atomic_write_json(out_dir / "run.json", _run_json(summary, options, inputs, workers))
         reporter.finish()
     return summary
+
+
+def _write_pdf(out_dir: Path, doc: dict) -> None:
+    """A searchable PDF for a scanned document; failing to write one costs a warning, not the document."""
+    if doc["status"] not in ("ok", "partial") or doc.get("kind") == ingest.KIND_TEXT:
+        return
+    from pipeline.searchable_pdf import write_searchable_pdf
+
+    try:
+        write_searchable_pdf(doc, out_dir / "pdf" / f"{doc['doc_id']}.pdf")
+    except Exception as exc:
+        get_logger().warning(
+            "%s: no searchable PDF: %s",
+            doc["source_path"],
+            exc,
+            extra={"event": "pdf_failed", "path": doc["source_path"], "doc_id": doc["doc_id"]},
+        )
 
 
 def _now() -> str:

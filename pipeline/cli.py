@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--page-timeout", type=float, default=180.0, help="seconds before a page's OCR is abandoned"
     )
+    run.add_argument("--pdf", action="store_true", help="also write OUT/pdf/<doc_id>.pdf, searchable scans")
     run.add_argument("--no-columns", action="store_true", help="let Tesseract find the layout itself")
     run.add_argument("--no-restore", action="store_true", help="keep the OCR text as it is")
     run.add_argument("--no-structure", action="store_true", help="do not extract header fields and sections")
@@ -116,7 +117,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         reporter = RichReporter()
     try:
         summary = run_batch(
-            args.inputs, out, options, workers=args.workers, force=args.force, reporter=reporter
+            args.inputs,
+            out,
+            options,
+            workers=args.workers,
+            force=args.force,
+            reporter=reporter,
+            write_pdf=args.pdf,
         )
     except (LockedError, IngestError) as exc:
         log.error("%s", exc, extra={"event": "run_refused"})
