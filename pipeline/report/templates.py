@@ -11,6 +11,7 @@ CSS = """
 body{font:15px/1.45 system-ui,"Segoe UI","Noto Sans",sans-serif;margin:0;color:#1d232a;background:#f6f5f1}
 header{background:#24364b;color:#fff;padding:.7em 1.2em}
 header a{color:#cfe3ff}
+header [class^=status-]{background:#fff;padding:0 .4em;border-radius:3px}
 header h1{font-size:1.25em;margin:.1em 0}
 main{padding:1em 1.2em}
 table{border-collapse:collapse;background:#fff;width:100%}
