@@ -230,6 +230,159 @@ def _is_line_break(lines: list[str], i: int) -> bool:
     return first.isupper() or first.isdigit() or first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt))
 
 
+class _Trellis:
+    """Decoder positions grouped in segments (sentences, cut at MAX_LEN), and where each position went."""
+
+    def __init__(self, lm: TrigramLM):
+        self.lm = lm
+        self.segments: list[list[Position]] = [[]]
+        self.where: list[tuple[int, int]] = []  # (segment, index in segment) per position
+        self.decoded: list[Decoded | None] = []
+
+    def add(self, ids: list[int], chan: list[float]) -> int:
+        if len(self.segments[-1]) >= MAX_LEN:
+            self.segments.append([])
+        seg = self.segments[-1]
+        seg.append(Position(np.asarray(ids, dtype=np.int64), np.asarray(chan, dtype=np.float64)))
+        self.where.append((len(self.segments) - 1, len(seg) - 1))
+        return len(self.where) - 1
+
+    def add_fixed(self, surface: str) -> None:
+        """LM context from a token that is not decoded (a code gives "<num> kh ubnd")."""
+        for sent in sentences(surface):
+            for unit in sent:
+                self.add([self.lm.id(unit)], [0.0])
+
+    def end_segment(self) -> None:
+        if self.segments[-1]:
+            self.segments.append([])
+
+    def decode(self) -> None:
+        nonempty = [i for i, seg in enumerate(self.segments) if seg]
+        todo = [self.segments[i] for i in nonempty]
+        results = decode_segments(self.lm, todo, LM_WEIGHT, TEMPERATURE) if todo else []
+        self.decoded = [None] * len(self.segments)
+        for i, res in zip(nonempty, results, strict=True):
+            self.decoded[i] = res
+
+    def result(self, position: int) -> tuple[int, np.ndarray]:
+        """(chosen candidate index, posterior over candidates) of one position."""
+        s_idx, p_idx = self.where[position]
+        dec = self.decoded[s_idx]
+        assert dec is not None
+        return dec.best[p_idx], dec.posterior[p_idx]
+
+
+def _plan_token(
+    slot: _Slot, k: int, pieces: list[Piece], params: DocParams, m: Models, trellis: _Trellis
+) -> None:
+    """Decide how one token is handled: fixed (number, code, numeral, abbreviation) or decoded."""
+    lm = m.lm
+    piece = slot.piece
+    core = piece.text
+    # In a garbled page a short standalone number may be a letter ("6" for "ở"), unless it numbers a
+    # list item ("2." / "3)") or starts the line.
+    short_number = (
+        piece.kind == "number"
+        and params.garbled_doc
+        and len(core) <= 2
+        and k > 0
+        and not (k + 1 < len(pieces) and pieces[k + 1].text in ".)")
+    )
+    if piece.kind in ("number", "protected") and not short_number:
+        slot.fixed, slot.fixed_reason = core, "protected"
+        trellis.add_fixed(core if piece.kind == "number" else "0")
+        return
+    if piece.kind == "code":
+        table = m.code_abbreviations if _DIGIT.search(core) else m.abbreviations
+        slot.fixed, slot.fixed_reason = restore_code(core, table), "code"
+        trellis.add_fixed(slot.fixed)
+        return
+    roman = restore_roman(core) if k == 0 else None
+    if roman is not None:
+        slot.fixed, slot.fixed_reason = roman, "roman-numeral"
+        trellis.add([lm.unk], [0.0])
+        return
+    official = m.abbreviations.get(core)
+    lower = normalize_syllable(nfc(core.lower()))
+    if official and (official == core or not is_valid_syllable(lower)):
+        slot.fixed, slot.fixed_reason = official, "code"
+        trellis.add([lm.id(official.lower())], [0.0])
+        return
+    if (
+        len(core) > 40
+        or (not _LETTER.search(core) and not _GARBLE_CHAR.search(core))
+        or _INNER_PUNCT.search(core)
+        or (not params.garbled_doc and _DIGIT.search(core) and piece.kind != "number")
+    ):
+        # Not a syllable: too long, punctuation inside, or letters with digits ("4G") in a page that
+        # shows no OCR garble.
+        slot.fixed, slot.fixed_reason = core, "protected"
+        trellis.add([lm.unk], [0.0])
+        return
+    unk, uni = lm.unk, lm.uni_list
+    marked = has_marks(lower)
+    scored = []
+    for c in m.generator.candidates(lower, params.garbled_doc):
+        if short_number and c.kind == "keep":
+            scored.append((LOG_KEEP_NUMBER + uni[lm.num], LOG_KEEP_NUMBER, lm.num, c))
+            continue
+        i = lm.index.get(c.word, unk)
+        # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
+        chan = channel_logp(marked, c, params) + (OOV_PENALTY if i == unk and c.kind != "keep" else 0.0)
+        scored.append((chan + uni[i], chan, i, c))
+    scored.sort(key=lambda x: -x[0])
+    floor = scored[0][0] - BEAM
+    kept = [x for x in scored[:MAX_CANDIDATES] if x[0] >= floor]
+    slot.words = [x[3].word for x in kept]
+    slot.reasons = [x[3].kind for x in kept]
+    slot.positions.append(trellis.add([x[2] for x in kept], [x[1] for x in kept]))
+
+
+def _decision(slot: _Slot, trellis: _Trellis, tone_style: str) -> tuple[str, str, float, list[str]]:
+    """(restored token, reason, confidence, alternatives) of a decoded or fixed token."""
+    piece = slot.piece
+    if slot.fixed is not None:
+        return slot.fixed, slot.fixed_reason, 1.0, []
+    choice, post = trellis.result(slot.positions[0])
+    pattern = case_pattern(piece.text)
+
+    def surface(word: str) -> str:
+        if tone_style != "modern":
+            word = normalize_syllable(word, tone_style)
+        return apply_case(word, pattern)
+
+    word = slot.words[choice]
+    # A kept token comes back exactly as written ("iPhone", "4G").
+    if slot.reasons[choice] == "keep" or word == nfc(piece.text.lower()):
+        restored = piece.text
+    else:
+        restored = surface(word)
+    reason = _reason_for(slot.reasons[choice])
+    if reason == "kept" and restored != piece.text:
+        reason = "normalized"
+    alternatives: list[str] = []
+    for i in np.argsort(-post, kind="stable"):
+        alt = surface(slot.words[int(i)])
+        if int(i) != choice and alt != restored and alt not in alternatives:
+            alternatives.append(alt)
+        if len(alternatives) == 3:
+            break
+    return restored, reason, float(min(max(post[choice], 0.0), 1.0)), alternatives
+
+
+def _rebuild(line: str, replacements: list[tuple[int, int, str]]) -> str:
+    """Replace token spans in one pass (long lines must not be copied once per token)."""
+    parts: list[str] = []
+    pos = 0
+    for start, end, new in sorted(replacements):
+        parts.append(line[pos:start])
+        parts.append(new)
+        pos = end
+    parts.append(line[pos:])
+    return "".join(parts)
+
+
 def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
     """Restore diacritics and undo OCR garble; same number of lines, per-token records."""
     if tone_style not in TONE_STYLES:
@@ -239,15 +392,12 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
     m = models()
     input_lines = text.split("\n")
     convert = detect_legacy(text)
-    legacy = convert is not None
-    if convert is None:
-        lines = input_lines
-        source_index: list[list[int]] | None = None
-    else:
+    source_index: list[list[int]] | None = None
+    lines = input_lines
+    if convert is not None:
         mapped = [convert(line) for line in input_lines]
-        lines = [m_[0] for m_ in mapped]
-        source_index = [m_[1] for m_ in mapped]
-    # Pass 1: tokenise, collect word forms for the document statistics.
+        lines = [conv for conv, _ in mapped]
+        source_index = [starts for _, starts in mapped]
     line_pieces = [tokenize_line(line) for line in lines]
     words = [
         normalize_syllable(nfc(p.text.lower()))
@@ -256,148 +406,29 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
         if p.kind == "word" and len(p.text) <= 40 and not _MODEL_CODE.match(p.text)
     ]
     params = estimate_params(words, m)
-    lm = m.lm
-    unk, uni = lm.unk, lm.uni_list
 
+    trellis = _Trellis(m.lm)
     slots: list[_Slot] = []
-    segments: list[list[Position]] = [[]]
-    seg_of_pos: list[tuple[int, int]] = []  # (segment index, index in segment) per flat position
-
-    def add_position(ids: list[int], chan: list[float]) -> int:
-        if len(segments[-1]) >= MAX_LEN:
-            segments.append([])
-        seg = segments[-1]
-        seg.append(Position(np.asarray(ids, dtype=np.int64), np.asarray(chan, dtype=np.float64)))
-        seg_of_pos.append((len(segments) - 1, len(seg) - 1))
-        return len(seg_of_pos) - 1
-
-    def add_fixed_units(surface: str) -> None:
-        for sent in sentences(surface):
-            for unit in sent:
-                add_position([lm.id(unit)], [0.0])
-
-    def end_segment() -> None:
-        if segments[-1]:
-            segments.append([])
-
     for li, pieces in enumerate(line_pieces):
         for k, piece in enumerate(pieces):
             if piece.kind == "comma":
-                add_position([lm.comma], [0.0])
-                continue
-            if piece.kind == "break":
-                end_segment()
-                continue
-            if piece.kind == "other":
-                continue
-            slot = _Slot(li, piece, [], [])
-            slots.append(slot)
-            core = piece.text
-            # In a garbled page a short standalone number may be a letter ("6" for "ở"), unless it
-            # numbers a list item ("2." / "3)") or starts the line.
-            short_number = (
-                piece.kind == "number"
-                and params.garbled_doc
-                and len(core) <= 2
-                and k > 0
-                and not (k + 1 < len(pieces) and pieces[k + 1].text in ".)")
-            )
-            if piece.kind in ("number", "protected") and not short_number:
-                slot.fixed, slot.fixed_reason = core, "protected"
-                add_fixed_units(core if piece.kind == "number" else "0")
-                continue
-            if piece.kind == "code":
-                table = m.code_abbreviations if _DIGIT.search(core) else m.abbreviations
-                slot.fixed, slot.fixed_reason = restore_code(core, table), "code"
-                add_fixed_units(slot.fixed)
-                continue
-            roman = restore_roman(core) if k == 0 else None
-            if roman is not None:
-                slot.fixed, slot.fixed_reason = roman, "roman-numeral"
-                add_position([lm.unk], [0.0])
-                continue
-            official = m.abbreviations.get(core)
-            lower = normalize_syllable(nfc(core.lower()))
-            if official and (official == core or not is_valid_syllable(lower)):
-                slot.fixed, slot.fixed_reason = official, "code"
-                add_position([lm.id(official.lower())], [0.0])
-                continue
-            if (
-                len(core) > 40
-                or (not _LETTER.search(core) and not _GARBLE_CHAR.search(core))
-                or _INNER_PUNCT.search(core)
-                or (not params.garbled_doc and _DIGIT.search(core) and piece.kind != "number")
-            ):
-                # Not a syllable: too long, punctuation inside, or letters with digits ("4G") in a page
-                # that shows no OCR garble.
-                slot.fixed, slot.fixed_reason = core, "protected"
-                add_position([lm.unk], [0.0])
-                continue
-            cands = m.generator.candidates(lower, params.garbled_doc)
-            marked = has_marks(lower)
-            scored = []
-            for c in cands:
-                if short_number and c.kind == "keep":
-                    scored.append((LOG_KEEP_NUMBER + uni[lm.num], LOG_KEEP_NUMBER, lm.num, c))
-                    continue
-                i = lm.index.get(c.word, unk)
-                # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-                chan = channel_logp(marked, c, params) + (
-                    OOV_PENALTY if i == unk and c.kind != "keep" else 0.0
-                )
-                scored.append((chan + uni[i], chan, i, c))
-            scored.sort(key=lambda x: -x[0])
-            floor = scored[0][0] - BEAM
-            kept = [x for x in scored[:MAX_CANDIDATES] if x[0] >= floor]
-            slot.words = [x[3].word for x in kept]
-            slot.reasons = [x[3].kind for x in kept]
-            slot.positions.append(add_position([x[2] for x in kept], [x[1] for x in kept]))
+                trellis.add([m.lm.comma], [0.0])
+            elif piece.kind == "break":
+                trellis.end_segment()
+            elif piece.kind != "other":
+                slot = _Slot(li, piece, [], [])
+                slots.append(slot)
+                _plan_token(slot, k, pieces, params, m, trellis)
         if _is_line_break(lines, li):
-            end_segment()
-
-    # Decode every segment.
-    nonempty = [i for i, seg in enumerate(segments) if seg]
-    results = decode_segments(lm, [segments[i] for i in nonempty], LM_WEIGHT, TEMPERATURE) if nonempty else []
-    decoded: list[Decoded | None] = [None] * len(segments)
-    for i, res in zip(nonempty, results, strict=True):
-        decoded[i] = res
+            trellis.end_segment()
+    trellis.decode()
 
     records: list[TokenRecord] = []
     replacements: dict[int, list[tuple[int, int, str]]] = {}
     for slot in slots:
         piece = slot.piece
-        alternatives: list[str] = []
-        if slot.fixed is not None:
-            restored, reason, conf = slot.fixed, slot.fixed_reason, 1.0
-        else:
-            s_idx, p_idx = seg_of_pos[slot.positions[0]]
-            dec = decoded[s_idx]
-            assert dec is not None
-            choice = dec.best[p_idx]
-            post = dec.posterior[p_idx]
-            word = slot.words[choice]
-            if tone_style != "modern":
-                word = normalize_syllable(word, tone_style)
-            pattern = case_pattern(piece.text)
-            # A kept unknown token comes back exactly as written ("iPhone", "4G").
-            if slot.reasons[choice] == "keep" or word == nfc(piece.text.lower()):
-                restored = piece.text
-            else:
-                restored = apply_case(word, pattern)
-            reason = _reason_for(slot.reasons[choice])
-            conf = float(min(max(post[choice], 0.0), 1.0))
-            for i in np.argsort(-post, kind="stable"):
-                alt = slot.words[int(i)]
-                if tone_style != "modern":
-                    alt = normalize_syllable(alt, tone_style)
-                alt = apply_case(alt, pattern)
-                if int(i) != choice and alt != restored and alt not in alternatives:
-                    alternatives.append(alt)
-                if len(alternatives) == 3:
-                    break
-            if reason == "kept" and restored != piece.text:
-                reason = "normalized"
-        if legacy and reason in ("kept", "normalized"):
+        restored, reason, conf, alternatives = _decision(slot, trellis, tone_style)
+        if convert is not None and reason in ("kept", "normalized"):
             reason = "legacy-encoding"
         original, col = piece.text, piece.col
         if source_index is not None:  # report the token as it stood in the legacy-encoded input
@@ -408,18 +439,9 @@ def restore_text(text: str, *, tone_style: str = "modern") -> Restoration:
         if not changed and reason not in ("protected", "code", "roman-numeral"):
             reason = "kept"
         records.append(TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives))
-        if changed:
+        if restored != piece.text:
             replacements.setdefault(slot.line, []).append((piece.col, piece.col + len(piece.text), restored))
-
     out_lines = list(lines)
     for li, reps in replacements.items():
-        line = out_lines[li]
-        parts: list[str] = []
-        pos = 0
-        for start, end, new in sorted(reps):  # one pass: long lines must not be copied per token
-            parts.append(line[pos:start])
-            parts.append(new)
-            pos = end
-        parts.append(line[pos:])
-        out_lines[li] = "".join(parts)
+        out_lines[li] = _rebuild(out_lines[li], reps)
     return Restoration("\n".join(out_lines), records)
