@@ -9,7 +9,7 @@ to Vietnamese letters (ổ→6, ở→& or ¢, ức→irc, người→ngudi, Đ�
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.restore.normalize import strip_diacritics
@@ -61,6 +61,21 @@ class LearnedChannel:
 
     rules: tuple[Rule, ...]
     token_map: dict[str, list[tuple[str, float]]]  # garbled token -> [(clean syllable, log10 P(g | c))]
+    char_logp: dict[tuple[str, str], float] = field(default_factory=dict)  # (clean, garbled char) -> log10 P
+
+    def same_length_logp(self, observed: str, clean: str, floor: float = -3.0) -> float | None:
+        """log10 P(observed | clean) letter by letter under the English model, or None if unknown."""
+        if not self.char_logp or len(observed) != len(clean):
+            return None
+        total = 0.0
+        for o, c in zip(observed, clean, strict=True):
+            lp = self.char_logp.get((c, o))
+            if lp is None:
+                if o == c and c.isascii():
+                    continue  # plain letters the table does not list come through unchanged
+                lp = floor
+            total += max(lp, floor)
+        return total
 
 
 def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | None:
@@ -75,6 +90,7 @@ def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | No
         return None
     chars: dict[str, dict[str, int]] = {}
     sylls: dict[str, dict[str, int]] = {}
+    eng_chars: dict[str, dict[str, int]] = {}
     try:
         with open(path, encoding="utf-8") as fh:
             header: list[str] | None = None
@@ -92,7 +108,11 @@ def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | No
                 target = sylls if kind == "syl" else chars
                 per = target.setdefault(row["clean"], {})
                 garbled = row.get("garbled", "")
-                per[garbled] = per.get(garbled, 0) + int(float(row.get("count", "0") or 0))
+                count = int(float(row.get("count", "0") or 0))
+                per[garbled] = per.get(garbled, 0) + count
+                if kind == "chr" and row.get("source", "").startswith("eng"):
+                    eng = eng_chars.setdefault(row["clean"], {})
+                    eng[garbled] = eng.get(garbled, 0) + count
     except (OSError, ValueError):
         return None
     # P(garbled | clean skeleton): pooled over the marked letters sharing a skeleton, so a rare letter
@@ -127,9 +147,18 @@ def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | No
             token_map.setdefault(garbled, []).append((clean, math.log10(count / total)))
     for lst in token_map.values():
         lst.sort(key=lambda x: -x[1])
+    # Letter-for-letter emissions of the English model, for scoring same-skeleton candidates.
+    char_logp: dict[tuple[str, str], float] = {}
+    for clean, emissions in eng_chars.items():
+        total = sum(emissions.values())
+        if total < 20:
+            continue
+        for garbled, count in emissions.items():
+            if len(garbled) == 1:
+                char_logp[(clean, garbled)] = math.log10(count / total)
     if not rules and not token_map:
         return None
-    return LearnedChannel(rules, token_map)
+    return LearnedChannel(rules, token_map, char_logp)
 
 
 def merge_rules(learned: tuple[Rule, ...], seed: tuple[Rule, ...]) -> tuple[Rule, ...]:

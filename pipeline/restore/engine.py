@@ -84,6 +84,8 @@ class Models:
         self.inventory = Inventory.load(dictionary_file("syllables.tsv"))
         self.lm = TrigramLM(dictionary_file("lm_syllable3.npz"))
         learned = load_learned_channel(dictionary_file("ocr_confusions.tsv"))
+        self.letter_channel = learned.same_length_logp if learned and learned.char_logp else None
+        self._letter_cache: dict[tuple[str, str], float | None] = {}
         self.rules = merge_rules(learned.rules, SEED_RULES) if learned else SEED_RULES
         token_map = learned.token_map if learned else {}
         skeletons = set(self.inventory.by_skeleton)
@@ -180,6 +182,20 @@ def estimate_params(words: list[str], m: Models) -> DocParams:
         garble=min(max(garble, 0.002), 0.5),
         wrong=min(max(wrong, 0.003), 0.5),
     )
+
+
+def letter_logp(m: Models, token: str, word: str) -> float | None:
+    """Learned letter-by-letter log10 P(token | word) of the English OCR model (cached), or None."""
+    if m.letter_channel is None:
+        return None
+    key = (token, word)
+    got = m._letter_cache.get(key, False)
+    if got is False:
+        if len(m._letter_cache) > 500_000:
+            m._letter_cache.clear()
+        got = m.letter_channel(token, word)
+        m._letter_cache[key] = got
+    return got  # type: ignore[return-value]
 
 
 def channel_logp(token_marked: bool, cand: Candidate, p: DocParams) -> float:
@@ -328,8 +344,15 @@ def _plan_token(
             scored.append((LOG_KEEP_NUMBER + uni[lm.num], LOG_KEEP_NUMBER, lm.num, c))
             continue
         i = lm.index.get(c.word, unk)
+        chan = channel_logp(marked, c, params)
+        if params.garbled_doc and c.kind in ("same", "skeleton"):
+            # Mix in the learned English-model letter emissions (how often each clean letter is printed
+            # as the observed one); the mixture keeps real legacy OCR from other engines safe.
+            letters = letter_logp(m, lower, c.word)
+            if letters is not None:
+                chan = math.log10(0.5 * 10**chan + 0.5 * 10 ** (params.log_keep_bare + letters))
         # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-        chan = channel_logp(marked, c, params) + (OOV_PENALTY if i == unk and c.kind != "keep" else 0.0)
+        chan += OOV_PENALTY if i == unk and c.kind != "keep" else 0.0
         scored.append((chan + uni[i], chan, i, c))
     scored.sort(key=lambda x: -x[0])
     floor = scored[0][0] - BEAM
