@@ -246,3 +246,11 @@ def test_syllable_rules_separate_vietnamese_from_garble():
         assert not is_valid_syllable(word), word
     assert is_skeleton("nguoi") and is_skeleton("hoach")
     assert not is_skeleton("ngudi") and not is_skeleton("and")
+
+
+def test_a_few_wrong_or_missing_marks_in_correct_text_are_fixed():
+    damaged = CLEAN[0].replace("hoạch", "hoach") + "\n" + CLEAN[1].replace("cán", "can")
+    damaged += "\n" + CLEAN[2].replace("động viên", "đông viên")
+    res = restore_text(damaged)
+    assert res.text == "\n".join(CLEAN[:3])
+    assert {t.original for t in res.tokens if t.changed} == {"hoach", "can", "đông"}
