@@ -250,7 +250,7 @@ def test_syllable_rules_separate_vietnamese_from_garble():
 
 def test_a_few_wrong_or_missing_marks_in_correct_text_are_fixed():
     damaged = CLEAN[0].replace("hoạch", "hoach") + "\n" + CLEAN[1].replace("cán", "can")
-    damaged += "\n" + CLEAN[2].replace("động viên", "đông viên")
+    damaged += "\n" + CLEAN[2].replace("lao động", "lao đông")
     res = restore_text(damaged)
     assert res.text == "\n".join(CLEAN[:3])
     assert {t.original for t in res.tokens if t.changed} == {"hoach", "can", "đông"}
