@@ -101,6 +101,10 @@ class Models:
             bare = sum(self.inventory.counts[w] for w in words if w == skel)
             total[skel] = 1.0 - bare / max(sum(counts), 1)
         self.p_marked = total  # P(a token with this skeleton should carry marks)
+        # Raw corpus frequency (not the LM's Kneser-Ney unigram, which underrates "dõi": it follows
+        # "theo" almost always) orders candidates before the decoder sees them.
+        n_total = float(sum(self.inventory.counts.values()) or 1)
+        self.log_freq = {w: math.log10((c + 1) / n_total) for w, c in self.inventory.counts.items()}
 
 
 _MODELS: Models | None = None
@@ -336,7 +340,7 @@ def _plan_token(
         slot.fixed, slot.fixed_reason = core, "protected"
         trellis.add([lm.unk], [0.0])
         return
-    unk, uni = lm.unk, lm.uni_list
+    unk, uni, log_freq = lm.unk, lm.uni_list, m.log_freq
     marked = has_marks(lower)
     scored = []
     for c in m.generator.candidates(lower, params.garbled_doc):
@@ -353,7 +357,7 @@ def _plan_token(
                 chan = math.log10(0.5 * 10**chan + 0.5 * 10 ** (params.log_keep_bare + letters))
         # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
         chan += OOV_PENALTY if i == unk and c.kind != "keep" else 0.0
-        scored.append((chan + uni[i], chan, i, c))
+        scored.append((chan + log_freq.get(c.word, uni[i]), chan, i, c))
     scored.sort(key=lambda x: -x[0])
     floor = scored[0][0] - BEAM
     kept = [x for x in scored[:MAX_CANDIDATES] if x[0] >= floor]
