@@ -66,7 +66,7 @@ class CandidateGenerator:
         known_words: set[str],
         rules: tuple[Rule, ...],
         token_map: dict[str, list[tuple[str, float]]] | None = None,
-        max_per_skeleton: int = 12,
+        max_per_skeleton: int = 16,
     ):
         self.token_map = token_map or {}
         self.by_skeleton = by_skeleton

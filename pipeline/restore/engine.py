@@ -34,7 +34,7 @@ from pipeline.restore.protect import code_variants, load_abbreviations, restore_
 from pipeline.restore.syllables import Inventory, is_skeleton, is_valid_syllable
 from pipeline.restore.tokenize import Piece, tokenize_line
 
-MAX_CANDIDATES = 10
+MAX_CANDIDATES = 16
 BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
 LM_WEIGHT = 0.8
 TEMPERATURE = 1.3
