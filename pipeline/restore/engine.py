@@ -37,7 +37,7 @@ from pipeline.restore.tokenize import Piece, tokenize_line
 MAX_CANDIDATES = 16
 BEAM = 6.0  # log10: candidates this far below the best (channel + unigram) are not decoded
 LM_WEIGHT = 0.8
-TEMPERATURE = 1.3
+TEMPERATURE = 1.15
 LOG_KEEP_NUMBER = math.log10(0.7)  # a short number in a garbled page is a real number
 OOV_PENALTY = -3.5  # log10, for a dictionary syllable the LM does not know
 _GARBLE_CHAR = re.compile(r"[0-9&¢§@£©®°¥$?]")
