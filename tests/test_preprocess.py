@@ -39,7 +39,9 @@ def test_despeckle_drops_isolated_dots_but_keeps_diacritics() -> None:
     font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 58)
     draw.text((100, 150), "Hoạt động ịị ẹ", font=font, fill=0)
     rng = np.random.default_rng(0)
-    dots = [(int(x), int(y)) for x, y in zip(rng.integers(50, 1150, 40), rng.integers(20, 60, 40), strict=True)]
+    dots = [
+        (int(x), int(y)) for x, y in zip(rng.integers(50, 1150, 40), rng.integers(20, 60, 40), strict=True)
+    ]
     for x, y in dots:
         draw.ellipse((x, y, x + 3, y + 3), fill=0)
     binary = np.asarray(image)
