@@ -57,7 +57,6 @@ class RunSummary:
     n_partial: int = 0
     n_error: int = 0
     n_skipped: int = 0
-    n_ground_truth_skipped: int = 0
     n_pages: int = 0
     seconds: float = 0.0
     failures: list[dict] = field(default_factory=list)
