@@ -143,18 +143,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def _read_input(name: str) -> str:
-    data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+def _read_input(command: str, name: str) -> str | None:
+    """UTF-8 text of a file (or stdin for ``-``); None after printing why it could not be read."""
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        print(f"sohoa {command}: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+        return None
     return data.decode("utf-8", errors="replace")
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     from pipeline.restore import restore_text
 
-    try:
-        text = _read_input(args.file)
-    except OSError as exc:
-        print(f"sohoa restore: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+    text = _read_input("restore", args.file)
+    if text is None:
         return EXIT_USAGE
     result = restore_text(text, tone_style=args.tone_style)
     sys.stdout.write(result.text)
@@ -173,10 +176,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 def _cmd_extract(args: argparse.Namespace) -> int:
     from pipeline.structure import extract_record
 
-    try:
-        text = _read_input(args.file)
-    except OSError as exc:
-        print(f"sohoa extract: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+    text = _read_input("extract", args.file)
+    if text is None:
         return EXIT_USAGE
     record = extract_record(text.replace("\r\n", "\n"))
     json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
