@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 from pipeline.synth import parse_source, render_document
 from pipeline.synth.degrade import degrade
 from tests import bad_inputs
+from tests.cli import sohoa
 
 ENGLISH_PAGE = """
 [body]
@@ -35,12 +35,6 @@ VIETNAMESE_DUMP = (
     "I. MUC DICH, YEU CAU\n"
     "Dong vien can bo, cong chuc thi dua hoan thanh tot nhiem vu duoc giao.\n"
 )
-
-
-def sohoa(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True, timeout=900
-    )
 
 
 @pytest.fixture(scope="module")

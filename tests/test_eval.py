@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from pipeline.evaluate import cer, evaluate, wer
+from tests.cli import sohoa
 
 # What the page of tests/data/sources/short_plan.txt says in its header (read off the source, not the run).
 TRUE_FIELDS = {
@@ -28,17 +26,6 @@ UNRELATED_TEXT = (
     "Biên bản họp hội đồng nhà trường về việc sửa chữa mái nhà thi đấu, mua thêm bàn ghế cho thư viện "
     "và trồng cây xanh quanh sân vận động trước mùa mưa bão năm nay.\n"
 )
-
-
-def sohoa(*args: str | Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from PIL import Image
 
 from pipeline import export
 from pipeline.report.words import page_words
+from tests.cli import sohoa
 
 CHROMIUM = "/usr/bin/chromium"
 # An unaccented dump (restoration must change words) with markup that must come out as text.
@@ -23,12 +23,6 @@ DUMP = (
     'Ghi chu: <script>alert("x")</script> & <b>dam</b>\n'
     "Dong vien can bo, cong chuc thi dua hoan thanh tot nhiem vu duoc giao trong nam.\n"
 )
-
-
-def sohoa(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True, timeout=900
-    )
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -6,7 +6,6 @@ import json
 import logging
 import re
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -17,12 +16,7 @@ from pypdf import PdfReader
 from pipeline import batch
 from pipeline.synth.degrade import degrade
 from pipeline.synth.pdf import write_pdf
-
-
-def sohoa(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True, timeout=900
-    )
+from tests.cli import sohoa
 
 
 def pdftotext(pdf: Path, page: int) -> str:
