@@ -109,14 +109,17 @@ class Models:
 
 _MODELS: Models | None = None
 _LOCK = threading.Lock()
+# How many times this process has built the models; batch workers report it to show it stays at one.
+MODEL_LOADS = 0
 
 
 def models() -> Models:
-    global _MODELS
+    global _MODELS, MODEL_LOADS
     if _MODELS is None:
         with _LOCK:
             if _MODELS is None:
                 _MODELS = Models()
+                MODEL_LOADS += 1
     return _MODELS
 
 
