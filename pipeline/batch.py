@@ -1,50 +1,46 @@
 """The batch: every input file through every stage, in parallel, resumable, with nothing lost.
 
-Work is split into tasks that run in a process pool (pages of scanned documents, whole text dumps, then the
-document-level stages once a document's pages are in), like OCRmyPDF's explicit page executor. At most a
-few tasks per worker are in flight, so documents finish (and are written) steadily and memory stays bounded
-however large the batch. Each finished document is written atomically; a document whose JSON is already in
-OUT with the same content hash and options is skipped, so a rerun resumes where a killed run stopped.
+Inputs are listed first (cheap), then inspected and handed to the :class:`~pipeline.scheduler.Scheduler`
+one by one as the executor (a local process pool, or a Dask cluster) has room, so an archive of any size
+starts at once and memory stays bounded. Only this process writes to OUT: each finished document's text
+and JSON atomically, then its summary in the run ledger (``OUT/manifest.sqlite``); the Parquet tables are
+rewritten from the ledger at the end. A killed run leaves only complete files and committed ledger rows,
+so the same command resumes it: finished documents are skipped (an unchanged file without even being
+read), checkpointed pages are not OCR'd again, and nothing is written twice.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
+from itertools import chain
 from pathlib import Path
 
 from pipeline import __version__, export, ingest, tesseract
 from pipeline.errors import IngestError
+from pipeline.executors import EXECUTOR_LOCAL, open_executor
 from pipeline.lock import OutputLock
 from pipeline.logs import get_logger
-from pipeline.process import (
-    ProcessOptions,
-    error_record,
-    finish_document,
-    process_page,
-    process_text_document,
-)
+from pipeline.manifest import Manifest, now_iso
+from pipeline.process import ProcessOptions, error_record
+from pipeline.scheduler import DocumentDone, PageDone, Scheduler
+from pipeline.tasks import peak_rss_mb
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
-# A task that kills its worker process twice is not tried again.
-MAX_TASK_ATTEMPTS = 2
 
 
 class Reporter:
     """Progress callbacks; the CLI plugs in a rich progress bar, scripts and tests use this silent one."""
 
-    def start(self, n_documents: int, n_pages: int) -> None: ...
+    def start(self, n_files: int) -> None: ...
+    def add_pages(self, n_pages: int) -> None: ...
     def page_done(self) -> None: ...
     def document_done(self, doc: dict) -> None: ...
+    def document_skipped(self) -> None: ...
     def finish(self) -> None: ...
 
 
@@ -67,62 +63,194 @@ class RunSummary:
 
 
 @dataclass
-class _Task:
-    kind: str  # "page", "text" or "finish"
-    source: ingest.SourceFile
-    index: int = 0
-    attempts: int = 0
-    pages: list[dict] = field(default_factory=list)
+class BatchOptions:
+    """How the batch runs (not what it produces: that is ProcessOptions)."""
+
+    workers: int = os.cpu_count() or 1
+    executor: str = EXECUTOR_LOCAL
+    scheduler: str | None = None
+    force: bool = False
+    write_pdf: bool = False
 
 
 def run_batch(
     inputs: Sequence[Path],
     out_dir: Path,
     options: ProcessOptions,
+    batch: BatchOptions | None = None,
     *,
-    workers: int | None = None,
-    force: bool = False,
     reporter: Reporter | None = None,
-    write_pdf: bool = False,
 ) -> RunSummary:
     """Process every file under ``inputs`` into ``out_dir``; failures are recorded, never raised.
 
-    ``write_pdf`` also writes ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text searchable.
+    ``batch.write_pdf`` also writes ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text
+    searchable. Raises LockedError when another run holds ``out_dir``.
     """
-    reporter = reporter or Reporter()
-    log = get_logger()
+    batch = batch or BatchOptions()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with OutputLock(out_dir):
+    with OutputLock(out_dir), Manifest(out_dir, options.fingerprint()) as manifest:
         export.remove_stale_temporaries(out_dir)
-        summary = RunSummary(started=_now())
-        clock = time.perf_counter()
+        manifest.reconcile()
         tesseract.check_language(options.lang)
-        sources = _collect(inputs, out_dir, options, force, summary)
-        reporter.start(len(sources), sum(s.n_pages for s in sources if s.kind != ingest.KIND_TEXT))
-        for doc in _execute(sources, options, workers or os.cpu_count() or 1, reporter):
-            export.write_document(out_dir, doc)
-            if write_pdf:
-                _write_pdf(out_dir, doc)
-            _count(summary, doc)
-            if doc["status"] != "ok":
-                log.error(
-                    "%s: %s",
-                    doc["source_path"],
-                    doc["error"],
-                    extra={
-                        "event": "file_failed",
-                        "path": doc["source_path"],
-                        "doc_id": doc["doc_id"],
-                        "status": doc["status"],
-                    },
+        run = _Run(out_dir, options, batch, manifest, reporter or Reporter())
+        clock = time.perf_counter()
+        run.execute(inputs)
+        export.write_tables(out_dir, manifest.summaries())
+        run.summary.finished = now_iso()
+        run.summary.seconds = round(time.perf_counter() - clock, 3)
+        export.atomic_write_json(out_dir / "run.json", run.run_json(inputs))
+        run.reporter.finish()
+    return run.summary
+
+
+class _Run:
+    """One invocation: decides what to process, writes what comes back, counts."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        options: ProcessOptions,
+        batch: BatchOptions,
+        manifest: Manifest,
+        reporter: Reporter,
+    ) -> None:
+        self.out_dir = out_dir
+        self.options = options
+        self.batch = batch
+        self.manifest = manifest
+        self.reporter = reporter
+        self.summary = RunSummary(started=now_iso())
+        self.executor_info: dict = {"executor": batch.executor, "workers": 0}
+        self.workers: dict = {}
+        self.log = get_logger()
+
+    def execute(self, inputs: Sequence[Path]) -> None:
+        found = list(ingest.discover(inputs))
+        self.reporter.start(len(found))
+        sources = self._sources(found)
+        first = next(sources, None)
+        if first is None:
+            return  # nothing to do: do not start workers
+        executor = open_executor(
+            self.batch.executor, self.options, workers=self.batch.workers, scheduler=self.batch.scheduler
+        )
+        try:
+            scheduler = Scheduler(executor, self.manifest)
+            for event in scheduler.run(chain([first], sources)):
+                if isinstance(event, PageDone):
+                    self.reporter.page_done()
+                elif isinstance(event, DocumentDone):
+                    self._store(event.doc)
+            self.executor_info = executor.describe()
+            self.workers = {name: asdict(stats) for name, stats in scheduler.workers.items()}
+        finally:
+            executor.close()
+
+    def _sources(self, found: list[ingest.DiscoveredPath]) -> Iterator[ingest.SourceFile]:
+        """Inspect inputs lazily; record unreadable ones at once and leave out those done or duplicated."""
+        seen: dict[str, str] = {}
+        for item in found:
+            self.summary.n_inputs += 1
+            path = str(item.path)
+            try:
+                if item.error:
+                    raise IngestError(item.error)
+                stat = item.path.stat()
+                if not self.batch.force and self.manifest.unchanged_and_done(
+                    path, stat.st_size, stat.st_mtime_ns
+                ):
+                    self._skip(path, None)
+                    continue
+                source = ingest.inspect(item.path, dpi=self.options.dpi)
+            except (IngestError, OSError) as exc:
+                self._unreadable(path, str(exc) if isinstance(exc, IngestError) else f"cannot read: {exc}")
+                continue
+            self._forget_unreadable(path)
+            identity = {
+                "size": source.size,
+                "mtime_ns": stat.st_mtime_ns,
+                "sha256": source.sha256,
+                "doc_id": source.doc_id,
+                "kind": source.kind,
+                "n_pages": source.n_pages,
+            }
+            for warning in source.warnings:
+                self.log.warning("%s: %s", path, warning, extra={"event": "file_warning", "path": path})
+            if source.doc_id in seen:
+                self.log.info(
+                    "%s: same content as %s, processed once",
+                    path,
+                    seen[source.doc_id],
+                    extra={"event": "duplicate", "path": path, "doc_id": source.doc_id},
                 )
-            reporter.document_done(doc)
-        export.write_tables(out_dir)
-        summary.finished = _now()
-        summary.seconds = round(time.perf_counter() - clock, 3)
-        export.atomic_write_json(out_dir / "run.json", _run_json(summary, options, inputs, workers))
-        reporter.finish()
-    return summary
+                self.manifest.record_input(path, status="duplicate", **identity)
+                self._skip(path, None)
+                continue
+            seen[source.doc_id] = path
+            if not self.batch.force and self.manifest.document_done(source.doc_id):
+                self.manifest.record_input(path, status="ok", **identity)
+                self._skip(path, source.doc_id)
+                continue
+            self.manifest.record_input(path, status="running", attempt=True, **identity)
+            if source.kind != ingest.KIND_TEXT:
+                self.reporter.add_pages(source.n_pages)
+            yield source
+
+    def _skip(self, path: str, doc_id: str | None) -> None:
+        self.summary.n_skipped += 1
+        self.reporter.document_skipped()
+        if self.batch.write_pdf:
+            doc_id = doc_id or self.manifest.doc_id_of(path)
+            if doc_id and not (self.out_dir / "pdf" / f"{doc_id}.pdf").exists():
+                doc = export.read_document(self.out_dir, doc_id)
+                if doc is not None:
+                    _write_pdf(self.out_dir, doc)
+
+    def _unreadable(self, path: str, message: str) -> None:
+        doc = error_record(path, message)
+        self.manifest.record_input(path, status="error", doc_id=doc["doc_id"], error=message, attempt=True)
+        self._store(doc)
+
+    def _forget_unreadable(self, path: str) -> None:
+        """A file that failed before and is readable now must lose its old error record."""
+        stale = error_record(path, "")["doc_id"]
+        export.document_path(self.out_dir, stale).unlink(missing_ok=True)
+        self.manifest.forget_document(stale)
+
+    def _store(self, doc: dict) -> None:
+        doc["processed_at"] = now_iso()
+        export.write_document(self.out_dir, doc)
+        self.manifest.finish_document(doc)
+        if self.batch.write_pdf:
+            _write_pdf(self.out_dir, doc)
+        _count(self.summary, doc)
+        if doc["status"] != "ok":
+            self.log.error(
+                "%s: %s",
+                doc["source_path"],
+                doc["error"],
+                extra={
+                    "event": "file_failed",
+                    "path": doc["source_path"],
+                    "doc_id": doc["doc_id"],
+                    "status": doc["status"],
+                },
+            )
+        self.reporter.document_done(doc)
+
+    def run_json(self, inputs: Sequence[Path]) -> dict:
+        return {
+            "pipeline_version": __version__,
+            "tesseract_version": tesseract.version(),
+            "inputs": [str(p) for p in inputs],
+            "options": {**asdict(self.options), "fingerprint": self.options.fingerprint()},
+            "batch": asdict(self.batch),
+            "executor": self.executor_info,
+            "workers": self.workers,
+            "main_peak_rss_mb": peak_rss_mb(),
+            **asdict(self.summary),
+            "exit_code": self.summary.exit_code,
+        }
 
 
 def _write_pdf(out_dir: Path, doc: dict) -> None:
@@ -142,55 +270,6 @@ def _write_pdf(out_dir: Path, doc: dict) -> None:
         )
 
 
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _collect(
-    inputs: Sequence[Path], out_dir: Path, options: ProcessOptions, force: bool, summary: RunSummary
-) -> list[ingest.SourceFile]:
-    """Inspect every input; record unreadable ones at once and drop those already done or duplicated."""
-    log = get_logger()
-    fingerprint = options.fingerprint()
-    sources: dict[str, ingest.SourceFile] = {}
-    for found in ingest.discover(inputs):
-        summary.n_inputs += 1
-        path = str(found.path)
-        stale = error_record(path, "")
-        try:
-            if found.error:
-                raise IngestError(found.error)
-            source = ingest.inspect(found.path, dpi=options.dpi)
-        except IngestError as exc:
-            doc = error_record(path, str(exc))
-            export.write_document(out_dir, doc)
-            _count(summary, doc)
-            log.error("%s: %s", path, exc, extra={"event": "file_failed", "path": path, "status": "error"})
-            continue
-        export.document_path(out_dir, stale["doc_id"]).unlink(missing_ok=True)
-        for warning in source.warnings:
-            log.warning("%s: %s", path, warning, extra={"event": "file_warning", "path": path})
-        if source.doc_id in sources:
-            log.info(
-                "%s: same content as %s, processed once",
-                path,
-                sources[source.doc_id].path,
-                extra={"event": "duplicate", "path": path, "doc_id": source.doc_id},
-            )
-            summary.n_skipped += 1
-            continue
-        previous = None if force else export.read_document(out_dir, source.doc_id)
-        if (
-            previous
-            and previous.get("status") in ("ok", "partial")
-            and (previous.get("options_fingerprint") == fingerprint)
-        ):
-            summary.n_skipped += 1
-            continue
-        sources[source.doc_id] = source
-    return list(sources.values())
-
-
 def _count(summary: RunSummary, doc: dict) -> None:
     status = doc["status"]
     if status == "ok":
@@ -202,107 +281,3 @@ def _count(summary: RunSummary, doc: dict) -> None:
     if status != "ok":
         summary.failures.append({"path": doc["source_path"], "status": status, "error": doc["error"]})
     summary.n_pages += len(doc.get("pages") or [])
-
-
-def _initial_tasks(sources: list[ingest.SourceFile]) -> Iterator[_Task]:
-    for source in sources:
-        if source.kind == ingest.KIND_TEXT:
-            yield _Task("text", source)
-        else:
-            for index in range(source.n_pages):
-                yield _Task("page", source, index)
-
-
-def _execute(
-    sources: list[ingest.SourceFile], options: ProcessOptions, workers: int, reporter: Reporter
-) -> Iterator[dict]:
-    """Run all tasks in a process pool and yield finished documents, in completion order."""
-    if not sources:
-        return
-    pending = _initial_tasks(sources)
-    retry: deque[_Task] = deque()
-    pages: dict[str, list[dict]] = {}
-    in_flight: dict[Future, _Task] = {}
-    limit = max(2, workers * 2)
-    executor = _new_executor(workers)
-    try:
-        while True:
-            while len(in_flight) < limit:
-                task = retry.popleft() if retry else next(pending, None)
-                if task is None:
-                    break
-                in_flight[_submit(executor, task, options)] = task
-            if not in_flight:
-                return
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                task = in_flight.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    task.attempts += 1
-                    if task.attempts < MAX_TASK_ATTEMPTS:
-                        retry.append(task)
-                        continue
-                    result = _crashed(task)
-                if task.kind == "page":
-                    reporter.page_done()
-                    pages.setdefault(task.source.doc_id, []).append(result)
-                    if len(pages[task.source.doc_id]) == task.source.n_pages:
-                        retry.appendleft(_Task("finish", task.source, pages=pages.pop(task.source.doc_id)))
-                else:
-                    yield result
-            if broken:
-                # Every task still in the dead pool is lost with it: run them again in a fresh pool.
-                for future, task in in_flight.items():
-                    future.cancel()
-                    retry.append(task)
-                in_flight.clear()
-                executor.shutdown(wait=False, cancel_futures=True)
-                executor = _new_executor(workers)
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _new_executor(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker)
-
-
-def _init_worker() -> None:
-    # Parallelism comes from processes; a multi-threaded Tesseract in each would only fight for the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
-def _submit(executor: ProcessPoolExecutor, task: _Task, options: ProcessOptions) -> Future:
-    if task.kind == "page":
-        return executor.submit(process_page, task.source, task.index, options)
-    if task.kind == "text":
-        return executor.submit(process_text_document, task.source, options)
-    return executor.submit(finish_document, task.source, task.pages, options)
-
-
-def _crashed(task: _Task) -> dict:
-    message = "worker process crashed"
-    if task.kind == "page":
-        return {
-            "index": task.index,
-            "status": "error",
-            "error": f"{message} on page {task.index + 1}",
-            "lines": [],
-        }
-    return error_record(str(task.source.path), message, doc_id=task.source.doc_id)
-
-
-def _run_json(
-    summary: RunSummary, options: ProcessOptions, inputs: Sequence[Path], workers: int | None
-) -> dict:
-    return {
-        "pipeline_version": __version__,
-        "tesseract_version": tesseract.version(),
-        "inputs": [str(p) for p in inputs],
-        "options": {**asdict(options), "workers": workers, "fingerprint": options.fingerprint()},
-        **asdict(summary),
-        "exit_code": summary.exit_code,
-    }

@@ -38,6 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)"
     )
+    run.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local process pool (default) or a Dask cluster",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (with --executor dask; default: a LocalCluster)",
+    )
     run.add_argument("--dpi", type=int, default=300, help="resolution for rasterising PDF pages")
     run.add_argument("--lang", default="vie", help="Tesseract language(s), e.g. vie or vie+eng")
     run.add_argument("--force", action="store_true", help="redo documents already done in OUT")
@@ -79,8 +90,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.batch import run_batch
+    from pipeline.batch import BatchOptions, run_batch
     from pipeline.errors import IngestError
+    from pipeline.executors import ExecutorError
     from pipeline.lock import LockedError
     from pipeline.logs import setup_logging
     from pipeline.preprocess import PreprocessOptions
@@ -88,6 +100,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.workers < 1 or args.dpi < 50 or args.page_timeout <= 0:
         print("sohoa run: --workers must be ≥ 1, --dpi ≥ 50, --page-timeout > 0", file=sys.stderr)
+        return EXIT_USAGE
+    if args.scheduler and args.executor != "dask":
+        print("sohoa run: --scheduler needs --executor dask", file=sys.stderr)
         return EXIT_USAGE
     out: Path = args.output
     if out.exists() and not out.is_dir():
@@ -120,12 +135,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
             args.inputs,
             out,
             options,
-            workers=args.workers,
-            force=args.force,
+            BatchOptions(
+                workers=args.workers,
+                executor=args.executor,
+                scheduler=args.scheduler,
+                force=args.force,
+                write_pdf=args.pdf,
+            ),
             reporter=reporter,
-            write_pdf=args.pdf,
         )
-    except (LockedError, IngestError) as exc:
+    except (LockedError, IngestError, ExecutorError) as exc:
         log.error("%s", exc, extra={"event": "run_refused"})
         return EXIT_USAGE
     log.info(

@@ -2,7 +2,8 @@
 
 Every file is written atomically (temporary file in the same folder, fsync, rename), so a crash or kill never
 leaves a truncated JSON, text or Parquet file behind and a rerun can trust whatever it finds. The tables are
-rebuilt from the per-document JSON files, which are the source of truth.
+rebuilt at the end of each run from the summaries the run ledger (``pipeline.manifest``) keeps of the
+per-document JSON files, which are the source of truth.
 """
 
 from __future__ import annotations
@@ -150,12 +151,21 @@ def write_document(out_dir: Path, doc: dict) -> None:
     atomic_write_json(document_path(out_dir, doc["doc_id"]), doc)
 
 
-def iter_documents(out_dir: Path) -> Iterable[dict]:
-    for path in sorted((out_dir / DOCUMENTS_DIR).glob("*.json")):
-        try:
-            yield json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+def summary(doc: dict) -> dict:
+    """What the tables need of a document, without its pages' words, its text or its token records.
+
+    The ledger keeps this instead of the full JSON so that the tables of an archive of any size are
+    rebuilt in seconds.
+    """
+    slim = {k: v for k, v in doc.items() if k not in ("pages", "restoration", "text", "raw_text", "record")}
+    slim["pages"] = [{"index": p.get("index"), "status": p.get("status")} for p in doc.get("pages") or []]
+    restoration = doc.get("restoration")
+    if restoration is not None:
+        slim["restoration"] = {k: v for k, v in restoration.items() if k != "tokens"}
+    record = doc.get("record")
+    if record is not None:
+        slim["record"] = {"fields": record.get("fields"), "sections": record.get("sections")}
+    return slim
 
 
 def document_row(doc: dict) -> dict:
@@ -222,12 +232,19 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def write_tables(out_dir: Path) -> tuple[int, int]:
-    """Rebuild documents.parquet and sections.parquet from the stored JSON; returns their row counts."""
-    # Rows in source-path order, so that tables from two runs over the same inputs compare equal.
-    docs = sorted(iter_documents(out_dir), key=lambda d: (d.get("source_path") or "", d["doc_id"]))
-    documents = pa.Table.from_pylist([document_row(d) for d in docs], schema=DOCUMENT_SCHEMA)
-    sections = pa.Table.from_pylist([r for d in docs for r in section_rows(d)], schema=SECTION_SCHEMA)
+def write_tables(out_dir: Path, summaries: Iterable[dict]) -> tuple[int, int]:
+    """Rewrite documents.parquet and sections.parquet (atomically) from document summaries.
+
+    ``summaries`` come in source-path order, so that tables of two runs over the same inputs compare equal.
+    Returns the row counts.
+    """
+    document_rows: list[dict] = []
+    rows_of_sections: list[dict] = []
+    for doc in summaries:
+        document_rows.append(document_row(doc))
+        rows_of_sections.extend(section_rows(doc))
+    documents = pa.Table.from_pylist(document_rows, schema=DOCUMENT_SCHEMA)
+    sections = pa.Table.from_pylist(rows_of_sections, schema=SECTION_SCHEMA)
     atomic_write_table(out_dir / "documents.parquet", documents)
     atomic_write_table(out_dir / "sections.parquet", sections)
     return documents.num_rows, sections.num_rows

@@ -17,7 +17,7 @@ from pipeline.batch import Reporter
 
 
 class RichReporter(Reporter):
-    """Two bars: pages OCR'd and documents finished (failed documents are counted in red)."""
+    """Two bars: pages OCR'd and documents finished or skipped (failed ones are counted in red)."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.progress = Progress(
@@ -33,13 +33,21 @@ class RichReporter(Reporter):
         )
         self.failed = 0
 
-    def start(self, n_documents: int, n_pages: int) -> None:
+    def start(self, n_files: int) -> None:
         self.progress.start()
-        self.pages = self.progress.add_task("pages", total=n_pages)
-        self.documents = self.progress.add_task("documents", total=n_documents)
+        # Page counts are learned as files are inspected, so the page total grows during the run.
+        self.pages = self.progress.add_task("pages", total=0)
+        self.documents = self.progress.add_task("documents", total=n_files)
+
+    def add_pages(self, n_pages: int) -> None:
+        total = self.progress.tasks[self.pages].total or 0
+        self.progress.update(self.pages, total=total + n_pages)
 
     def page_done(self) -> None:
         self.progress.advance(self.pages)
+
+    def document_skipped(self) -> None:
+        self.progress.advance(self.documents)
 
     def document_done(self, doc: dict) -> None:
         if doc["status"] != "ok":

@@ -1,0 +1,63 @@
+"""The default executor: a pool of spawned worker processes on this machine.
+
+Spawned (not forked) workers start clean, so no lock or thread state of the main process leaks into them,
+and each warms up once: single-threaded Tesseract and the language model loaded before the first task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+
+from pipeline.executors import EXECUTOR_LOCAL, PoolBroken
+from pipeline.process import ProcessOptions
+from pipeline.tasks import Outcome, Task, run_task, warm_up
+
+
+class LocalExecutor:
+    def __init__(self, options: ProcessOptions, workers: int) -> None:
+        self.options = options
+        self.workers = workers
+        self.pool = self._new_pool()
+        self.generation = 0
+        self._generation_of: dict[Future, int] = {}
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=get_context("spawn"),
+            initializer=warm_up,
+            initargs=(self.options.restore,),
+        )
+
+    def capacity(self) -> int:
+        return max(2, 2 * self.workers)
+
+    def submit(self, task: Task) -> Future:
+        future = self.pool.submit(run_task, task, self.options)
+        self._generation_of[future] = self.generation
+        return future
+
+    def wait_any(self, handles: Collection[Future]) -> list[Future]:
+        done, _ = wait(handles, return_when=FIRST_COMPLETED)
+        return list(done)
+
+    def outcome(self, handle: Future) -> Outcome:
+        generation = self._generation_of.pop(handle, self.generation)
+        try:
+            return handle.result()
+        except BrokenProcessPool:
+            # Every future of the dead pool fails the same way: replace the pool at the first of them only.
+            if generation == self.generation:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._new_pool()
+                self.generation += 1
+            raise PoolBroken("a worker process died") from None
+
+    def describe(self) -> dict:
+        return {"executor": EXECUTOR_LOCAL, "workers": self.workers}
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,120 @@
+"""The unit of work shipped to a worker process, local or on a Dask cluster, and what comes back.
+
+A task is plain data (which stage, which file, which page) and its outcome carries the stage's result plus
+facts about the worker that ran it (host, pid, peak memory, language-model loads), so the batch can report
+memory per worker and check that the model is loaded once per process rather than once per task. The
+functions here are module-level and importable so that both ``concurrent.futures`` and Dask can pickle
+them by reference.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import time
+from dataclasses import dataclass, field
+
+from pipeline import ingest
+from pipeline.process import ProcessOptions, finish_document, process_page, process_text_document
+
+KIND_PAGE = "page"
+KIND_TEXT = "text"
+KIND_FINISH = "finish"
+
+
+@dataclass
+class Task:
+    """One page to OCR, one text dump to restore, or one document to join and structure."""
+
+    kind: str
+    source: ingest.SourceFile
+    index: int = 0
+    pages: list[dict] = field(default_factory=list)
+    attempts: int = 0
+
+    @property
+    def label(self) -> str:
+        """A stable, human-readable key (Dask shows it on its dashboard)."""
+        suffix = f"-p{self.index + 1}" if self.kind == KIND_PAGE else ""
+        return f"{self.kind}-{self.source.doc_id}{suffix}"
+
+
+@dataclass
+class Outcome:
+    """A task's result and the worker's vital signs when it finished."""
+
+    value: dict
+    worker: str
+    peak_rss_mb: float
+    model_loads: int
+    seconds: float
+
+
+def run_task(task: Task, options: ProcessOptions) -> Outcome:
+    """Run one task in the current (worker) process; stage failures come back as data, never raised."""
+    started = time.perf_counter()
+    if task.kind == KIND_PAGE:
+        value = process_page(task.source, task.index, options)
+    elif task.kind == KIND_TEXT:
+        value = process_text_document(task.source, options)
+    elif task.kind == KIND_FINISH:
+        value = finish_document(task.source, task.pages, options)
+    else:
+        raise ValueError(f"unknown task kind {task.kind!r}")
+    return Outcome(
+        value=value,
+        worker=worker_name(),
+        peak_rss_mb=peak_rss_mb(),
+        model_loads=model_loads(),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def warm_up(load_language_model: bool) -> None:
+    """Prepare a fresh worker process: single-threaded Tesseract, and the language model loaded once.
+
+    Parallelism comes from processes; a multi-threaded Tesseract in each would only fight for the cores.
+    Loading the model here (about half a second) rather than in the first text task keeps task times even
+    and makes the one-load-per-process rule explicit.
+    """
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    if load_language_model:
+        from pipeline.restore.engine import models
+
+        models()
+
+
+def model_loads() -> int:
+    """How many times this process has built the restoration models (1 once warm, never more)."""
+    from pipeline.restore import engine
+
+    return engine.MODEL_LOADS
+
+
+def worker_name() -> str:
+    """host:pid, unique across the machines of a cluster."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def peak_rss_mb() -> float:
+    """The most memory this process has held so far, in MB (Linux reports kilobytes).
+
+    Tesseract runs as a child process and is not counted: a forked child's figure starts at its parent's,
+    so the children's peak would only repeat the worker's own.
+    """
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def crashed(task: Task, reason: str) -> dict:
+    """The result recorded for a task whose worker died (or was killed) every time it was tried."""
+    from pipeline.process import error_record
+
+    if task.kind == KIND_PAGE:
+        return {
+            "index": task.index,
+            "status": "error",
+            "error": f"{reason} on page {task.index + 1}",
+            "lines": [],
+        }
+    return error_record(str(task.source.path), reason, doc_id=task.source.doc_id)
