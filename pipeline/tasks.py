@@ -98,11 +98,19 @@ def worker_name() -> str:
 
 
 def peak_rss_mb() -> float:
-    """The most memory this process has held so far, in MB (Linux reports kilobytes).
+    """The most memory this process has held so far, in MB.
 
-    Tesseract runs as a child process and is not counted: a forked child's figure starts at its parent's,
-    so the children's peak would only repeat the worker's own.
+    Read from ``VmHWM`` (the high-water mark of this program's own memory): ``ru_maxrss`` would also count
+    whatever the parent held when it forked this process, as it survives ``exec``. Tesseract runs as a
+    child process and is not counted.
     """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,11 +77,13 @@ def recognize_words(image: np.ndarray, *, lang: str, psm: int, timeout_s: float)
             output_type=pytesseract.Output.DICT,
             timeout=timeout_s,
         )
+    except pytesseract.TesseractError as exc:  # a RuntimeError too: caught first
+        if isinstance(exc.status, int) and exc.status < 0:
+            raise PageError(f"Tesseract crashed ({_signal_name(-exc.status)})") from exc
+        raise PageError(f"Tesseract failed: {_first_line(exc)}") from exc
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
             raise PageError(f"Tesseract timed out after {timeout_s:.0f} s") from exc
-        raise PageError(f"Tesseract failed: {_first_line(exc)}") from exc
-    except pytesseract.TesseractError as exc:
         raise PageError(f"Tesseract failed: {_first_line(exc)}") from exc
     words = []
     for i, text in enumerate(data["text"]):
@@ -101,6 +104,13 @@ def recognize_words(image: np.ndarray, *, lang: str, psm: int, timeout_s: float)
             )
         )
     return words
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -6,6 +6,11 @@ and each warms up once: single-threaded Tesseract and the language model loaded 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import signal
+import sys
 from collections.abc import Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,8 +33,8 @@ class LocalExecutor:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context("spawn"),
-            initializer=warm_up,
-            initargs=(self.options.restore,),
+            initializer=_init_worker,
+            initargs=(os.getpid(), self.options.restore),
         )
 
     def capacity(self) -> int:
@@ -61,3 +66,20 @@ class LocalExecutor:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_worker(parent_pid: int, load_language_model: bool) -> None:
+    """Tie the worker's life to the batch process, then warm up.
+
+    Pool workers do not notice their parent dying: after a ``kill -9`` of the batch they would sit idle
+    forever, holding memory. Linux can kill them along with the parent (PR_SET_PDEATHSIG).
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+    warm_up(load_language_model)

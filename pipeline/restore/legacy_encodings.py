@@ -82,12 +82,23 @@ def _vni_pair(m: re.Match[str]) -> str:
     return m.group(0)
 
 
-def _mapped_sub(pattern: re.Pattern[str], repl, text: str) -> tuple[str, list[int]]:
-    """re.sub that also returns, for every output character, the index of its source character."""
+def _mapped_sub(
+    pattern: re.Pattern[str], repl, text: str, keep: re.Pattern[str] | None = None
+) -> tuple[str, list[int]]:
+    """re.sub that also returns, for every output character, the index of its source character.
+
+    Matches overlapping a span of ``keep`` are left as written.
+    """
     out: list[str] = []
     starts: list[int] = []
     pos = 0
+    kept = [k.span() for k in keep.finditer(text)] if keep is not None else []
+    k = 0
     for m in pattern.finditer(text):
+        while k < len(kept) and kept[k][1] <= m.start():
+            k += 1
+        if k < len(kept) and kept[k][0] < m.end():
+            continue
         out.append(text[pos : m.start()])
         starts.extend(range(pos, m.start()))
         new = repl(m)
@@ -133,6 +144,11 @@ def _viqr_sub(m: re.Match[str]) -> str:
 
 
 _VIQR_ANY = re.compile(_VIQR.pattern + r"|\b(dd|D[dD])")
+# VIQR marks are ASCII punctuation, and so are the dots of "hanoi.gov.vn" and the "?" of a query: URLs,
+# e-mail addresses and every chunk with a digit (numbers, dates, codes such as "153/KH-SNA.") are
+# protected tokens, never VIQR-typed words, so they are left as written ("hoa.nguyen@hanoi.gov.vn" must not
+# become "hoạnguyen@hanoịgov.vn", nor "153/KH-SNA." "153/KH-SNẠ").
+_VIQR_KEEP = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[^\s\d]*\d\S*", re.IGNORECASE)
 
 
 def _viqr_any(m: re.Match[str]) -> str:
@@ -142,7 +158,7 @@ def _viqr_any(m: re.Match[str]) -> str:
 
 
 def viqr_to_unicode(text: str) -> str:
-    return _VIQR_ANY.sub(_viqr_any, text)
+    return _viqr_mapped(text)[0]
 
 
 def _tcvn3_mapped(text: str) -> tuple[str, list[int]]:
@@ -154,7 +170,7 @@ def _vni_mapped(text: str) -> tuple[str, list[int]]:
 
 
 def _viqr_mapped(text: str) -> tuple[str, list[int]]:
-    return _mapped_sub(_VIQR_ANY, _viqr_any, text)
+    return _mapped_sub(_VIQR_ANY, _viqr_any, text, _VIQR_KEEP)
 
 
 def _valid_share(text: str) -> float:
