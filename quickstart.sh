@@ -2,11 +2,12 @@
 # sohoa quickstart: set up everything that is missing, then run the demo or the tests.
 #   ./quickstart.sh demo   -> sohoa run samples/ -o out/
 #   ./quickstart.sh test   -> the test suite (ruff + pytest)
+#   ./quickstart.sh setup  -> only the setup (e.g. on a Dask worker machine)
 # Works on a fresh Debian machine as root (or with sudo); a second run only checks and is fast.
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-demo}"
-case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2;; esac
+case "$mode" in demo|test|setup) ;; *) echo "usage: $0 demo|test|setup" >&2; exit 2;; esac
 
 apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils)
 if [ "$mode" = test ]; then
@@ -42,6 +43,9 @@ if [ ! -f "$stamp" ] || ! grep -qxF -- "$want" "$stamp"; then
   echo "$want" >> "$stamp"
 fi
 
+if [ "$mode" = setup ]; then
+  exit 0
+fi
 if [ "$mode" = demo ]; then
   exec .venv/bin/sohoa run samples/ -o out/
 fi

@@ -7,6 +7,7 @@ restoration records stay in the per-document JSON and are loaded on demand with 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,17 @@ class Results:
         frame["confidence"] = frame["confidence"].astype("float64")
         frame["changed"] = frame["changed"].astype("bool")
         frame["reason"] = frame["reason"].astype("category")
+        return frame
+
+    def manifest(self) -> pd.DataFrame:
+        """One row per input path ever given to the runs into this folder: status, attempts, error, sha256."""
+        import sqlite3
+
+        from pipeline.manifest import MANIFEST_NAME
+
+        with contextlib.closing(sqlite3.connect(self.out_dir / MANIFEST_NAME)) as db:
+            frame = pd.read_sql("SELECT * FROM inputs ORDER BY path", db)
+        frame["status"] = frame["status"].astype("category")
         return frame
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline import load_results
 from tests import scale_inputs
 from tests.cli import sohoa
 
@@ -43,8 +44,7 @@ def _run_json(out: Path) -> dict:
 
 
 def _manifest(out: Path) -> pd.DataFrame:
-    with sqlite3.connect(out / "manifest.sqlite") as db:
-        return pd.read_sql("SELECT * FROM inputs", db).set_index("path")
+    return load_results(out).manifest().set_index("path")
 
 
 @pytest.fixture(scope="module")
