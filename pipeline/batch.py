@@ -125,7 +125,9 @@ class _Run:
         self.log = get_logger()
 
     def execute(self, inputs: Sequence[Path]) -> None:
-        found = list(ingest.discover(inputs))
+        # Absolute paths: workers (on other machines, in other folders) must find the files, and a rerun
+        # from another working directory must recognise the inputs in the ledger.
+        found = list(ingest.discover([Path(p).absolute() for p in inputs]))
         self.reporter.start(len(found))
         sources = self._sources(found)
         first = next(sources, None)

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -279,3 +280,40 @@ def test_a_300_page_pdf_runs_in_the_memory_of_a_10_page_one(tmp_path: Path) -> N
     assert worker_peak[300] < worker_peak[10] + 30, worker_peak
     # The main process holds page results (text and boxes, ~0.2 MB a page) only while joining the document.
     assert runs[300]["main_peak_rss_mb"] < runs[10]["main_peak_rss_mb"] + 100, runs
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_an_existing_dask_cluster_reads_relative_inputs(tmp_path: Path, mixed_archive: Path) -> None:
+    """Workers started elsewhere (another working directory) still find inputs given as relative paths."""
+    dask = Path(sys.executable).parent / "dask"
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    started = [
+        subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                          "--no-dashboard"], cwd=elsewhere, stderr=subprocess.DEVNULL),
+        subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                         cwd=elsewhere, stderr=subprocess.DEVNULL),
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "run", "c_dump_2.txt", "a_plan.pdf", "-o",
+             str(tmp_path / "out"), "--quiet", "--executor", "dask", "--scheduler", address],
+            cwd=mixed_archive, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(timeout=30)
+    assert result.returncode == 0, result.stderr
+    run = _run_json(tmp_path / "out")
+    assert run["executor"] == {"executor": "dask", "scheduler": address, "workers": 1, "threads": 1}
+    assert run["n_ok"] == 2 and sum(w["tasks"] for w in run["workers"].values()) == 3
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet")
+    assert sorted(docs["source_path"]) == [str(mixed_archive / n) for n in ("a_plan.pdf", "c_dump_2.txt")]
