@@ -66,7 +66,7 @@ def open_executor(
 
         try:
             return DaskExecutor(options, workers, scheduler)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, RuntimeError) as exc:  # unreachable scheduler, workers not starting
             where = scheduler or "a local cluster"
             raise ExecutorError(f"cannot start the Dask executor on {where}: {exc}") from exc
     raise ValueError(f"unknown executor {name!r}; choose one of {', '.join(EXECUTORS)}")
