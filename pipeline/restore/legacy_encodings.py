@@ -148,7 +148,11 @@ _VIQR_ANY = re.compile(_VIQR.pattern + r"|\b(dd|D[dD])")
 # e-mail addresses and every chunk with a digit (numbers, dates, codes such as "153/KH-SNA.") are
 # protected tokens, never VIQR-typed words, so they are left as written ("hoa.nguyen@hanoi.gov.vn" must not
 # become "hoạnguyen@hanoịgov.vn", nor "153/KH-SNA." "153/KH-SNẠ").
-_VIQR_KEEP = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[^\s\d]*\d\S*", re.IGNORECASE)
+# The look-behinds start each try at the start of a chunk or run only: a megabyte line without spaces
+# must not be rescanned from every position.
+_PROTECTED_CHUNKS = re.compile(
+    r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\S)[^\s\d]*\d\S*", re.IGNORECASE
+)
 
 
 def _viqr_any(m: re.Match[str]) -> str:
@@ -170,11 +174,17 @@ def _vni_mapped(text: str) -> tuple[str, list[int]]:
 
 
 def _viqr_mapped(text: str) -> tuple[str, list[int]]:
-    return _mapped_sub(_VIQR_ANY, _viqr_any, text, _VIQR_KEEP)
+    return _mapped_sub(_VIQR_ANY, _viqr_any, text, _PROTECTED_CHUNKS)
 
 
 def _valid_share(text: str) -> float:
-    words = re.findall(r"[^\W\d_]+", text.lower())[:5000]
+    """Share of valid syllables among the words of ``text``.
+
+    URLs, e-mail addresses and chunks with digits are left out: their letters ("KH", "snv", "gov") are no
+    evidence for or against an encoding, and a short VIQR letter citing a few codes and links would
+    otherwise fall under the threshold and not be converted.
+    """
+    words = re.findall(r"[^\W\d_]+", _PROTECTED_CHUNKS.sub(" ", text).lower())[:5000]
     if not words:
         return 0.0
     return sum(1 for w in words if is_valid_syllable(nfc(w))) / len(words)
