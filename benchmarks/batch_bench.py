@@ -13,7 +13,7 @@ process and of the main process (from OUT/run.json), and the ratios the issue as
 Timings depend on the machine and on what else runs on it; run it on a quiet machine.
 
 Usage:
-    .venv/bin/python benchmarks/batch_bench.py [--pdfs 12] [--pages 2] [--dumps 24] [--work DIR]
+    .venv/bin/python benchmarks/batch_bench.py [--pdfs 16] [--pages 3] [--dumps 40] [--work DIR]
         [--configs local1 local2 dask2]
 """
 
@@ -84,9 +84,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--pdfs", type=int, default=12, help="scanned PDFs")
-    parser.add_argument("--pages", type=int, default=2, help="pages per scanned PDF (at most)")
-    parser.add_argument("--dumps", type=int, default=24, help="text dumps")
+    parser.add_argument("--pdfs", type=int, default=16, help="scanned PDFs")
+    parser.add_argument("--pages", type=int, default=3, help="pages per scanned PDF (at most)")
+    parser.add_argument("--dumps", type=int, default=40, help="text dumps")
     parser.add_argument("--work", type=Path, default=ROOT / "work" / "batch_bench")
     parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     args = parser.parse_args()

@@ -26,7 +26,7 @@ from pipeline.logs import get_logger
 from pipeline.manifest import Manifest, now_iso
 from pipeline.process import ProcessOptions, error_record
 from pipeline.scheduler import DocumentDone, PageDone, Scheduler
-from pipeline.tasks import peak_rss_mb
+from pipeline.tasks import cpu_seconds, peak_rss_mb
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -250,6 +250,7 @@ class _Run:
             "executor": self.executor_info,
             "workers": self.workers,
             "main_peak_rss_mb": peak_rss_mb(),
+            "main_cpu_seconds": cpu_seconds(),
             **asdict(self.summary),
             "exit_code": self.summary.exit_code,
         }

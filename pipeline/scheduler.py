@@ -50,6 +50,8 @@ class WorkerStats:
     tasks: int = 0
     busy_seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0
+    tesseract_cpu_seconds: float = 0.0
     model_loads: int = 0
 
 
@@ -140,6 +142,9 @@ class Scheduler:
         stats.busy_seconds = round(stats.busy_seconds + outcome.seconds, 3)
         stats.peak_rss_mb = max(stats.peak_rss_mb, outcome.peak_rss_mb)
         stats.model_loads = max(stats.model_loads, outcome.model_loads)
+        # Cumulative counters of the process: the latest outcome has the largest.
+        stats.cpu_seconds = max(stats.cpu_seconds, outcome.cpu_seconds)
+        stats.tesseract_cpu_seconds = max(stats.tesseract_cpu_seconds, outcome.tesseract_cpu_seconds)
 
     def _completed(self, task: Task, value: dict) -> Iterator[PageDone | DocumentDone]:
         if task.kind != KIND_PAGE:

@@ -47,6 +47,8 @@ class Outcome:
     value: dict
     worker: str
     peak_rss_mb: float
+    cpu_seconds: float
+    tesseract_cpu_seconds: float
     model_loads: int
     seconds: float
 
@@ -66,6 +68,8 @@ def run_task(task: Task, options: ProcessOptions) -> Outcome:
         value=value,
         worker=worker_name(),
         peak_rss_mb=peak_rss_mb(),
+        cpu_seconds=cpu_seconds(resource.RUSAGE_SELF),
+        tesseract_cpu_seconds=cpu_seconds(resource.RUSAGE_CHILDREN),
         model_loads=model_loads(),
         seconds=round(time.perf_counter() - started, 3),
     )
@@ -95,6 +99,12 @@ def model_loads() -> int:
 def worker_name() -> str:
     """host:pid, unique across the machines of a cluster."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """CPU time (user + system) used so far by this process, or by its finished children (Tesseract)."""
+    usage = resource.getrusage(who)
+    return round(usage.ru_utime + usage.ru_stime, 3)
 
 
 def peak_rss_mb() -> float:

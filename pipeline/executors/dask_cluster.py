@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Collection
 
+import dask
 from distributed import Client, Future, LocalCluster, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -23,6 +24,15 @@ from pipeline.tasks import Outcome, Task, run_task, warm_up
 # A task whose worker dies is tried once more on another worker, as with the local pool; a second death
 # marks it failed instead of taking down worker after worker.
 ALLOWED_FAILURES = 1
+# Worker settings for the LocalCluster. Dask's statistical profiler samples every worker thread's stack
+# every 10 ms: useful on a dashboard, but it took a third of the CPU from our long OCR tasks (measured
+# with benchmarks/batch_bench.py). Configure external clusters the same way (README).
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 # How often the number of cluster threads is asked again: workers may join or leave a long run.
 CAPACITY_REFRESH_S = 10.0
 
@@ -47,19 +57,24 @@ class DaskExecutor:
         if scheduler:
             self.client = Client(scheduler, timeout="30s")
         else:
-            self.cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
-                env={"OMP_THREAD_LIMIT": "1"},
-            )
+            with dask.config.set(LOCAL_WORKER_CONFIG):
+                self.cluster = self._local_cluster(workers)
             self.client = Client(self.cluster)
         self.client.register_plugin(WarmUpPlugin(options.restore))
         self._threads = 1
         self._threads_checked = 0.0
+
+    @staticmethod
+    def _local_cluster(workers: int) -> LocalCluster:
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
+            env={"OMP_THREAD_LIMIT": "1"},
+        )
 
     def capacity(self) -> int:
         now = time.monotonic()
