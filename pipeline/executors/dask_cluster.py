@@ -24,9 +24,10 @@ from pipeline.tasks import Outcome, Task, run_task, warm_up
 # A task whose worker dies is tried once more on another worker, as with the local pool; a second death
 # marks it failed instead of taking down worker after worker.
 ALLOWED_FAILURES = 1
-# Worker settings for the LocalCluster. Dask's statistical profiler samples every worker thread's stack
-# every 10 ms: useful on a dashboard, but it took a third of the CPU from our long OCR tasks (measured
-# with benchmarks/batch_bench.py). Configure external clusters the same way (README).
+# Worker settings for the LocalCluster. Dask's housekeeping (a statistical profiler sampling every task's
+# stack every 10 ms, a 20 ms event-loop tick, frequent system and memory monitors) is useful on a dashboard
+# but takes CPU from the OCR on a small machine: with these, a 36-document run went from 35.0 to 32.5 s
+# (single runs, benchmarks/batch_bench.py inputs). Configure external workers the same way (README).
 LOCAL_WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "500ms",
