@@ -40,15 +40,26 @@ class Results:
         return frame
 
     def manifest(self) -> pd.DataFrame:
-        """One row per input path ever given to the runs into this folder: status, attempts, error, sha256."""
-        import sqlite3
+        """The run ledger's inputs: see :func:`load_manifest`."""
+        return load_manifest(self.out_dir)
 
-        from pipeline.manifest import MANIFEST_NAME
 
-        with contextlib.closing(sqlite3.connect(self.out_dir / MANIFEST_NAME)) as db:
-            frame = pd.read_sql("SELECT * FROM inputs ORDER BY path", db)
-        frame["status"] = frame["status"].astype("category")
-        return frame
+def load_manifest(out_dir: str | Path) -> pd.DataFrame:
+    """One row per input path ever given to runs into ``out_dir``: status, attempts, error, sha256, ...
+
+    Readable while a run is going on or after it was killed, before any table exists.
+    """
+    import sqlite3
+
+    from pipeline.manifest import MANIFEST_NAME
+
+    path = Path(out_dir) / MANIFEST_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"no run ledger {path}")
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        frame = pd.read_sql("SELECT * FROM inputs ORDER BY path", db)
+    frame["status"] = frame["status"].astype("category")
+    return frame
 
 
 def load_results(out_dir: str | Path) -> Results:

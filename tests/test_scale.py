@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import load_results
+from pipeline.results import load_manifest
 from tests import scale_inputs
 from tests.cli import sohoa
 
@@ -45,7 +46,7 @@ def _run_json(out: Path) -> dict:
 
 
 def _manifest(out: Path) -> pd.DataFrame:
-    return load_results(out).manifest().set_index("path")
+    return load_manifest(out).set_index("path")
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,7 @@ def test_manifest_records_every_input(tmp_path: Path, mixed_archive: Path) -> No
     broken = manifest.loc[str(mixed_archive / "e_broken.pdf")]
     assert broken["status"] == "error" and "corrupt" in broken["error"]
     assert manifest.loc[str(mixed_archive / "b_report.pdf"), "n_pages"] == 3
+    assert len(load_results(out).manifest()) == 8  # the analysts' way in
 
 
 def _watch_files(out: Path, stop: threading.Event, problems: list[str]) -> None:
