@@ -58,18 +58,7 @@ def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions)
         )
         record["ocr_mean_confidence"] = result.mean_conf
         record["segments"] = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
-        record["lines"] = [
-            {
-                "text": line.text,
-                "conf": round(line.conf, 2),
-                "bbox": list(line.bbox),
-                "block": line.block,
-                "words": [
-                    {"text": w.text, "conf": round(w.conf, 2), "bbox": list(w.bbox)} for w in line.words
-                ],
-            }
-            for line in result.lines
-        ]
+        record["lines"] = [_line_record(line) for line in result.lines]
     except (IngestError, PageError) as exc:
         record.update(status="error", error=str(exc), lines=[])
     except Exception as exc:  # an unexpected bug must not take the batch down with it
@@ -82,6 +71,7 @@ def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions)
 
 
 def _line_record(line: ocr.OcrLine) -> dict:
+    """A line as stored in the page record; stray marks trimmed off its ends are kept apart, not lost."""
     return {
         "text": line.text,
         "conf": round(line.conf, 2),

@@ -16,7 +16,13 @@ import time
 from dataclasses import dataclass, field
 
 from pipeline import ingest
-from pipeline.process import ProcessOptions, finish_document, process_page, process_text_document
+from pipeline.process import (
+    ProcessOptions,
+    error_record,
+    finish_document,
+    process_page,
+    process_text_document,
+)
 
 KIND_PAGE = "page"
 KIND_TEXT = "text"
@@ -126,8 +132,6 @@ def peak_rss_mb() -> float:
 
 def crashed(task: Task, reason: str) -> dict:
     """The result recorded for a task whose worker died (or was killed) every time it was tried."""
-    from pipeline.process import error_record
-
     if task.kind == KIND_PAGE:
         return {
             "index": task.index,
