@@ -1,7 +1,7 @@
 """The ``sohoa`` command: a thin layer over the Python API (``pipeline.batch``, ``pipeline.restore``, ...).
 
-Exit codes: 0 all good, 1 some files failed (they are listed in documents.parquet with their error),
-2 usage error.
+Exit codes are :class:`pipeline.errors.ExitCode`: 0 all good, 1 some files failed (they are listed in
+documents.parquet with their error), 2 usage error or a run refused.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.batch import EXIT_OK, EXIT_USAGE
+from pipeline.errors import ExitCode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     return args.handler(args)
 
 
@@ -90,24 +90,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.batch import BatchOptions, run_batch
-    from pipeline.errors import IngestError
-    from pipeline.executors import ExecutorError
-    from pipeline.lock import LockedError
+    from pipeline.batch.run import BatchOptions, run_batch
+    from pipeline.errors import RunRefused
     from pipeline.logs import setup_logging
-    from pipeline.preprocess import PreprocessOptions
-    from pipeline.process import ProcessOptions
+    from pipeline.scan.preprocess import PreprocessOptions
+    from pipeline.stages import ProcessOptions
 
     if args.workers < 1 or args.dpi < 50 or args.page_timeout <= 0:
         print("sohoa run: --workers must be ≥ 1, --dpi ≥ 50, --page-timeout > 0", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if args.scheduler and args.executor != "dask":
         print("sohoa run: --scheduler needs --executor dask", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     out: Path = args.output
     if out.exists() and not out.is_dir():
         print(f"sohoa run: output {out} exists and is not a folder", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     out.mkdir(parents=True, exist_ok=True)
     log = setup_logging(quiet=args.quiet, fmt=args.log_format, log_file=out / "log.jsonl")
     options = ProcessOptions(
@@ -127,7 +125,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     reporter = None
     if not args.quiet and args.log_format == "text":
-        from pipeline.progress import RichReporter
+        from pipeline.batch.progress import RichReporter
 
         reporter = RichReporter()
     try:
@@ -144,9 +142,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             ),
             reporter=reporter,
         )
-    except (LockedError, IngestError, ExecutorError) as exc:
+    except RunRefused as exc:
         log.error("%s", exc, extra={"event": "run_refused"})
-        return EXIT_USAGE
+        return ExitCode.USAGE
     log.info(
         "%d inputs: %d ok, %d partial, %d failed, %d already done or duplicate; %d pages in %.1f s -> %s",
         summary.n_inputs,
@@ -177,7 +175,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
     text = _read_input("restore", args.file)
     if text is None:
-        return EXIT_USAGE
+        return ExitCode.USAGE
     result = restore_text(text, tone_style=args.tone_style)
     sys.stdout.write(result.text)
     sys.stdout.flush()
@@ -189,7 +187,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
                     f"{t.line + 1}\t{t.col + 1}\t{t.original}\t{t.restored}\t{t.confidence:.3f}\t"
                     f"{'|'.join(t.alternatives)}\n"
                 )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
@@ -197,43 +195,43 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     text = _read_input("extract", args.file)
     if text is None:
-        return EXIT_USAGE
+        return ExitCode.USAGE
     record = extract_record(text.replace("\r\n", "\n"))
     json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     """Exit 0 when every gold file was scored, 1 when some were not (listed), 2 when nothing can be scored."""
-    from pipeline.evaluate import evaluate, render_report
+    from pipeline.outputs.evaluate import evaluate, render_report
 
     try:
         report = evaluate(args.gold, args.output)
     except FileNotFoundError as exc:
         print(f"sohoa eval: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if not report.documents and not report.unmatched:
         print(f"sohoa eval: no gold .txt files in {args.gold}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if args.json:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         render_report(report)
-    return 1 if report.unmatched else EXIT_OK
+    return ExitCode.SOME_FAILED if report.unmatched else ExitCode.OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from pipeline.report import write_report
+    from pipeline.outputs.report import write_report
 
     try:
         index = write_report(args.output)
     except FileNotFoundError as exc:
         print(f"sohoa report: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     print(index)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

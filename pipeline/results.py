@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import export
+from pipeline.outputs import export
 
 _DOCUMENT_CATEGORIES = ("status", "kind", "doc_type")
 TOKEN_COLUMNS = ["line", "col", "original", "restored", "confidence", "changed", "reason", "alternatives"]
@@ -51,7 +51,7 @@ def load_manifest(out_dir: str | Path) -> pd.DataFrame:
     """
     import sqlite3
 
-    from pipeline.manifest import MANIFEST_NAME
+    from pipeline.batch.manifest import MANIFEST_NAME
 
     path = Path(out_dir) / MANIFEST_NAME
     if not path.exists():

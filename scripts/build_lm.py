@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.paths import DICTIONARIES  # noqa: E402
+from pipeline.resources import DICTIONARIES  # noqa: E402
 from pipeline.restore.corpus import DEFAULT_CORPUS_DIR, DEFAULT_FILES, training_lines  # noqa: E402
 from pipeline.restore.lm_units import BOS, EOS, SPECIALS, UNK, sentences  # noqa: E402
 from pipeline.restore.normalize import strip_diacritics  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluate import cer, evaluate, wer
+from pipeline.outputs.evaluate import cer, evaluate, wer
 from tests.cli import sohoa
 
 # What the page of tests/data/sources/short_plan.txt says in its header (read off the source, not the run).

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ingest
 from pipeline.errors import IngestError
+from pipeline.scan import ingest
 from tests import bad_inputs
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytesseract
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.ocr import ocr_page
-from pipeline.preprocess import PreprocessOptions, preprocess_page
+from pipeline.scan.ocr import ocr_page
+from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
 from pipeline.synth.degrade import degrade
 
 

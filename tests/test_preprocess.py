@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import preprocess
-from pipeline.preprocess import PreprocessOptions, preprocess_page
+from pipeline.scan import preprocess
+from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
 
 
 def _rgb(image: Image.Image) -> np.ndarray:

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from pipeline import export
-from pipeline.report.words import page_words
+from pipeline.outputs import export
+from pipeline.outputs.report.words import page_words
 from tests.cli import sohoa
 
 CHROMIUM = "/usr/bin/chromium"

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from pipeline import batch
+from pipeline.batch import run as batch
 from pipeline.synth.degrade import degrade
 from pipeline.synth.pdf import write_pdf
 from tests.cli import sohoa

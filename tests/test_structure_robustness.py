@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.paths import DICTIONARIES
+from pipeline.resources import DICTIONARIES
 from pipeline.structure import FIELD_NAMES, extract_record
 from pipeline.structure.dates import iso_timestamp
 from pipeline.structure.extract import extract_fields_and_sections

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.paths import dictionary_file
+from pipeline.resources import dictionary_file
 from pipeline.restore.candidates import Candidate, CandidateGenerator, has_marks
 from pipeline.restore.channel import SEED_RULES, load_learned_channel, merge_rules
 from pipeline.restore.decode import MAX_LEN, Decoded, Position, decode_segments

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.paths import dictionary_file
+from pipeline.resources import dictionary_file
 
 from .text import fold, key
 

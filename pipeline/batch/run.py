@@ -1,6 +1,6 @@
 """The batch: every input file through every stage, in parallel, resumable, with nothing lost.
 
-Inputs are listed first (cheap), then inspected and handed to the :class:`~pipeline.scheduler.Scheduler`
+Inputs are listed first (cheap), then inspected and handed to the :class:`~pipeline.batch.scheduler.Scheduler`
 one by one as the executor (a local process pool, or a Dask cluster) has room, so an archive of any size
 starts at once and memory stays bounded. Only this process writes to OUT: each finished document's text
 and JSON atomically, then its summary in the run ledger (``OUT/manifest.sqlite``); the Parquet tables are
@@ -18,19 +18,18 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from pipeline import __version__, export, ingest, tesseract
-from pipeline.errors import IngestError
-from pipeline.executors import EXECUTOR_LOCAL, open_executor
-from pipeline.lock import OutputLock
+from pipeline import __version__
+from pipeline.batch.executors import EXECUTOR_LOCAL, open_executor
+from pipeline.batch.lock import OutputLock
+from pipeline.batch.manifest import Manifest, now_iso
+from pipeline.batch.scheduler import DocumentDone, PageDone, Scheduler
+from pipeline.batch.tasks import cpu_seconds, peak_rss_mb
+from pipeline.errors import ExitCode, IngestError
+from pipeline.external import tesseract
 from pipeline.logs import get_logger
-from pipeline.manifest import Manifest, now_iso
-from pipeline.process import ProcessOptions, error_record
-from pipeline.scheduler import DocumentDone, PageDone, Scheduler
-from pipeline.tasks import cpu_seconds, peak_rss_mb
-
-EXIT_OK = 0
-EXIT_SOME_FAILED = 1
-EXIT_USAGE = 2
+from pipeline.outputs import export
+from pipeline.scan import ingest
+from pipeline.stages import ProcessOptions, error_record
 
 
 class Reporter:
@@ -58,8 +57,8 @@ class RunSummary:
     failures: list[dict] = field(default_factory=list)
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_SOME_FAILED if self.n_error or self.n_partial else EXIT_OK
+    def exit_code(self) -> ExitCode:
+        return ExitCode.SOME_FAILED if self.n_error or self.n_partial else ExitCode.OK
 
 
 @dataclass
@@ -260,7 +259,7 @@ def _write_pdf(out_dir: Path, doc: dict) -> None:
     """A searchable PDF for a scanned document; failing to write one costs a warning, not the document."""
     if doc["status"] not in ("ok", "partial") or doc.get("kind") == ingest.KIND_TEXT:
         return
-    from pipeline.searchable_pdf import write_searchable_pdf
+    from pipeline.outputs.searchable_pdf import write_searchable_pdf
 
     try:
         write_searchable_pdf(doc, out_dir / "pdf" / f"{doc['doc_id']}.pdf")

@@ -11,24 +11,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, Protocol
 
-from pipeline.process import ProcessOptions
-from pipeline.tasks import Outcome, Task
+from pipeline.batch.tasks import Outcome, Task
+from pipeline.errors import ExecutorError
+from pipeline.stages import ProcessOptions
 
 EXECUTOR_LOCAL = "local"
 EXECUTOR_DASK = "dask"
 EXECUTORS = (EXECUTOR_LOCAL, EXECUTOR_DASK)
-
-
-class ExecutorError(Exception):
-    """The executor cannot start (a Dask scheduler that cannot be reached, for instance)."""
-
-
-class PoolBroken(Exception):
-    """A local worker died: every task in flight is lost and the pool has been replaced."""
-
-
-class TaskCrashed(Exception):
-    """A task cannot complete: its worker died every time it was tried (Dask gave up on it)."""
 
 
 class Executor(Protocol):
@@ -58,11 +47,11 @@ def open_executor(
 ) -> Executor:
     """Start the named executor; Dask is imported only when asked for."""
     if name == EXECUTOR_LOCAL:
-        from pipeline.executors.local import LocalExecutor
+        from pipeline.batch.executors.local import LocalExecutor
 
         return LocalExecutor(options, workers)
     if name == EXECUTOR_DASK:
-        from pipeline.executors.dask_cluster import DaskExecutor
+        from pipeline.batch.executors.dask_cluster import DaskExecutor
 
         try:
             return DaskExecutor(options, workers, scheduler)

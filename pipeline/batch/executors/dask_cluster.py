@@ -17,9 +17,11 @@ import dask
 from distributed import Client, Future, LocalCluster, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from pipeline.executors import EXECUTOR_DASK, TaskCrashed
-from pipeline.process import ProcessOptions
-from pipeline.tasks import Outcome, Task, run_task, warm_up
+from pipeline.batch.executors import EXECUTOR_DASK
+from pipeline.batch.tasks import Outcome, Task, run_task, warm_up
+from pipeline.errors import TaskCrashed
+from pipeline.external import tesseract
+from pipeline.stages import ProcessOptions
 
 # A task whose worker dies is tried once more on another worker, as with the local pool; a second death
 # marks it failed instead of taking down worker after worker.
@@ -74,7 +76,7 @@ class DaskExecutor:
             dashboard_address=None,
             silence_logs=logging.ERROR,
             scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
-            env={"OMP_THREAD_LIMIT": "1"},
+            env=dict(tesseract.SINGLE_THREAD_ENV),
         )
 
     def capacity(self) -> int:

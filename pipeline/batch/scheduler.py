@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pipeline import ingest
-from pipeline.executors import Executor, PoolBroken, TaskCrashed
-from pipeline.tasks import KIND_FINISH, KIND_PAGE, KIND_TEXT, Outcome, Task, crashed
+from pipeline.batch.executors import Executor
+from pipeline.batch.tasks import KIND_FINISH, KIND_PAGE, KIND_TEXT, Outcome, Task, crashed
+from pipeline.errors import PoolBroken, TaskCrashed
+from pipeline.scan import ingest
 
 CRASH_REASON = "worker process crashed"
 

@@ -15,14 +15,10 @@ import numpy as np
 from pdf2image import convert_from_path, pdfinfo_from_path
 from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
 
-from pipeline.errors import IngestError
+from pipeline.errors import PopplerError
 
 # Rendering one page of a normal scan takes well under a second; a minute means a pathological file.
 RENDER_TIMEOUT_S = 120
-
-
-class PopplerError(IngestError):
-    """poppler could not open or render the PDF; the message is the one-line reason."""
 
 
 def page_count(path: Path) -> int:
@@ -37,7 +33,7 @@ def _pdfinfo(path: Path, page: int | None = None) -> dict:
             return pdfinfo_from_path(str(path), timeout=RENDER_TIMEOUT_S)
         return pdfinfo_from_path(str(path), first_page=page, last_page=page, timeout=RENDER_TIMEOUT_S)
     except PDFInfoNotInstalledError as exc:
-        raise PopplerError("poppler-utils (pdfinfo) is not installed") from exc
+        raise PopplerError("poppler is not installed (apt-get install poppler-utils)") from exc
     except (PDFPageCountError, PDFSyntaxError, ValueError) as exc:
         raise PopplerError(_reason(str(exc))) from exc
 

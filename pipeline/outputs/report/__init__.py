@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import export
 from pipeline.logs import get_logger
-from pipeline.report import pages
-from pipeline.report.images import SourceUnavailable, open_source, review_image
+from pipeline.outputs import export
+from pipeline.outputs.report import pages
+from pipeline.outputs.report.images import SourceUnavailable, open_source, review_image
 
 REPORT_DIR = "report"
 IMAGE_DIR = "img"

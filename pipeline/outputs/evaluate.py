@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from rapidfuzz.distance import Levenshtein
 
-from pipeline import export
+from pipeline.outputs import export
 
 GOLD_SUFFIXES = (".gt.txt", ".gold.txt", ".txt")  # most specific first: "a.gt.txt" is gold "a", not "a.gt"
 _WORD = re.compile(r"[^\W_]+")

@@ -11,9 +11,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from pipeline.process import LOW_CONFIDENCE
-from pipeline.report import templates
-from pipeline.report.words import PageWord, page_words, restored_segments, tokens_by_line
+from pipeline.outputs.report import templates
+from pipeline.outputs.report.words import PageWord, page_words, restored_segments, tokens_by_line
+from pipeline.stages import LOW_CONFIDENCE
 
 # Tesseract word confidences (0-100) below this are boxed on the page image as well.
 LOW_OCR_CONFIDENCE = 60.0

@@ -1,6 +1,6 @@
 """Stage 3: OCR a preprocessed page in reading order, keeping word confidences.
 
-The page is cut into the blocks found by :mod:`pipeline.layout` (two-column zones read left column, then
+The page is cut into the blocks found by :mod:`pipeline.scan.layout` (two-column zones read left column, then
 right column), the blocks are stacked into one tall image and Tesseract reads that image in a single call:
 one call per page keeps Tesseract's start-up cost (loading the ``vie`` model) to once a page, as for plain
 Tesseract, while the reading order is ours. Word boxes are mapped back to page coordinates.
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline import layout, tesseract
+from pipeline.external import tesseract
+from pipeline.scan import layout
 
 BLOCK_GAP_PX = 40
 # A word made only of these at the start or end of a line is a speck or seal remnant, not text: no line

@@ -16,9 +16,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
-from pipeline.executors import EXECUTOR_LOCAL, PoolBroken
-from pipeline.process import ProcessOptions
-from pipeline.tasks import Outcome, Task, run_task, warm_up
+from pipeline.batch.executors import EXECUTOR_LOCAL
+from pipeline.batch.tasks import Outcome, Task, run_task, warm_up
+from pipeline.errors import PoolBroken
+from pipeline.stages import ProcessOptions
 
 
 class LocalExecutor:

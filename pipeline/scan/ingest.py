@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline import poppler
 from pipeline.errors import IngestError
+from pipeline.external import poppler
 
 # A4 at 600 dpi is 35 Mpx; anything far above that is not a page scan we can OCR sensibly.
 MAX_PAGE_PIXELS = 60_000_000

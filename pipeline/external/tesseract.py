@@ -16,9 +16,15 @@ from functools import lru_cache
 import numpy as np
 import pytesseract
 
-from pipeline.errors import IngestError, PageError
+from pipeline.errors import MissingDependencyError, PageError
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+# Tesseract's OpenMP threads would only fight over the cores that the worker processes already share out.
+SINGLE_THREAD_ENV = {"OMP_THREAD_LIMIT": "1"}
+
+
+def run_single_threaded() -> None:
+    """Make every Tesseract this process starts single-threaded (called once when a worker starts)."""
+    os.environ.update(SINGLE_THREAD_ENV)
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,11 @@ def check_language(lang: str) -> None:
     """Fail early, once, with the apt package to install, instead of once per page."""
     installed = available_languages()
     if not installed:
-        raise IngestError("tesseract is not installed (apt-get install tesseract-ocr)")
+        raise MissingDependencyError("tesseract", "tesseract-ocr")
     missing = [code for code in lang.split("+") if code not in installed]
     if missing:
         packages = " ".join(f"tesseract-ocr-{code}" for code in missing)
-        raise IngestError(
-            f"Tesseract language data missing: {', '.join(missing)} (apt-get install {packages})"
-        )
+        raise MissingDependencyError(f"Tesseract language data for {', '.join(missing)}", packages)
 
 
 def version() -> str:

@@ -24,7 +24,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline import export
+from pipeline.outputs import export
 
 MANIFEST_NAME = "manifest.sqlite"
 DONE = ("ok", "partial")

@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipeline.errors import LockedError
+
 LOCK_NAME = ".sohoa.lock"
-
-
-class LockedError(Exception):
-    """Another live run holds the output folder."""
 
 
 class OutputLock:

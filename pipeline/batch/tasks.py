@@ -15,8 +15,9 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from pipeline import ingest
-from pipeline.process import (
+from pipeline.external import tesseract
+from pipeline.scan import ingest
+from pipeline.stages import (
     ProcessOptions,
     error_record,
     finish_document,
@@ -88,7 +89,7 @@ def warm_up(load_language_model: bool) -> None:
     Loading the model here (about half a second) rather than in the first text task keeps task times even
     and makes the one-load-per-process rule explicit.
     """
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    tesseract.run_single_threaded()
     if load_language_model:
         from pipeline.restore.engine import models
 

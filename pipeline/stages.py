@@ -12,8 +12,9 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 
-from pipeline import __version__, ingest, ocr, preprocess
+from pipeline import __version__
 from pipeline.errors import IngestError, PageError
+from pipeline.scan import ingest, ocr, preprocess
 
 # Below these, a page or text holds too little to judge its language; above, it must look Vietnamese.
 MIN_WORDS_FOR_LANGUAGE_CHECK = 20

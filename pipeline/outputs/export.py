@@ -2,7 +2,7 @@
 
 Every file is written atomically (temporary file in the same folder, fsync, rename), so a crash or kill never
 leaves a truncated JSON, text or Parquet file behind and a rerun can trust whatever it finds. The tables are
-rebuilt at the end of each run from the summaries the run ledger (``pipeline.manifest``) keeps of the
+rebuilt at the end of each run from the summaries the run ledger (``pipeline.batch.manifest``) keeps of the
 per-document JSON files, which are the source of truth.
 """
 

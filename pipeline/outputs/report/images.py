@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline import ingest
 from pipeline.errors import IngestError
+from pipeline.scan import ingest
 
 # preprocess.preprocess_page leaves pages whose measured skew is below this unrotated.
 MIN_ROTATION_DEGREES = 0.05

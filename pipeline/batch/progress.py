@@ -13,7 +13,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from pipeline.batch import Reporter
+from pipeline.batch.run import Reporter
 
 
 class RichReporter(Reporter):

@@ -19,9 +19,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from pipeline import export
-from pipeline.report.images import load_scan, open_source, rotation_matrix
-from pipeline.report.words import PageWord, page_words
+from pipeline.outputs import export
+from pipeline.outputs.report.images import load_scan, open_source, rotation_matrix
+from pipeline.outputs.report.words import PageWord, page_words
 
 # Fonts with Vietnamese glyphs; the text is invisible but viewers need the glyphs to map it back to Unicode.
 FONT_FILES = (

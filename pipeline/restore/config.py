@@ -1,0 +1,143 @@
+"""RestoreConfig: every tuning constant of restoration in one frozen, documented place.
+
+Restoration is a noisy-channel decoder: P(observed token | clean word) from per-document error rates and
+OCR confusion rules, times a syllable trigram LM, decoded jointly per sentence. Its behaviour is set by a
+few dozen numbers; they used to be scattered module globals and literals in five files. Here each one has
+a name and a line saying why it has its value, and ``restore_text(text, config=...)`` lets a benchmark or
+an experiment change one without editing code. The defaults reproduce the shipped behaviour exactly.
+
+Log values are log10. The ``channel_*`` and ``letter_min_count`` fields shape the learned channel when
+the models are built; :func:`pipeline.restore.model.models` keeps one model set per distinct value of
+them, so changing them costs a model load (the default config loads once per process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RestoreConfig:
+    """Tuning constants of :func:`pipeline.restore.engine.restore_text` (frozen: safe to share)."""
+
+    # --- joint decoding (decode.py) ---
+    # LM scores are summed over a whole sentence and over-trust frequent phrases: the channel gets the
+    # larger share (lowered from 1.0 on the restoration benchmark).
+    lm_weight: float = 0.8
+    # Posteriors are flattened by this factor so that reported confidence matches how often the decoder is
+    # right (calibrated; the --explain confidences and the review threshold rely on it).
+    temperature: float = 1.15
+    # Positions per decoded segment: long enough for any sentence context, short enough that the padded
+    # (segment, K, K, K) cube of one batch stays small.
+    max_segment_len: int = 60
+    # Segments decoded together in one padded batch: amortises numpy call overhead; speed and memory only.
+    decode_batch: int = 256
+    # Candidates per position that survive the bigram pre-pass: the trigram cube grows with K^3.
+    prune_keep: int = 4
+    # A candidate whose bigram max-marginal is this far below the best one cannot win under a trigram.
+    prune_margin: float = 3.0
+
+    # --- candidate list per token (engine.py) ---
+    # Candidates decoded per token: a skeleton such as "tho" has over a dozen real syllables.
+    max_candidates: int = 16
+    # Candidates this far below the best (channel + corpus frequency) never win: not worth decoding.
+    candidate_beam: float = 6.0
+    # An in-dictionary candidate the LM does not know would inherit the whole <unk> mass: charge its share.
+    oov_penalty: float = -3.5
+    # In a garbled page a short standalone number is most often a real number, not a letter ("6" for ở).
+    keep_number_p: float = 0.7
+    # Standalone numbers up to this many digits may be a misread letter in a garbled page ("6", "1a").
+    short_number_len: int = 2
+    # Longer tokens are no syllable (URLs, glued words, tables): kept as they are and left out of the rates.
+    max_token_len: int = 40
+
+    # --- candidate generation (candidates.py) ---
+    # Same-skeleton syllables offered per token, most frequent first: covers every real reading of "tho".
+    skeleton_candidates: int = 16
+    # Rewrite rules applied in sequence: one or two confusions per syllable; three mostly finds noise.
+    rewrite_depth: int = 2
+    # A first rewrite this unlikely is not extended by a second one (keeps the search small).
+    rewrite_expand_floor: float = -2.5
+    # Skeletons reached by rewrites that are kept, best first.
+    rewrite_skeletons: int = 8
+    # Syllables offered per rewritten skeleton.
+    rewrite_words: int = 10
+    # Whole-token confusions ("cia" -> "của") offered per token, most likely first.
+    token_map_words: int = 8
+    # A whole-token confusion seen once is still worth this much: the synthetic pairs undercount rare ones.
+    token_map_floor: float = -3.0
+    # Fuzzy (one-edit) neighbours only for plausible syllable lengths: shorter or longer ones match noise.
+    fuzzy_min_len: int = 2
+    fuzzy_max_len: int = 7
+    # Edit distance of a fuzzy neighbour: one edit; two turn most short words into most others.
+    fuzzy_max_edits: int = 1
+    # Fuzzy neighbour skeletons tried (the last resort when nothing else matched).
+    fuzzy_skeletons: int = 5
+    # Syllables offered per fuzzy neighbour skeleton.
+    fuzzy_words: int = 4
+    # Channel log10 probability of a fuzzy neighbour: about as unlikely as a mid-probability rewrite rule.
+    fuzzy_logp: float = -1.5
+
+    # --- per-document error rates (doc_channel.py) ---
+    # Rates are clamped so no reading becomes impossible or certain (also the rates of a page without
+    # evidence, e.g. one with no words).
+    min_strip_rate: float = 0.003
+    max_strip_rate: float = 0.97
+    min_garble_rate: float = 0.002
+    max_garble_rate: float = 0.5
+    min_wrong_rate: float = 0.003
+    max_wrong_rate: float = 0.5
+    # A plain token that is not even a stripped syllable is garble or a foreign word: counts half.
+    invalid_plain_garble_weight: float = 0.5
+    # Above this garble rate the page is OCR garble: rewrites of valid-looking tokens and digits-as-letters
+    # are allowed (clean pages stay well below it).
+    garbled_doc_rate: float = 0.03
+    # Floor of the keep/strip probabilities, so a nearly all-garbled page still scores kept tokens.
+    channel_p_floor: float = 0.02
+    # Above this strip rate the page was typed without marks: unknown tokens are penalised as in garble.
+    unaccented_doc_strip: float = 0.3
+    # An unknown token that rewrites into a real syllable is rarely a genuine word in a garbled page.
+    keep_unknown_garbled_logp: float = -4.5
+    # In a clean page keeping an unknown token costs P = 1 - factor x garble rate (names, foreign words) ...
+    keep_unknown_garble_factor: float = 4.0
+    # ... never less than this ...
+    keep_unknown_min_p: float = 0.05
+    # ... and an extra share of the <unk> LM mass, which every rare word shares.
+    keep_unknown_extra_logp: float = -1.0
+    # Weight of the learned English-model letter emissions in the same-skeleton channel of garbled pages;
+    # the other half keeps legacy OCR from other engines safe.
+    letter_mix_weight: float = 0.5
+    # Per-letter log10 floor of the letter model: an unseen emission is rare, not impossible.
+    letter_floor: float = -3.0
+
+    # --- learned channel, applied when the models are built (channel.py) ---
+    # Substitution rules rarer than this per clean skeleton letter are noise of the synthetic pairs.
+    channel_min_p: float = 0.01
+    # ... and so are rules seen fewer times than this.
+    channel_min_count: int = 3
+    # Garbled substrings longer than this are whole-word errors, covered by the whole-token confusions.
+    channel_max_garbled_len: int = 3
+    # A clean letter needs this many observations before its letter emissions are trusted.
+    letter_min_count: int = 20
+
+    # --- output (engine.py) ---
+    # A line whose letters are mostly capitals is a heading: the LM context stops there.
+    heading_upper_share: float = 0.7
+    # Alternatives reported per token: enough for a reviewer, short enough for the --explain table.
+    max_alternatives: int = 3
+
+    def __post_init__(self) -> None:
+        if self.max_candidates < 1 or self.max_segment_len < 1 or self.decode_batch < 1 or self.prune_keep < 1:
+            raise ValueError("candidate, segment, batch and prune counts must be at least 1")
+        if self.temperature <= 0:
+            raise ValueError("temperature must be positive")
+        if not 0.0 <= self.letter_mix_weight <= 1.0:
+            raise ValueError("letter_mix_weight must be within [0, 1]")
+
+    def channel_key(self) -> tuple[float, int, int, int]:
+        """The fields the models are built with: one model set per distinct key."""
+        return (self.channel_min_p, self.channel_min_count, self.channel_max_garbled_len, self.letter_min_count)
+
+
+# The shipped behaviour; a default argument everywhere, created once so identity checks are cheap.
+DEFAULT_CONFIG = RestoreConfig()
