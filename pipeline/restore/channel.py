@@ -9,10 +9,18 @@ to Vietnamese letters (ổ→6, ở→& or ¢, ức→irc, người→ngudi, Đ�
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.normalize import strip_diacritics
+
+# Symbols the English OCR model prints in place of Vietnamese letters ("S¢" Sở, "d&" đỡ, "?" for ư): they
+# belong inside word tokens and mark a token as garble. The one definition; the rest of restore imports it.
+GARBLE_SYMBOLS = "&¢§@£©®°¥$?"
+# A digit or garble symbol: inside a word it means OCR garble (or a product code like "4G").
+GARBLE_CHAR = re.compile(f"[0-9{re.escape(GARBLE_SYMBOLS)}]")
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,11 @@ class LearnedChannel:
     token_map: dict[str, list[tuple[str, float]]]  # garbled token -> [(clean syllable, log10 P(g | c))]
     char_logp: dict[tuple[str, str], float] = field(default_factory=dict)  # (clean, garbled char) -> log10 P
 
-    def same_length_logp(self, observed: str, clean: str, floor: float = -3.0) -> float | None:
-        """log10 P(observed | clean) letter by letter under the English model, or None if unknown."""
+    def same_length_logp(self, observed: str, clean: str, floor: float) -> float | None:
+        """log10 P(observed | clean) letter by letter under the English model, or None if unknown.
+
+        ``floor`` (RestoreConfig.letter_floor) bounds each letter: an unseen emission is rare, not impossible.
+        """
         if not self.char_logp or len(observed) != len(clean):
             return None
         total = 0.0
@@ -78,46 +89,67 @@ class LearnedChannel:
         return total
 
 
-def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | None:
+def load_learned_channel(path: Path, config: RestoreConfig = DEFAULT_CONFIG) -> LearnedChannel | None:
     """Read dictionaries/ocr_confusions.tsv (written by scripts/build_confusions.py; header documents it).
 
     ``chr`` and ``chr2`` rows (clean character(s) -> garbled string) become rewrite rules towards the
     clean skeleton; ``syl`` rows (clean syllable -> garbled token) become a direct garbled-token index.
     All sources (eng, vie, and their _upper partitions) are pooled: the document-level garble rate decides
-    how much any of them is trusted.
+    how much any of them is trusted. Which rows count is set by the ``channel_*`` and ``letter_min_count``
+    fields of ``config``.
     """
     if not path.exists():
         return None
-    chars: dict[str, dict[str, int]] = {}
-    sylls: dict[str, dict[str, int]] = {}
-    eng_chars: dict[str, dict[str, int]] = {}
     try:
-        with open(path, encoding="utf-8") as fh:
-            header: list[str] | None = None
-            for line in fh:
-                if line.startswith("#"):
-                    continue
-                fields = line.rstrip("\n").split("\t")
-                if header is None:
-                    header = fields
-                    continue
-                row = dict(zip(header, fields, strict=False))
-                kind = row.get("kind")
-                if kind not in ("chr", "chr2", "syl") or not row.get("clean"):
-                    continue
-                target = sylls if kind == "syl" else chars
-                per = target.setdefault(row["clean"], {})
-                garbled = row.get("garbled", "")
-                count = int(float(row.get("count", "0") or 0))
-                per[garbled] = per.get(garbled, 0) + count
-                if kind == "chr" and row.get("source", "").startswith("eng"):
-                    eng = eng_chars.setdefault(row["clean"], {})
-                    eng[garbled] = eng.get(garbled, 0) + count
+        chars, sylls, eng_chars = _read_confusions(path)
     except (OSError, ValueError):
         return None
-    # P(garbled | clean skeleton): pooled over the marked letters sharing a skeleton, so a rare letter
-    # with one odd emission does not produce a cheap rule.
-    by_skel: dict[str, dict[str, int]] = {}
+    rules = _char_rules(chars, config)
+    token_map = _token_map(sylls)
+    if not rules and not token_map:
+        return None
+    return LearnedChannel(rules, token_map, _letter_logp(eng_chars, config))
+
+
+_Counts = dict[str, dict[str, int]]
+
+
+def _read_confusions(path: Path) -> tuple[_Counts, _Counts, _Counts]:
+    """(char rows, syllable rows, English-model char rows) of the table: clean -> garbled -> count."""
+    chars: _Counts = {}
+    sylls: _Counts = {}
+    eng_chars: _Counts = {}
+    with open(path, encoding="utf-8") as fh:
+        header: list[str] | None = None
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if header is None:
+                header = fields
+                continue
+            row = dict(zip(header, fields, strict=False))
+            kind = row.get("kind")
+            if kind not in ("chr", "chr2", "syl") or not row.get("clean"):
+                continue
+            target = sylls if kind == "syl" else chars
+            per = target.setdefault(row["clean"], {})
+            garbled = row.get("garbled", "")
+            count = int(float(row.get("count", "0") or 0))
+            per[garbled] = per.get(garbled, 0) + count
+            if kind == "chr" and row.get("source", "").startswith("eng"):
+                eng = eng_chars.setdefault(row["clean"], {})
+                eng[garbled] = eng.get(garbled, 0) + count
+    return chars, sylls, eng_chars
+
+
+def _char_rules(chars: _Counts, cfg: RestoreConfig) -> tuple[Rule, ...]:
+    """Rewrite rules garbled -> clean skeleton from the char rows, rare and long emissions dropped.
+
+    P(garbled | clean skeleton) is pooled over the marked letters sharing a skeleton, so a rare letter
+    with one odd emission does not produce a cheap rule.
+    """
+    by_skel: _Counts = {}
     for clean, emissions in chars.items():
         skel = strip_diacritics(clean)
         if not skel.isalpha():
@@ -130,14 +162,25 @@ def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | No
         total = sum(emissions.values())
         for garbled, count in emissions.items():
             p = count / total
-            if not garbled or p < min_p or count < 3 or len(garbled) > 3 or " " in garbled:
+            if (
+                not garbled
+                or p < cfg.channel_min_p
+                or count < cfg.channel_min_count
+                or len(garbled) > cfg.channel_max_garbled_len
+                or " " in garbled
+            ):
                 continue
             if strip_diacritics(garbled) == skel:
                 continue  # only marks differ: the skeleton lookup already covers it
             best[(garbled, skel)] = math.log10(p)
-    rules = tuple(
+    # Đ read as P or B only at the start of a token: elsewhere p and b are real letters.
+    return tuple(
         Rule(g, c, lp, onset_only=(c.startswith("d") and g[:1] in ("p", "b"))) for (g, c), lp in best.items()
     )
+
+
+def _token_map(sylls: _Counts) -> dict[str, list[tuple[str, float]]]:
+    """Garbled token -> [(clean syllable, log10 P(garbled | clean))], most likely first."""
     token_map: dict[str, list[tuple[str, float]]] = {}
     for clean, emissions in sylls.items():
         total = sum(emissions.values())
@@ -147,18 +190,21 @@ def load_learned_channel(path: Path, min_p: float = 0.01) -> LearnedChannel | No
             token_map.setdefault(garbled, []).append((clean, math.log10(count / total)))
     for lst in token_map.values():
         lst.sort(key=lambda x: -x[1])
-    # Letter-for-letter emissions of the English model, for scoring same-skeleton candidates.
+    return token_map
+
+
+def _letter_logp(eng_chars: _Counts, cfg: RestoreConfig) -> dict[tuple[str, str], float]:
+    """Letter-for-letter emissions of the English model, for scoring same-skeleton candidates; only letters
+    seen at least ``letter_min_count`` times."""
     char_logp: dict[tuple[str, str], float] = {}
     for clean, emissions in eng_chars.items():
         total = sum(emissions.values())
-        if total < 20:
+        if total < cfg.letter_min_count:
             continue
         for garbled, count in emissions.items():
             if len(garbled) == 1:
                 char_logp[(clean, garbled)] = math.log10(count / total)
-    if not rules and not token_map:
-        return None
-    return LearnedChannel(rules, token_map, char_logp)
+    return char_logp
 
 
 def merge_rules(learned: tuple[Rule, ...], seed: tuple[Rule, ...]) -> tuple[Rule, ...]:

@@ -127,7 +127,12 @@ class RestoreConfig:
     max_alternatives: int = 3
 
     def __post_init__(self) -> None:
-        if self.max_candidates < 1 or self.max_segment_len < 1 or self.decode_batch < 1 or self.prune_keep < 1:
+        if (
+            self.max_candidates < 1
+            or self.max_segment_len < 1
+            or self.decode_batch < 1
+            or self.prune_keep < 1
+        ):
             raise ValueError("candidate, segment, batch and prune counts must be at least 1")
         if self.temperature <= 0:
             raise ValueError("temperature must be positive")
@@ -136,7 +141,12 @@ class RestoreConfig:
 
     def channel_key(self) -> tuple[float, int, int, int]:
         """The fields the models are built with: one model set per distinct key."""
-        return (self.channel_min_p, self.channel_min_count, self.channel_max_garbled_len, self.letter_min_count)
+        return (
+            self.channel_min_p,
+            self.channel_min_count,
+            self.channel_max_garbled_len,
+            self.letter_min_count,
+        )
 
 
 # The shipped behaviour; a default argument everywhere, created once so identity checks are cheap.

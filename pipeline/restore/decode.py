@@ -4,7 +4,9 @@ per-token posteriors (the confidence reported to users and used to flag tokens f
 A position carries candidate LM ids with channel log10 scores; fixed tokens (numbers, codes, commas) are
 positions with one candidate, so they still give the LM its context. Why batched: per-position numpy calls
 cost microseconds each, far too slow for thousands of positions, so all segments of a page advance
-together, one time step at a time, in padded (segment, K, K, K) arrays. Segments are cut at MAX_LEN.
+together, one time step at a time, in padded (segment, K, K, K) arrays. Segments are cut at
+``RestoreConfig.max_segment_len`` positions by the caller; LM weight, temperature, pruning and batch size
+come from the same config.
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.restore.config import RestoreConfig
 from pipeline.restore.lm import TrigramLM
 
 LN10 = float(np.log(10.0))
 NEG = -1e9  # "impossible" without the NaNs of -inf arithmetic
-MAX_LEN = 60  # positions per decoded segment
-MAX_BATCH = 256  # segments decoded together
-K_MAX = 10
 
 
 @dataclass
 class Position:
-    ids: np.ndarray  # LM ids of the candidates (int64), at most K_MAX
+    ids: np.ndarray  # LM ids of the candidates (int64), at most RestoreConfig.max_candidates
     channel: np.ndarray  # channel log10 scores, same length
 
 
@@ -39,28 +39,19 @@ def _lse(x: np.ndarray, axis: int) -> np.ndarray:
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
 
 
-def split_long(segments: list[list[Position]]) -> list[list[Position]]:
-    out: list[list[Position]] = []
-    for seg in segments:
-        for i in range(0, len(seg), MAX_LEN):
-            out.append(seg[i : i + MAX_LEN])
-    return [s for s in out if s]
-
-
-def decode_segments(
-    lm: TrigramLM, segments: list[list[Position]], lm_weight: float, temperature: float
-) -> list[Decoded]:
-    """Decode segments (each at most MAX_LEN positions) in batches of similar length.
+def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig) -> list[Decoded]:
+    """Decode segments (each at most ``config.max_segment_len`` positions) in batches of similar length.
 
     A bigram max-marginal pass first drops candidates that cannot win under any context (keeping at most
-    PRUNE_K), so the trigram cube stays small; pruned candidates get posterior 0.
+    ``config.prune_keep``), so the trigram cube stays small; pruned candidates get posterior 0.
     """
+    lm_weight, temperature = config.lm_weight, config.temperature
     out: list[Decoded | None] = [None] * len(segments)
     order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
-    for i in range(0, len(order), MAX_BATCH):
-        idx = order[i : i + MAX_BATCH]
+    for i in range(0, len(order), config.decode_batch):
+        idx = order[i : i + config.decode_batch]
         batch = [segments[j] for j in idx]
-        keep = _bigram_prune(lm, batch, lm_weight)
+        keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)
         pruned = [
             [Position(p.ids[kp], p.channel[kp]) for p, kp in zip(seg, ks, strict=True)]
             for seg, ks in zip(batch, keep, strict=True)
@@ -78,12 +69,13 @@ def decode_segments(
     return [d for d in out if d is not None]
 
 
-PRUNE_K = 4
-PRUNE_MARGIN = 3.0  # log10 below the best bigram max-marginal at the same position
+def _bigram_prune(
+    lm: TrigramLM, segs: list[list[Position]], lm_weight: float, keep_k: int, margin: float
+) -> list[list[np.ndarray]]:
+    """Indices of the candidates worth a trigram decode, per position (bigram Viterbi max-marginals).
 
-
-def _bigram_prune(lm: TrigramLM, segs: list[list[Position]], lm_weight: float) -> list[list[np.ndarray]]:
-    """Indices of the candidates worth a trigram decode, per position (bigram Viterbi max-marginals)."""
+    At most ``keep_k`` per position, and only those within ``margin`` (log10) of the best max-marginal.
+    """
     n_seg = len(segs)
     lengths = np.array([len(s) for s in segs])
     t_max = int(lengths.max())
@@ -120,9 +112,9 @@ def _bigram_prune(lm: TrigramLM, segs: list[list[Position]], lm_weight: float) -
     # Max-marginals of every (segment, position, candidate) at once; then per position a cheap slice.
     mm = np.stack(fwd[1 : t_max + 1], axis=1) + np.stack(bwd[1 : t_max + 1], axis=1)  # (S, T, K)
     mm = np.where(valid[:, 1 : t_max + 1], mm, NEG)
-    order = np.argsort(-mm, axis=2)[:, :, :PRUNE_K]
+    order = np.argsort(-mm, axis=2)[:, :, :keep_k]
     top = np.take_along_axis(mm, order, axis=2)
-    good = top >= top[:, :, :1] - PRUNE_MARGIN
+    good = top >= top[:, :, :1] - margin
     single = np.zeros(1, dtype=np.int64)
     out: list[list[np.ndarray]] = []
     for s, seg in enumerate(segs):

@@ -48,9 +48,6 @@ class TrigramLM:
     def id(self, unit: str) -> int:
         return self.index.get(unit, self.unk)
 
-    def unigram(self, ids: np.ndarray) -> np.ndarray:
-        return self.uni_logp[ids]
-
     @staticmethod
     def _find(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.searchsorted(keys, query)
@@ -88,9 +85,3 @@ class TrigramLM:
         wi = (keys & np.uint64(0xFFFF)).astype(np.int64)
         out = np.where(bhit, self.bi_logp[bi], self.uni_logbo[vi] + self.uni_logp[wi])
         return out[inverse].reshape(v.shape)
-
-    def sentence_logprob(self, units: list[str]) -> float:
-        """Total log10 probability of one sentence (with <s> and </s>), for tests and diagnostics."""
-        ids = [self.bos, self.bos] + [self.id(x) for x in units] + [self.eos]
-        arr = np.asarray(ids)
-        return float(self.score(arr[:-2], arr[1:-1], arr[2:]).sum())

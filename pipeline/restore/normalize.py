@@ -62,8 +62,9 @@ def split_tone(word: str) -> tuple[str, int]:
     return "".join(out), tone
 
 
-def tone_position(toneless: str, tone_style: str = "modern") -> int:
-    """Index of the letter that carries the tone in a toneless lowercase syllable, or -1 if no vowel."""
+def _nucleus_start(toneless: str) -> tuple[int, int]:
+    """(end of the onset, index of the first vowel of the nucleus); the u of "qu" and the i of "gi" before
+    another vowel belong to the onset."""
     start = 0
     if (
         toneless.startswith("qu")
@@ -77,6 +78,12 @@ def tone_position(toneless: str, tone_style: str = "modern") -> int:
     i = start
     while i < len(toneless) and toneless[i] not in BASE_VOWELS:
         i += 1
+    return start, i
+
+
+def tone_position(toneless: str, tone_style: str = "modern") -> int:
+    """Index of the letter that carries the tone in a toneless lowercase syllable, or -1 if no vowel."""
+    start, i = _nucleus_start(toneless)
     if i == len(toneless):
         # "gì", "gìn" style: the i of gi is the vowel.
         if start == 2 and toneless.startswith("gi"):

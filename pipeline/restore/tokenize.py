@@ -1,8 +1,8 @@
 """Splitting input lines into word tokens (with exact column offsets) and LM punctuation.
 
 Legacy OCR glues digits and symbols into words ("c6" có, "S¢" Sở, "d&" đỡ), so a word token is any run
-of letters, digits and the symbols OCR produces for Vietnamese letters; only real punctuation is peeled
-off its ends. Each token is classified so the decoder knows what it may change.
+of letters, digits and the symbols OCR produces for Vietnamese letters (``channel.GARBLE_SYMBOLS``); only
+real punctuation is peeled off its ends. Each token is classified so the decoder knows what it may change.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Symbols the English OCR model emits in place of Vietnamese letters: they stay inside word tokens.
-GARBLE_SYMBOLS = "&¢§@£©®°¥$"
 _LEAD = "\"'“”‘’„«‹([{<*•·-–—…,.;:!?/\\|_~=+#%^"
 _TRAIL = "\"'“”‘’»›)]}>*•·-–—…,.;:!?/\\|_~=+#%^"
 _BREAK_PUNCT = set(".!?;:…")

@@ -1,0 +1,101 @@
+"""The restoration models, loaded from dictionaries/ once per process.
+
+Loading the syllable inventory, trigram LM, learned OCR channel and abbreviations takes about half a
+second, so every restore_text call of a process shares one :class:`Models`. Batch
+workers load it when they start and report :func:`model_loads` to show it stays at one per process.
+
+The models depend on the configuration only through ``RestoreConfig.channel_key()`` (which rows of the
+confusion table become rules); one model set is kept per distinct key, so the default config loads once.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+
+from pipeline.resources import dictionary_file
+from pipeline.restore.candidates import CandidateGenerator
+from pipeline.restore.channel import SEED_RULES, load_learned_channel, merge_rules
+from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
+from pipeline.restore.lm import TrigramLM
+from pipeline.restore.protect import code_variants, load_abbreviations
+from pipeline.restore.syllables import Inventory
+
+# Cached letter-model scores before the cache is emptied: bounds memory on huge batches.
+_LETTER_CACHE_LIMIT = 500_000
+
+
+class Models:
+    """Everything loaded from dictionaries/: read-only after construction except its caches."""
+
+    def __init__(self, config: RestoreConfig = DEFAULT_CONFIG) -> None:
+        self.inventory = Inventory.load(dictionary_file("syllables.tsv"))
+        self.lm = TrigramLM(dictionary_file("lm_syllable3.npz"))
+        learned = load_learned_channel(dictionary_file("ocr_confusions.tsv"), config)
+        self.letter_channel: Callable[[str, str, float], float | None] | None = (
+            learned.same_length_logp if learned and learned.char_logp else None
+        )
+        self._letter_cache: dict[tuple[str, str, float], float | None] = {}
+        self.rules = merge_rules(learned.rules, SEED_RULES) if learned else SEED_RULES
+        token_map = learned.token_map if learned else {}
+        skeletons = set(self.inventory.by_skeleton)
+        known = set(self.inventory.counts) | {
+            w for w in self.lm.vocab if w.isalpha() and w.isascii() and w not in skeletons
+        }
+        self.generator = CandidateGenerator(self.inventory.by_skeleton, known, self.rules, token_map)
+        self.abbreviations = load_abbreviations(dictionary_file("abbreviations.tsv"))
+        self.code_abbreviations = code_variants(self.abbreviations)
+        total = {}
+        for skel, words in self.inventory.by_skeleton.items():
+            counts = [self.inventory.counts[w] for w in words]
+            bare = sum(self.inventory.counts[w] for w in words if w == skel)
+            total[skel] = 1.0 - bare / max(sum(counts), 1)
+        self.p_marked = total  # P(a token with this skeleton should carry marks)
+        # Raw corpus frequency (not the LM's Kneser-Ney unigram, which underrates "dõi": it follows
+        # "theo" almost always) orders candidates before the decoder sees them.
+        n_total = float(sum(self.inventory.counts.values()) or 1)
+        self.log_freq = {w: math.log10((c + 1) / n_total) for w, c in self.inventory.counts.items()}
+
+    def letter_logp(self, token: str, word: str, floor: float) -> float | None:
+        """Learned letter-by-letter log10 P(token | word) of the English OCR model, or None if unknown.
+
+        Cached: the same (token, candidate) pairs recur on every page of a batch. ``floor`` is
+        RestoreConfig.letter_floor, the per-letter bound.
+        """
+        if self.letter_channel is None:
+            return None
+        key = (token, word, floor)
+        got = self._letter_cache.get(key, False)
+        if got is False:
+            if len(self._letter_cache) > _LETTER_CACHE_LIMIT:
+                self._letter_cache.clear()
+            got = self.letter_channel(token, word, floor)
+            self._letter_cache[key] = got
+        return got  # type: ignore[return-value]
+
+
+_MODELS: dict[tuple[float, int, int, int], Models] = {}
+_LOCK = threading.Lock()
+# How many times this process has built the models; batch workers report it to show it stays at one.
+_LOADS = 0
+
+
+def models(config: RestoreConfig = DEFAULT_CONFIG) -> Models:
+    """The process's models for ``config`` (built on first use, thread-safe)."""
+    global _LOADS
+    key = config.channel_key()
+    got = _MODELS.get(key)
+    if got is None:
+        with _LOCK:
+            got = _MODELS.get(key)
+            if got is None:
+                got = Models(config)
+                _MODELS[key] = got
+                _LOADS += 1
+    return got
+
+
+def model_loads() -> int:
+    """How many times this process has built the models (1 once warm with the default config)."""
+    return _LOADS
