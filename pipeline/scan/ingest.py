@@ -23,6 +23,7 @@ from PIL import Image
 
 from pipeline.errors import IngestError
 from pipeline.external import poppler
+from pipeline.logs import get_logger
 
 # A4 at 600 dpi is 35 Mpx; anything far above that is not a page scan we can OCR sensibly.
 MAX_PAGE_PIXELS = 60_000_000
@@ -80,41 +81,89 @@ class SourceFile:
         return self.sha256[:16]
 
 
+def display_path(path: str | bytes | os.PathLike) -> str:
+    """A path as text that UTF-8 files (JSON, SQLite, Parquet, logs) can hold, readable by people.
+
+    Names that are not valid UTF-8 reach Python with their bad bytes as lone surrogates, which no UTF-8
+    writer accepts; they are shown with each such byte as ``\\xNN`` (``b\\xe1o_cao.pdf``). Valid names are
+    returned unchanged, so this is also a no-op on its own output.
+    """
+    name = os.fspath(path)
+    if isinstance(name, bytes):
+        return name.decode("utf-8", "backslashreplace")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
 def discover(inputs: Iterable[Path]) -> Iterator[DiscoveredPath]:
     """Yield the files under ``inputs`` (recursively, sorted), with unreadable entries as errors.
 
     Unreadable folders are reported, not skipped: an archivist must see that a part of the archive was
-    never looked at.
+    never looked at. Symbolic links to folders are followed, but every folder is read once: a link back
+    up the tree (``sub/up -> ..``) or a second link to a folder already read is skipped.
     """
+    seen: set[tuple[int, int]] = set()
     for root in inputs:
         root = Path(root)
         if not root.exists():
             yield DiscoveredPath(root, "no such file or folder")
         elif root.is_dir():
-            yield from _walk(root)
+            yield from _walk(root, seen)
         else:
             yield DiscoveredPath(root)
 
 
-def _walk(folder: Path) -> Iterator[DiscoveredPath]:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield DiscoveredPath(folder, f"cannot list folder: {exc.strerror or exc}")
-        return
-    for entry in entries:
-        path = Path(entry.path)
+def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[DiscoveredPath]:
+    """Depth-first, in name order, without recursion (archives can nest deeper than Python's stack)."""
+    stack: list[Iterator[os.DirEntry]] = []
+    listed = _list_folder(top, seen)
+    if isinstance(listed, DiscoveredPath):
+        yield listed
+    elif listed is not None:
+        stack.append(iter(listed))
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
         if entry.name.startswith("."):
             continue
+        path = Path(entry.path)
         try:
             is_dir = entry.is_dir()
         except OSError as exc:
             yield DiscoveredPath(path, f"cannot read entry: {exc.strerror or exc}")
             continue
-        if is_dir:
-            yield from _walk(path)
-        elif not entry.name.lower().endswith(GROUND_TRUTH_SUFFIXES):
-            yield DiscoveredPath(path)
+        if not is_dir:
+            if not entry.name.lower().endswith(GROUND_TRUTH_SUFFIXES):
+                yield DiscoveredPath(path)
+            continue
+        listed = _list_folder(path, seen)
+        if isinstance(listed, DiscoveredPath):
+            yield listed
+        elif listed is not None:
+            stack.append(iter(listed))
+
+
+def _list_folder(folder: Path, seen: set[tuple[int, int]]) -> list[os.DirEntry] | DiscoveredPath | None:
+    """A folder's entries sorted by name; None when it was read already, an error when it cannot be."""
+    try:
+        st = folder.stat()
+        if (st.st_dev, st.st_ino) in seen:
+            get_logger().info(
+                "%s: folder already read (a link back into the archive), skipped",
+                display_path(folder),
+                extra={"event": "folder_skipped", "path": display_path(folder)},
+            )
+            return None
+        seen.add((st.st_dev, st.st_ino))
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        return DiscoveredPath(folder, f"cannot list folder: {exc.strerror or exc}")
 
 
 def is_ground_truth(path: Path) -> bool:
@@ -275,7 +324,7 @@ def _load_image_frame(path: Path, index: int, dpi: int) -> tuple[np.ndarray, int
             if im.width * im.height > MAX_PAGE_PIXELS and im.format == "JPEG":
                 scale = math.sqrt(MAX_PAGE_PIXELS / (im.width * im.height))
                 im.draft("RGB", (int(im.width * scale), int(im.height * scale)))
-            image = im.convert("RGB")
+            image = to_rgb(im)
     except Exception as exc:
         raise IngestError(f"corrupt or unreadable image (page {index + 1}): {exc}") from exc
     pixels = image.width * image.height
@@ -284,3 +333,38 @@ def _load_image_frame(path: Path, index: int, dpi: int) -> tuple[np.ndarray, int
         image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
     dpi = max(1, round(dpi * image.width / full_width))
     return np.asarray(image), dpi
+
+
+# Sample depths that deep greyscale scans use (8 to 16 bits, 32-bit integers): values are scaled from the
+# smallest range that holds the image's largest value, so 12-bit data in a 16-bit file is not left dark.
+_DEPTH_MAXIMA = (255, 1023, 4095, 16383, 65535, 2**32 - 1)
+_DEEP_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """8-bit RGB of any decoded image, as a page: deep greyscale rescaled, transparency laid on white.
+
+    ``convert("RGB")`` alone clips 16-bit and 32-bit greyscale at 255, which turns a scan into a white
+    page, and drops the alpha channel, which turns a transparent background black.
+    """
+    if im.mode in _DEEP_MODES:
+        return _deep_to_grey(im).convert("RGB")
+    if "A" in im.getbands() or im.info.get("transparency") is not None:
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
+def _deep_to_grey(im: Image.Image) -> Image.Image:
+    """An 8-bit greyscale image from 16-bit, 32-bit integer or float samples, in blocks of rows."""
+    samples = np.asarray(im)
+    top = float(samples.max()) if samples.size else 0.0
+    full = next((m for m in _DEPTH_MAXIMA if top <= m), top)
+    if im.mode == "F" and top <= 1.0:
+        full = 1.0  # floating-point images usually hold 0..1
+    grey = np.empty(samples.shape, dtype=np.uint8)
+    for start in range(0, samples.shape[0], 512):
+        block = samples[start : start + 512].astype(np.float32) * np.float32(255.0 / full)
+        grey[start : start + 512] = np.clip(np.rint(block), 0, 255).astype(np.uint8)
+    return Image.fromarray(grey, "L")
