@@ -49,6 +49,6 @@ fi
 if [ "$mode" = demo ]; then
   exec .venv/bin/sohoa run samples/ -o out/
 fi
-.venv/bin/ruff check pipeline tests scripts benchmarks
-.venv/bin/ruff format --check pipeline tests scripts benchmarks
+.venv/bin/ruff check pipeline tests scripts benchmarks devtools
+.venv/bin/ruff format --check pipeline tests scripts benchmarks devtools
 exec .venv/bin/python -m pytest -q -p no:cacheprovider tests

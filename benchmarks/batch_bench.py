@@ -1,7 +1,7 @@
 """Batch benchmark: throughput, scaling and memory of ``sohoa run`` with 1 and 2 local workers and Dask.
 
 Inputs are generated from the plans in scripts/sample_sources/ (our own text): small scanned PDFs (the
-first pages of a plan, rendered by pipeline.synth at 300 dpi with scan damage, a different seed each) and
+first pages of a plan, rendered by devtools.synth at 300 dpi with scan damage, a different seed each) and
 text dumps (a plan's text with its diacritics stripped, as legacy OCR dumps often are, numbered so that
 every dump is a distinct document). Each configuration runs the real command line into a fresh output
 folder, so the wall time includes start-up, model loading and (for Dask) starting the LocalCluster.
@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.synth import load_source, render_document, truth_text  # noqa: E402
-from pipeline.synth.degrade import degrade  # noqa: E402
-from pipeline.synth.pdf import write_pdf  # noqa: E402
+from devtools.synth import load_source, render_document, truth_text  # noqa: E402
+from devtools.synth.degrade import degrade  # noqa: E402
+from devtools.synth.pdf import write_pdf  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "sample_sources"
 SOHOA = ROOT / ".venv" / "bin" / "sohoa"

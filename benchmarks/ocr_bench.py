@@ -1,6 +1,6 @@
 """OCR benchmark: ``sohoa run`` against plain ``tesseract -l vie`` on generated pages with exact truth.
 
-Pages: every document in scripts/sample_sources/ rendered by pipeline.synth (A4, given dpi), one PNG per
+Pages: every document in scripts/sample_sources/ rendered by devtools.synth (A4, given dpi), one PNG per
 page, at three damage levels (clean / scan / photocopy; same seeds every run). Each page has its truth
 ``<stem>.gt.txt`` beside it (the batch skips those files).
 
@@ -40,8 +40,8 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.synth import load_source, render_document, truth_pages  # noqa: E402
-from pipeline.synth.degrade import LEVELS, degrade  # noqa: E402
+from devtools.synth import load_source, render_document, truth_pages  # noqa: E402
+from devtools.synth.degrade import LEVELS, degrade  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "sample_sources"
 SOHOA = ROOT / ".venv" / "bin" / "sohoa"

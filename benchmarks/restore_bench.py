@@ -28,8 +28,8 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.corpus import heldout_lines  # noqa: E402
 from pipeline.restore import restore_text  # noqa: E402
-from pipeline.restore.corpus import heldout_lines  # noqa: E402
 from pipeline.restore.engine import models  # noqa: E402
 from pipeline.restore.normalize import normalize_syllable, strip_diacritics  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Structure extraction benchmark: field accuracy and section F1 on hand-made plans.
 
 Inputs: every ``tests/data/plans/<name>.txt`` with its hand-made ``<name>.expected.json``, in three forms:
-clean, diacritic-less (marks stripped, case kept) and garbled (legacy-OCR style, ``tests/garble.py``).
+clean, diacritic-less (marks stripped, case kept) and garbled (legacy-OCR style, ``devtools/garble.py``).
 The damaged forms go through ``pipeline.restore.restore_text`` when that package provides it; otherwise
 they are measured raw and the output says so. Optionally the development seed (``--seed-dir``) is scored
 against a hand-made expected record kept outside the repository (``--seed-expected``).
@@ -30,9 +30,9 @@ from rapidfuzz import fuzz
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from devtools.garble import garble, strip_diacritics  # noqa: E402
 from pipeline.structure import FIELD_NAMES, extract_record  # noqa: E402
 from pipeline.structure.text import fold  # noqa: E402
-from tests.garble import garble, strip_diacritics  # noqa: E402
 
 PLANS = REPO / "tests" / "data" / "plans"
 HEADING_RATIO = 90.0

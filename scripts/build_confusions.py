@@ -36,14 +36,13 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus_split import REPO_ROOT  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: devtools (and pipeline)
+from devtools.corpus_split import REPO_ROOT  # noqa: E402
 
-sys.path.insert(1, str(REPO_ROOT))  # the pipeline package, also when it is not installed
 try:  # the restore engine's syllable normaliser is the reference spelling of the keys
     from pipeline.restore.normalize import normalize_syllable as _normalize_syllable
-except ImportError:  # pragma: no cover - only when run outside the repository
-    from corpus_split import normalize_clean_text as _normalize_syllable  # noqa: E402
+except ImportError:  # pragma: no cover - only when pipeline's dependencies are missing
+    from devtools.corpus_split import normalize_clean_text as _normalize_syllable  # noqa: E402
 
 TABLE_HEADER = """\
 # OCR confusion counts for Vietnamese, learned from synthetic OCR of clean text (scripts/synth_ocr_pairs.py,

@@ -12,7 +12,7 @@ the default keeps everything (about 19 MB from the full corpus, loads in well un
 
     python scripts/build_lm.py [--corpus-dir ../shared/corpus] [--files a.txt.gz ...] [--min-trigram 2]
 
-The held-out slice of scripts/corpus_split.py and long unaccented lines are never read.
+The held-out slice of devtools/corpus_split.py and long unaccented lines are never read.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from devtools.corpus import DEFAULT_CORPUS_DIR, DEFAULT_FILES, training_lines  # noqa: E402
 from pipeline.resources import DICTIONARIES  # noqa: E402
-from pipeline.restore.corpus import DEFAULT_CORPUS_DIR, DEFAULT_FILES, training_lines  # noqa: E402
 from pipeline.restore.lm_units import BOS, EOS, SPECIALS, UNK, sentences  # noqa: E402
 from pipeline.restore.normalize import strip_diacritics  # noqa: E402
 from pipeline.restore.syllables import is_valid_syllable  # noqa: E402

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from devtools.corpus import DEFAULT_CORPUS_DIR, DEFAULT_FILES, training_lines  # noqa: E402
 from pipeline.resources import DICTIONARIES  # noqa: E402
-from pipeline.restore.corpus import DEFAULT_CORPUS_DIR, DEFAULT_FILES, training_lines  # noqa: E402
 from pipeline.restore.normalize import normalize_syllable  # noqa: E402
 from pipeline.restore.syllables import is_valid_syllable  # noqa: E402
 

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from pipeline.synth import load_source, render_document, truth_pages, truth_text
-from pipeline.synth.degrade import degrade
-from pipeline.synth.pdf import jpeg_bytes, write_pdf, write_tiff
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the repository root, for devtools
+
+from devtools.synth import load_source, render_document, truth_pages, truth_text  # noqa: E402
+from devtools.synth.degrade import degrade  # noqa: E402
+from devtools.synth.pdf import jpeg_bytes, write_pdf, write_tiff  # noqa: E402
+
 SOURCES = REPO / "scripts" / "sample_sources"
 BUDGET_BYTES = 5_000_000
 
@@ -111,7 +114,7 @@ Synthetic scans of documents we wrote ourselves (`scripts/sample_sources/*.txt`,
 style of provincial emulation plans; no real document is copied). Regenerate with
 `.venv/bin/python scripts/make_samples.py` (deterministic).
 
-How they are made: `pipeline.synth` lays the marked-up source out on A4 (Liberation Serif, 13-14 pt
+How they are made: `devtools.synth` lays the marked-up source out on A4 (Liberation Serif, 13-14 pt
 body, two-column header and signature block, red seal over the signer's title, pen signature), renders
 it, then `degrade(level)` imitates a flatbed scan (`scan`) or the scan of a photocopy (`photocopy`).
 PDFs are image-only (no text layer), one JPEG per page (< 400 KB a page) unless noted.

@@ -11,7 +11,7 @@ Modes:
   (default)  training pairs -> work/pairs/{eng,vie}.tsv, resumable (pages already listed in
              work/pairs/{eng,vie}.done are skipped), from the TRAIN split of the corpus only.
   --eval     held-out evaluation set -> work/eval/heldout_{clean,eng_ocr,vie_ocr}.txt (news_dantri's
-             held-out slice, see scripts/corpus_split.py), one output line per input line.
+             held-out slice, see devtools/corpus_split.py), one output line per input line.
 
 Pair file columns (tab-separated, no header): page, row, corpus, style, clean, ocr.
 Corpus-derived text lives only under work/ (gitignored): never commit it.
@@ -38,8 +38,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus_split import CORPORA, DEFAULT_CORPUS_DIR, REPO_ROOT, iter_corpus_lines, normalize_clean_text  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for devtools
+from devtools.corpus_split import (  # noqa: E402
+    CORPORA,
+    DEFAULT_CORPUS_DIR,
+    REPO_ROOT,
+    iter_corpus_lines,
+    normalize_clean_text,
+)
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 FONT_FILES = {False: FONT_DIR / "LiberationSerif-Regular.ttf", True: FONT_DIR / "LiberationSerif-Bold.ttf"}

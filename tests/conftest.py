@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.synth import parse_source, render_document, truth_text
-from pipeline.synth.degrade import degrade
-from pipeline.synth.pdf import write_pdf
+from devtools.synth import parse_source, render_document, truth_text
+from devtools.synth.degrade import degrade
+from devtools.synth.pdf import write_pdf
 
 SOURCES = Path(__file__).parent / "data" / "sources"
 

@@ -1,7 +1,7 @@
 """Inputs for the scale and reliability tests: many small documents, long PDFs, pages that misbehave.
 
 All text is written here for the tests (invented units and sentences); pages are rendered by
-``pipeline.synth`` into real PDFs.
+``devtools.synth`` into real PDFs.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import stat
 import sys
 from pathlib import Path
 
-from pipeline.synth import parse_source, render_document
-from pipeline.synth.pdf import write_pdf
+from devtools.synth import parse_source, render_document
+from devtools.synth.pdf import write_pdf
 
 UNITS = [
     "Phòng Tổ chức cán bộ",

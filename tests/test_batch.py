@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.synth import parse_source, render_document
-from pipeline.synth.degrade import degrade
+from devtools.synth import parse_source, render_document
+from devtools.synth.degrade import degrade
 from tests import bad_inputs
 from tests.cli import sohoa
 

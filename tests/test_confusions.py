@@ -17,8 +17,9 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
 import build_confusions as bc  # noqa: E402
-import corpus_split  # noqa: E402
 import synth_ocr_pairs as synth  # noqa: E402
+
+from devtools import corpus_split  # noqa: E402
 
 SHIPPED = Path(__file__).resolve().parent.parent / "dictionaries" / "ocr_confusions.tsv"
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytesseract
 from rapidfuzz.distance import Levenshtein
 
+from devtools.synth.degrade import degrade
 from pipeline.scan.ocr import ocr_page
 from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
-from pipeline.synth.degrade import degrade
 
 
 def _flat(text: str) -> str:

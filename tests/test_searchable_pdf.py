@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from devtools.synth.degrade import degrade
+from devtools.synth.pdf import write_pdf
 from pipeline.batch import run as batch
-from pipeline.synth.degrade import degrade
-from pipeline.synth.pdf import write_pdf
 from tests.cli import sohoa
 
 

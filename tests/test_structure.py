@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
+from devtools.garble import garble, strip_diacritics
 from pipeline.structure import FIELD_NAMES, SECTION_LABELS, extract_record
 from pipeline.structure.text import fold
-from tests.garble import garble, strip_diacritics
 
 PLANS = Path(__file__).parent / "data" / "plans"
 NAMES = sorted(p.stem for p in PLANS.glob("*.txt"))

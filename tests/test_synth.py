@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.synth import (
+from devtools.synth import (
     Directive,
     SourceError,
     load_source,
@@ -24,9 +24,9 @@ from pipeline.synth import (
     truth_pages,
     truth_text,
 )
-from pipeline.synth.degrade import degrade
-from pipeline.synth.layout import TEXT_W
-from pipeline.synth.pdf import write_pdf, write_tiff
+from devtools.synth.degrade import degrade
+from devtools.synth.layout import TEXT_W
+from devtools.synth.pdf import write_pdf, write_tiff
 
 SAMPLE_SOURCES = Path(__file__).resolve().parents[1] / "scripts" / "sample_sources"
 

@@ -1,9 +1,9 @@
 """Reading the shared training corpus for the restoration builders and benchmark.
 
-The train / held-out split is defined once for the whole project in ``scripts/corpus_split.py`` (the last
+The train / held-out split is defined once for the whole project in ``devtools/corpus_split.py`` (the last
 20% of news_dantri is held out); this module only adds the restoration-specific filter: long lines typed
 without diacritics are dropped from training, since they would teach the LM that "thuc hien" is normal.
-Only builders and benchmarks import it (it needs the repository's scripts/ folder).
+Only builders and benchmarks import it (dev-only, like all of ``devtools``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus_split import CORPORA, DEFAULT_CORPUS_DIR, iter_corpus_lines
+from devtools.corpus_split import CORPORA, DEFAULT_CORPUS_DIR, iter_corpus_lines
 
 DEFAULT_FILES = tuple(f"{name}.txt.gz" for name in CORPORA)
 HELDOUT_CORPUS = "news_dantri"

@@ -5,8 +5,8 @@ with seal and signature and gives the reading-order truth, ``degrade`` imitates 
 ``pdf`` writes PDF and TIFF files.
 """
 
-from pipeline.synth.render import RenderedPage, render_document, render_pages, truth_pages, truth_text
-from pipeline.synth.source import Directive, DocumentSource, Line, SourceError, load_source, parse_source
+from devtools.synth.render import RenderedPage, render_document, render_pages, truth_pages, truth_text
+from devtools.synth.source import Directive, DocumentSource, Line, SourceError, load_source, parse_source
 
 __all__ = [
     "Directive",

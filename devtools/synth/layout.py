@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from pipeline.synth.source import SECTIONS, Directive, DocumentSource, Item, Line
+from devtools.synth.source import SECTIONS, Directive, DocumentSource, Item, Line
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 _FONT_FILES = {

@@ -1,8 +1,9 @@
 """Train / held-out split of the shared clean corpus, in one place.
 
 WHY: the benchmark measures restoration on OCR of lines that neither the language model nor the OCR-confusion
-table has seen. Both builders (scripts/synth_ocr_pairs.py here, the restore helper's LM builder) import
-``HELD_OUT`` and ``iter_corpus_lines`` from this module so that the held-out slice is excluded identically.
+table has seen. Both builders (scripts/synth_ocr_pairs.py, and scripts/build_lm.py through devtools/corpus.py)
+import ``HELD_OUT`` and ``iter_corpus_lines`` from this module so that the held-out slice is excluded
+identically.
 
 ``HELD_OUT`` maps a corpus name to the (start, end) fraction of its lines, by line index, that is held out.
 Only news_dantri is held out: legal_vlc overlaps legal_phapdien, so neither can serve as a clean test set.

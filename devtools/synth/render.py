@@ -14,9 +14,9 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.synth.layout import PAGE_H, PAGE_W, PageLayout, font_file, layout_document
-from pipeline.synth.marks import sign, stamp_seal
-from pipeline.synth.source import DocumentSource
+from devtools.synth.layout import PAGE_H, PAGE_W, PageLayout, font_file, layout_document
+from devtools.synth.marks import sign, stamp_seal
+from devtools.synth.source import DocumentSource
 
 TEXT_INK = (22, 22, 26)
 Box = tuple[int, int, int, int]

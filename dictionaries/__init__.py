@@ -1,0 +1,1 @@
+"""Shipped data tables; installed as the package ``pipeline.dictionaries`` (see ``pipeline.resources``)."""
