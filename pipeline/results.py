@@ -1,7 +1,8 @@
 """Loading a run's outputs into pandas, with the dtypes analysts expect.
 
 Parquet keeps types, but a few need pandas-side care: dates as ``datetime64``, closed vocabularies as
-categoricals (cheap to group by, and unknown values stand out), lists as Python lists. The per-word
+categoricals (cheap to group by, and unknown values stand out), lists as Python lists, and integers as
+nullable ``Int32``/``Int64`` (a year is 2021, not 2021.0, even in a column with missing values). The per-word
 restoration records stay in the per-document JSON and are loaded on demand with :meth:`Results.tokens`.
 """
 
@@ -12,11 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.outputs import export
 
 _DOCUMENT_CATEGORIES = ("status", "kind", "doc_type")
 TOKEN_COLUMNS = ["line", "col", "original", "restored", "confidence", "changed", "reason", "alternatives"]
+_NULLABLE_INTS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+}
+_MANIFEST_INTS = ("size", "mtime_ns", "n_pages", "attempts")
 
 
 @dataclass
@@ -57,7 +67,18 @@ def load_manifest(out_dir: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"no run ledger {path}")
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        frame = pd.read_sql("SELECT * FROM inputs ORDER BY path", db)
+        cursor = db.execute("SELECT * FROM inputs ORDER BY path")
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    # Built column by column: through float64 (pandas' way with NULLs), mtime_ns would lose nanoseconds.
+    columns = dict(zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True))
+    frame = pd.DataFrame(
+        {
+            name: pd.array(list(values), dtype="Int64" if name in _MANIFEST_INTS else "str")
+            for name, values in columns.items()
+        },
+        columns=names,
+    )
     frame["status"] = frame["status"].astype("category")
     return frame
 
@@ -65,8 +86,8 @@ def load_manifest(out_dir: str | Path) -> pd.DataFrame:
 def load_results(out_dir: str | Path) -> Results:
     """Read ``documents.parquet`` and ``sections.parquet`` of a ``sohoa run`` output folder."""
     out = Path(out_dir)
-    documents = pd.read_parquet(out / "documents.parquet")
-    sections = pd.read_parquet(out / "sections.parquet")
+    documents = _read_table(out / "documents.parquet")
+    sections = _read_table(out / "sections.parquet")
     documents["issue_date"] = pd.to_datetime(documents["issue_date"])
     for column in _DOCUMENT_CATEGORIES:
         documents[column] = documents[column].astype("category")
@@ -76,3 +97,8 @@ def load_results(out_dir: str | Path) -> Results:
 
     sections["label"] = pd.Categorical(sections["label"], categories=list(SECTION_LABELS))
     return Results(out, documents, sections)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A Parquet table with its integer columns as nullable integers (also for files of older runs)."""
+    return pq.read_table(path).to_pandas(types_mapper=_NULLABLE_INTS.get)
