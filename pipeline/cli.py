@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from pipeline import __version__
@@ -22,7 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        # The reader went away (``sohoa extract FILE | head``): what it wanted was written. Point stdout
+        # at /dev/null so that Python's last flush at exit does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return ExitCode.OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,12 +111,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor != "dask":
         print("sohoa run: --scheduler needs --executor dask", file=sys.stderr)
         return ExitCode.USAGE
-    out: Path = args.output
-    if out.exists() and not out.is_dir():
-        print(f"sohoa run: output {out} exists and is not a folder", file=sys.stderr)
+    problem = _missing_inputs(args.inputs) or _prepare_output(args.output)
+    if problem:
+        print(f"sohoa run: {problem}", file=sys.stderr)
         return ExitCode.USAGE
-    out.mkdir(parents=True, exist_ok=True)
-    log = setup_logging(quiet=args.quiet, fmt=args.log_format, log_file=out / "log.jsonl")
+    out: Path = args.output
+    try:
+        log = setup_logging(quiet=args.quiet, fmt=args.log_format, log_file=out / "log.jsonl")
+    except OSError as exc:
+        print(f"sohoa run: cannot write to {_shown(out)}: {exc.strerror or exc}", file=sys.stderr)
+        return ExitCode.USAGE
     options = ProcessOptions(
         dpi=args.dpi,
         lang=args.lang,
@@ -145,6 +158,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except RunRefused as exc:
         log.error("%s", exc, extra={"event": "run_refused"})
         return ExitCode.USAGE
+    except OSError as exc:  # OUT became unwritable (full disk, lost mount, permissions) during the run
+        where = f" ({_shown(exc.filename)})" if exc.filename else ""
+        log.error("cannot go on: %s%s", exc.strerror or exc, where, extra={"event": "run_aborted"})
+        return ExitCode.USAGE
     log.info(
         "%d inputs: %d ok, %d partial, %d failed, %d already done or duplicate; %d pages in %.1f s -> %s",
         summary.n_inputs,
@@ -158,6 +175,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
         extra={"event": "run_finished"},
     )
     return summary.exit_code
+
+
+def _shown(path: object) -> str:
+    from pipeline.scan.ingest import display_path
+
+    return display_path(path) if isinstance(path, str | bytes | os.PathLike) else str(path)
+
+
+def _missing_inputs(inputs: list[Path]) -> str | None:
+    """One line naming the inputs that do not exist (nothing is created for a mistyped path), or None."""
+    missing = []
+    for path in inputs:
+        try:
+            path.stat()
+        except OSError as exc:
+            missing.append(f"{_shown(path)} ({exc.strerror or exc})")
+    if not missing:
+        return None
+    return ("cannot read input " if len(missing) == 1 else "cannot read inputs ") + ", ".join(missing)
+
+
+def _prepare_output(out: Path) -> str | None:
+    """Create OUT and make sure files can be written in it; one line saying why not, or None."""
+    if out.exists() and not out.is_dir():
+        return f"output {_shown(out)} exists and is not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".sohoa-probe-"):
+            pass
+    except OSError as exc:
+        return f"cannot write to {_shown(out)}: {exc.strerror or exc}"
+    return None
 
 
 def _read_input(command: str, name: str) -> str | None:
