@@ -2,9 +2,10 @@
 
 Restoration is a noisy-channel decoder: P(observed token | clean word) from per-document error rates and
 OCR confusion rules, times a syllable trigram LM, decoded jointly per sentence. Its behaviour is set by a
-few dozen numbers; they used to be scattered module globals and literals in five files. Here each one has
-a name and a line saying why it has its value, and ``restore_text(text, config=...)`` lets a benchmark or
-an experiment change one without editing code. The defaults reproduce the shipped behaviour exactly.
+few dozen numbers; they used to be module globals and bare literals spread over four modules. Here each
+one has a name and a line saying why it has its value, and ``restore_text(text, config=...)`` lets a
+benchmark or an experiment change one without editing code. The defaults reproduce the shipped behaviour
+exactly.
 
 Log values are log10. The ``channel_*`` and ``letter_min_count`` fields shape the learned channel when
 the models are built; :func:`pipeline.restore.model.models` keeps one model set per distinct value of
@@ -22,7 +23,7 @@ class RestoreConfig:
 
     # --- joint decoding (decode.py) ---
     # LM scores are summed over a whole sentence and over-trust frequent phrases: the channel gets the
-    # larger share (lowered from 1.0 on the restoration benchmark).
+    # larger share (lowered from 1.0).
     lm_weight: float = 0.8
     # Posteriors are flattened by this factor so that reported confidence matches how often the decoder is
     # right (calibrated; the --explain confidences and the review threshold rely on it).
@@ -38,7 +39,7 @@ class RestoreConfig:
     prune_margin: float = 3.0
 
     # --- candidate list per token (engine.py) ---
-    # Candidates decoded per token: a skeleton such as "tho" has over a dozen real syllables.
+    # Candidates decoded per token: room for all 15 syllables of a busy skeleton like "tho" plus a rewrite.
     max_candidates: int = 16
     # Candidates this far below the best (channel + corpus frequency) never win: not worth decoding.
     candidate_beam: float = 6.0
@@ -52,7 +53,8 @@ class RestoreConfig:
     max_token_len: int = 40
 
     # --- candidate generation (candidates.py) ---
-    # Same-skeleton syllables offered per token, most frequent first: covers every real reading of "tho".
+    # Same-skeleton syllables offered per token, most frequent first: all of "tho" (15); only the rarest
+    # forms of the few larger skeletons are left out.
     skeleton_candidates: int = 16
     # Rewrite rules applied in sequence: one or two confusions per syllable; three mostly finds noise.
     rewrite_depth: int = 2

@@ -19,9 +19,8 @@ from pipeline.restore.config import RestoreConfig
 from pipeline.restore.model import Models
 from pipeline.restore.normalize import nfc, normalize_syllable, strip_diacritics
 from pipeline.restore.syllables import is_skeleton, is_valid_syllable
-from pipeline.restore.tokenize import Piece
+from pipeline.restore.tokenize import LETTER, Piece
 
-LETTER = re.compile(r"[^\W\d_]")
 # "4G", "F0", "H2": product and variant names, not OCR garble (which is lowercase: "c6", "t6").
 _MODEL_CODE = re.compile(r"^(?:\d+[A-Z]{1,2}|[A-Z]{1,2}\d+)$")
 

@@ -18,7 +18,7 @@ from pipeline.restore.candidates import has_marks
 from pipeline.restore.channel import GARBLE_CHAR, GARBLE_SYMBOLS
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.decode import Decoded, Position, decode_segments
-from pipeline.restore.doc_channel import LETTER, DocChannel, candidate_channel, document_channel
+from pipeline.restore.doc_channel import DocChannel, candidate_channel, document_channel
 from pipeline.restore.legacy_encodings import detect_legacy
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.lm_units import sentences
@@ -32,7 +32,7 @@ from pipeline.restore.normalize import (
 )
 from pipeline.restore.protect import restore_code, restore_roman
 from pipeline.restore.syllables import is_valid_syllable
-from pipeline.restore.tokenize import Piece, tokenize_line
+from pipeline.restore.tokenize import LETTER, Piece, tokenize_line
 
 __all__ = ["Models", "Restoration", "RestoreConfig", "TokenRecord", "model_loads", "models", "restore_text"]
 

@@ -12,11 +12,16 @@ from functools import lru_cache
 
 from pipeline.restore.normalize import strip_diacritics
 from pipeline.restore.syllables import is_skeleton
+from pipeline.restore.tokenize import LETTER
 
 _TOKEN = re.compile(r"[^\s\"'“”‘’()\[\]{},.;:!?…/\\|<>*=+_–—-]+")
-_LETTER = re.compile(r"[^\W\d_]")
+# The most likely letter behind the commonest garble characters (the strongest seed rules of channel.py):
+# one letter each is enough to make "t6" and "S¢" count as syllable skeletons.
 _FOLD = str.maketrans({"6": "o", "0": "o", "1": "l", "4": "a", "&": "o", "¢": "o", "§": "o", "@": "o"})
+# A sample of this many tokens (from the first _MAX_CHARS characters) decides: the score is a share, and
+# huge texts must not cost more than a page's worth of checks.
 _MAX_TOKENS = 20_000
+_MAX_CHARS = 400_000
 
 
 @lru_cache(maxsize=50_000)
@@ -29,7 +34,7 @@ def vietnamese_share(text: str) -> float:
     """Share of alphabetic word tokens whose stripped lowercase form is a Vietnamese syllable skeleton."""
     if not isinstance(text, str) or not text:
         return 0.0
-    tokens = [t for t in _TOKEN.findall(text[:400_000])[:_MAX_TOKENS] if _LETTER.search(t)]
+    tokens = [t for t in _TOKEN.findall(text[:_MAX_CHARS])[:_MAX_TOKENS] if LETTER.search(t)]
     if not tokens:
         return 0.0
     return sum(1 for t in tokens if _is_vietnamese_token(t)) / len(tokens)

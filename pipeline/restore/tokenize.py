@@ -14,6 +14,8 @@ _LEAD = "\"'“”‘’„«‹([{<*•·-–—…,.;:!?/\\|_~=+#%^"
 _TRAIL = "\"'“”‘’»›)]}>*•·-–—…,.;:!?/\\|_~=+#%^"
 _BREAK_PUNCT = set(".!?;:…")
 
+# A letter of any script (what makes a token a word rather than a number or punctuation).
+LETTER = re.compile(r"[^\W\d_]")
 URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
 _CONNECTOR = re.compile(r"[/\-.:_]")
