@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         run.add_argument(f"--no-{step}", action="store_true", help=f"skip the {step} preprocessing step")
     run.set_defaults(handler=_cmd_run)
 
-    restore = sub.add_parser("restore", help="restore diacritics and OCR damage in UTF-8 text (line by line)")
+    restore = sub.add_parser("restore", help="restore diacritics and OCR damage in a text (line by line)")
     restore.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
     restore.add_argument("--explain", action="store_true", help="TSV of every changed token on stderr")
     restore.add_argument(
@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=_cmd_restore)
 
     extract = sub.add_parser("extract", help="print the header fields and sections of a text file as JSON")
-    extract.add_argument("file", help="UTF-8 text file, or - for standard input")
+    extract.add_argument("file", help="text file, or - for standard input")
     extract.set_defaults(handler=_cmd_extract)
 
     evaluate = sub.add_parser("eval", help="measure a run against hand transcriptions (CER, WER, fields)")
@@ -210,13 +210,20 @@ def _prepare_output(out: Path) -> str | None:
 
 
 def _read_input(command: str, name: str) -> str | None:
-    """UTF-8 text of a file (or stdin for ``-``); None after printing why it could not be read."""
+    """The text of a file (or stdin for ``-``) in whatever encoding it is (UTF-8, UTF-16, Windows-1258,
+    TCVN3, VNI); None after printing one line saying why it could not be read."""
+    from pipeline.errors import TextEncodingError
+    from pipeline.scan.text_encoding import decode_text
+
+    label = "standard input" if name == "-" else name
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        return decode_text(data).text if data else ""
     except OSError as exc:
-        print(f"sohoa {command}: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
-        return None
-    return data.decode("utf-8", errors="replace")
+        print(f"sohoa {command}: cannot read {label}: {exc.strerror or exc}", file=sys.stderr)
+    except TextEncodingError as exc:
+        print(f"sohoa {command}: {label}: {exc}", file=sys.stderr)
+    return None
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import pytest
 from pipeline.errors import IngestError
 from pipeline.scan import ingest
 from tests import bad_inputs
+from tests.legacy_text import to_cp1258
 
 
 def test_kind_comes_from_content_not_extension(scanned_plan_png: Path, tmp_path: Path) -> None:
@@ -44,10 +45,13 @@ def test_doc_id_is_stable_across_renames(scanned_plan_pdf: Path, tmp_path: Path)
         (bad_inputs.zero_page_pdf, "no pages"),
         (bad_inputs.truncated_pdf, "corrupt or truncated PDF"),
         (lambda p: p.write_bytes(b"\x00\x01\x02binary\x00" * 50), "unsupported file type"),
-        (lambda p: p.write_bytes(b"K\xea ho\xe1ch thi \xf0ua (cp1258 bytes)"), "not valid UTF-8"),
+        (
+            lambda p: p.write_bytes(b"\xb5\xe6\xa4\xc0\xfe\xa9 \xd7\xe4\xbf\xd3\xae\xf7" * 40),
+            "encoding not recognised",
+        ),
         (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40), "corrupt or unreadable image"),
     ],
-    ids=["empty", "encrypted", "zero-pages", "truncated", "binary", "cp1258-text", "broken-png"],
+    ids=["empty", "encrypted", "zero-pages", "truncated", "binary", "8-bit-noise", "broken-png"],
 )
 def test_bad_files_get_one_line_reasons(tmp_path: Path, make, reason: str) -> None:
     path = tmp_path / "input.pdf"
@@ -74,6 +78,18 @@ def test_text_dumps_in_utf8_and_utf16_are_read(tmp_path: Path) -> None:
     for path in (utf16, utf8):
         source = ingest.inspect(path)
         assert source.kind == ingest.KIND_TEXT
+        assert ingest.read_text(source) == text
+
+
+def test_text_dumps_in_legacy_encodings_and_utf16_without_bom_are_read(tmp_path: Path) -> None:
+    text = "Phong trào thi đua yêu nước\nKế hoạch năm 2024 của Sở Giáo dục\n"
+    cp1258 = tmp_path / "dump1258.txt"  # "ế" as "ê" + a combining acute byte, and so on
+    cp1258.write_bytes(to_cp1258(text))
+    utf16 = tmp_path / "dump16.txt"
+    utf16.write_bytes(text.encode("utf-16-be"))
+    for path, encoding in ((cp1258, "windows-1258"), (utf16, "utf-16-be")):
+        source = ingest.inspect(path)
+        assert (source.kind, source.text_encoding) == (ingest.KIND_TEXT, encoding)
         assert ingest.read_text(source) == text
 
 

@@ -10,6 +10,7 @@ All converters work within a line, so the line count never changes.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.restore.normalize import nfc
 from pipeline.restore.syllables import is_valid_syllable
@@ -67,8 +68,12 @@ def _tone(ch: str, tone: int) -> str:
 def _vni_pair(m: re.Match[str]) -> str:
     if m.group(3):
         return _VNI_SINGLE[m.group(3)]
-    base, mark = m.group(1), m.group(2)
-    base = _VNI_SINGLE.get(base, base)
+    return _vni_letter(m.group(1), m.group(2))
+
+
+@lru_cache(maxsize=1024)
+def _vni_letter(written: str, mark: str) -> str:
+    base = _VNI_SINGLE.get(written, written)
     if mark in "îÎ":
         return _tone(base, 4)  # ỵ is written with î
     if mark in _VNI_PLAIN_TONE:
@@ -77,9 +82,7 @@ def _vni_pair(m: re.Match[str]) -> str:
         return _tone(nfc(base + "\u0302"), _VNI_HAT[mark])
     if mark in _VNI_BREVE and base.lower() == "a":
         return _tone(nfc(base + "\u0306"), _VNI_BREVE[mark])
-    if mark in _VNI_BREVE and base.lower() == "e":  # "eâ" is ê; "eê" does not occur, keep as is
-        return m.group(0)
-    return m.group(0)
+    return written + mark  # "eê" and other pairs that spell no letter are kept as written
 
 
 def _mapped_sub(
@@ -111,7 +114,13 @@ def _mapped_sub(
     return "".join(out), starts
 
 
+def tcvn3_to_unicode(text: str) -> str:
+    """TCVN3 (ABC) text, as its bytes read in Windows-1252, to Unicode."""
+    return text.translate(_TCVN3)
+
+
 def vni_to_unicode(text: str) -> str:
+    """VNI-Windows text, as its bytes read in Windows-1252, to Unicode."""
     return _VNI_PAIR.sub(_vni_pair, text)  # one pass: converted letters are never re-read
 
 

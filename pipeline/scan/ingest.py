@@ -23,6 +23,7 @@ from PIL import Image
 
 from pipeline.errors import IngestError
 from pipeline.external import poppler
+from pipeline.scan import text_encoding
 from pipeline.logs import get_logger
 
 # A4 at 600 dpi is 35 Mpx; anything far above that is not a page scan we can OCR sensibly.
@@ -188,11 +189,14 @@ def sniff_kind(head: bytes) -> str | None:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    """Text (in any 8-bit encoding, or UTF-16 with a BOM) has no NUL bytes and almost no control bytes.
+    """Text (UTF-8, an 8-bit encoding, or UTF-16) has almost no control bytes, and NUL bytes only as UTF-16.
 
-    Legacy 8-bit encodings count as text here so that ingest can say "not UTF-8" instead of "unknown type".
+    Every 8-bit encoding counts as text here, so that an unrecognised one gets a reason about its encoding
+    rather than "unknown type".
     """
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return True
+    if text_encoding.utf16_without_bom(head[: len(head) - len(head) % 2]) is not None:
         return True
     if b"\x00" in head:
         return False
@@ -277,29 +281,17 @@ def _check_pixels(width: int, height: int, fmt: str | None) -> None:
 
 
 def _text_encoding(path: Path) -> str:
-    data = path.read_bytes()
-    encoding = _detect_text_encoding(data)
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            f"text is not valid UTF-8 or UTF-16 (byte 0x{data[exc.start]:02X} at offset {exc.start}); "
-            "save it as UTF-8"
-        ) from exc
-    return encoding
-
-
-def _detect_text_encoding(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return "utf-8"
+    """The encoding of a text dump (UTF-8, UTF-16, Windows-1258, TCVN3, VNI); TextEncodingError if unknown."""
+    return text_encoding.detect_encoding(path.read_bytes())
 
 
 def read_text(source: SourceFile) -> str:
-    """The decoded text of a text dump, with line endings unified to ``\\n``."""
-    text = source.path.read_bytes().decode(source.text_encoding or "utf-8")
+    """The decoded text of a text dump, with line endings unified to ``\\n``.
+
+    Raises TextEncodingError (an IngestError) if the file no longer decodes in the encoding found by
+    :func:`inspect`.
+    """
+    text = text_encoding.decode_as(source.path.read_bytes(), source.text_encoding or text_encoding.UTF8)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
