@@ -23,8 +23,8 @@ from PIL import Image
 
 from pipeline.errors import IngestError
 from pipeline.external import poppler
-from pipeline.scan import text_encoding
 from pipeline.logs import get_logger
+from pipeline.scan import text_encoding
 
 # A4 at 600 dpi is 35 Mpx; anything far above that is not a page scan we can OCR sensibly.
 MAX_PAGE_PIXELS = 60_000_000
