@@ -13,6 +13,7 @@ import codecs
 import hashlib
 import math
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -82,21 +83,29 @@ class SourceFile:
         return self.sha256[:16]
 
 
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def display_path(path: str | bytes | os.PathLike) -> str:
     """A path as text that UTF-8 files (JSON, SQLite, Parquet, logs) can hold, readable by people.
 
     Names that are not valid UTF-8 reach Python with their bad bytes as lone surrogates, which no UTF-8
-    writer accepts; they are shown with each such byte as ``\\xNN`` (``b\\xe1o_cao.pdf``). Valid names are
-    returned unchanged, so this is also a no-op on its own output.
+    writer accepts; they are shown with each such byte as ``\\xNN`` (``b\\xe1o_cao.pdf``). Control
+    characters (a newline, a terminal escape) are shown the same way, so a name is always one harmless
+    line. Other names are returned unchanged, so this is also a no-op on its own output.
     """
     name = os.fspath(path)
     if isinstance(name, bytes):
-        return name.decode("utf-8", "backslashreplace")
+        name = name.decode("utf-8", "backslashreplace")
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return name
+        try:
+            raw = name.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # surrogates that did not come from undecodable bytes
+            raw = name.encode("utf-8", "backslashreplace")
+        name = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
 def discover(inputs: Iterable[Path]) -> Iterator[DiscoveredPath]:
@@ -264,9 +273,15 @@ def _image_pages(path: Path) -> tuple[int, int]:
     except IngestError:
         raise
     except Exception as exc:  # PIL raises many kinds for broken files
-        raise IngestError(f"corrupt or unreadable image: {exc}") from exc
+        raise IngestError(f"corrupt or unreadable image: {_pil_reason(exc, path)}") from exc
     dpi = int(round(float(dpi))) if dpi and float(dpi) >= 50 else DEFAULT_IMAGE_DPI
     return n, dpi
+
+
+def _pil_reason(exc: Exception, path: Path) -> str:
+    """PIL's message, on one line, without the file name it sometimes quotes (the row names the file)."""
+    text = str(exc).replace(f" {os.fspath(path)!r}", "").replace(os.fspath(path), "the file")
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def _check_pixels(width: int, height: int, fmt: str | None) -> None:
@@ -282,7 +297,10 @@ def _check_pixels(width: int, height: int, fmt: str | None) -> None:
 
 def _text_encoding(path: Path) -> str:
     """The encoding of a text dump (UTF-8, UTF-16, Windows-1258, TCVN3, VNI); TextEncodingError if unknown."""
-    return text_encoding.detect_encoding(path.read_bytes())
+    data = path.read_bytes()
+    encoding = text_encoding.detect_encoding(data)
+    text_encoding.decode_as(data, encoding)  # a BOM before other bytes fails here, not later in a worker
+    return encoding
 
 
 def read_text(source: SourceFile) -> str:
@@ -318,7 +336,8 @@ def _load_image_frame(path: Path, index: int, dpi: int) -> tuple[np.ndarray, int
                 im.draft("RGB", (int(im.width * scale), int(im.height * scale)))
             image = to_rgb(im)
     except Exception as exc:
-        raise IngestError(f"corrupt or unreadable image (page {index + 1}): {exc}") from exc
+        reason = _pil_reason(exc, path)
+        raise IngestError(f"corrupt or unreadable image (page {index + 1}): {reason}") from exc
     pixels = image.width * image.height
     if pixels > MAX_PAGE_PIXELS:
         scale = math.sqrt(MAX_PAGE_PIXELS / pixels)
