@@ -134,6 +134,8 @@ class Scheduler:
             return None
         except TaskCrashed as exc:
             return crashed(task, f"{CRASH_REASON} ({exc})")
+        except Exception as exc:  # a stage that raises (a bug) costs its own task, never the batch
+            return crashed(task, " ".join(f"internal error: {type(exc).__name__}: {exc}".split()))
         self._account(outcome)
         return outcome.value
 
