@@ -1,8 +1,8 @@
 """The work done inside worker processes: one page, or the document-level stages once its pages are in.
 
-Functions here take and return plain data (dataclasses and dicts) so they can cross process boundaries, and
-they never raise for a bad page or document: the failure is returned as data with a one-line reason, so the
-batch can record it and continue.
+Functions here take and return plain data (:mod:`pipeline.record` dataclasses) so they can cross process
+boundaries, and they never raise for a bad page or document: the failure is returned as data with a
+one-line reason, so the batch can record it and continue.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import IngestError, PageError
+from pipeline.record import DocumentResult, PageResult, Status
 from pipeline.scan import ingest, ocr, preprocess
 
 # Below these, a page or text holds too little to judge its language; above, it must look Vietnamese.
@@ -42,33 +44,36 @@ class ProcessOptions:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions) -> dict:
-    """Load, preprocess and OCR one page; a failure becomes a page record with status 'error'."""
+def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions) -> PageResult:
+    """Load, preprocess and OCR one page; a failure becomes a page result with status 'error'."""
     started = time.perf_counter()
-    record: dict = {"index": index, "status": "ok", "error": None}
+    page = PageResult(index=index)
     try:
-        rgb, dpi = ingest.load_page(source, index, options.dpi)
-        record.update(width=int(rgb.shape[1]), height=int(rgb.shape[0]), dpi=dpi)
-        page, report = preprocess.preprocess_page(rgb, dpi, options.preprocess)
-        del rgb
-        record.update(
-            preprocess=report.applied, deskew_angle=report.deskew_angle, seal_pixels=report.seal_pixels
-        )
-        result = ocr.ocr_page(
-            page, dpi, lang=options.lang, timeout_s=options.page_timeout_s, columns=options.columns
-        )
-        record["ocr_mean_confidence"] = result.mean_conf
-        record["segments"] = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
-        record["lines"] = [_line_record(line) for line in result.lines]
+        _read_page(page, source, options)
     except (IngestError, PageError) as exc:
-        record.update(status="error", error=str(exc), lines=[])
+        page = PageResult.failed(index, str(exc))
     except Exception as exc:  # an unexpected bug must not take the batch down with it
-        record.update(
-            status="error", error=f"internal error on page {index + 1}: {type(exc).__name__}: {exc}"
-        )
-        record["lines"] = []
-    record["seconds"] = round(time.perf_counter() - started, 3)
-    return record
+        page = PageResult.failed(index, f"internal error on page {index + 1}: {type(exc).__name__}: {exc}")
+    page.seconds = round(time.perf_counter() - started, 3)
+    return page
+
+
+def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOptions) -> None:
+    rgb, dpi = ingest.load_page(source, page.index, options.dpi)
+    page.width, page.height, page.dpi = int(rgb.shape[1]), int(rgb.shape[0]), dpi
+    image, steps = preprocess.preprocess_page(rgb, dpi, options.preprocess)
+    del rgb
+    page.preprocess, page.deskew_angle, page.seal_pixels = (
+        steps.applied,
+        steps.deskew_angle,
+        steps.seal_pixels,
+    )
+    result = ocr.ocr_page(
+        image, dpi, lang=options.lang, timeout_s=options.page_timeout_s, columns=options.columns
+    )
+    page.ocr_mean_confidence = result.mean_conf
+    page.segments = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
+    page.lines = [_line_record(line) for line in result.lines]
 
 
 def _line_record(line: ocr.OcrLine) -> dict:
@@ -83,123 +88,107 @@ def _line_record(line: ocr.OcrLine) -> dict:
     }
 
 
-def base_record(source: ingest.SourceFile, options: ProcessOptions) -> dict:
-    return {
-        "doc_id": source.doc_id,
-        "source_path": str(source.path),
-        "sha256": source.sha256,
-        "kind": source.kind,
-        "size_bytes": source.size,
-        "n_pages": source.n_pages,
-        "status": "ok",
-        "error": None,
-        "warnings": list(source.warnings),
-        "options_fingerprint": options.fingerprint(),
-        "pipeline_version": __version__,
-    }
+def new_document(source: ingest.SourceFile, options: ProcessOptions) -> DocumentResult:
+    """The result of a readable input, before any stage has run."""
+    return DocumentResult(
+        doc_id=source.doc_id,
+        source_path=str(source.path),
+        sha256=source.sha256,
+        kind=source.kind,
+        size_bytes=source.size,
+        n_pages=source.n_pages,
+        warnings=list(source.warnings),
+        options_fingerprint=options.fingerprint(),
+    )
 
 
-def error_record(path: str, message: str, *, doc_id: str | None = None) -> dict:
-    """Record of a file that could not be read at all; keyed by its path when its content is unknown."""
-    return {
-        "doc_id": doc_id or "path-" + hashlib.sha256(path.encode()).hexdigest()[:11],
-        "source_path": path,
-        "status": "error",
-        "error": message,
-        "warnings": [],
-        "pipeline_version": __version__,
-        "pages": [],
-    }
+def finish_document(
+    source: ingest.SourceFile, pages: list[PageResult], options: ProcessOptions
+) -> DocumentResult:
+    """Join a scanned document's pages, then restore and structure its text.
 
-
-def finish_document(source: ingest.SourceFile, pages: list[dict], options: ProcessOptions) -> dict:
-    """Join a scanned document's pages, then restore and structure its text."""
-    doc = base_record(source, options)
+    ``pages`` need only their text and line confidences (:meth:`PageResult.text_only`): the caller, which
+    holds the full page results, puts them back into the document it gets.
+    """
+    doc = new_document(source, options)
     try:
         return _join_pages(doc, pages, options)
     except Exception as exc:  # a bug in a text stage must cost one document, not the batch
-        return _fail(doc, f"internal error: {type(exc).__name__}: {exc}")
+        return doc.fail(f"internal error: {type(exc).__name__}: {exc}")
 
 
-def _join_pages(doc: dict, pages: list[dict], options: ProcessOptions) -> dict:
-    pages = sorted(pages, key=lambda p: p["index"])
+def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOptions) -> DocumentResult:
+    doc.pages = sorted(pages, key=lambda p: p.index)
     lines: list[str] = []
     confidences: list[float] = []
-    for page in pages:
-        page["line_start"] = len(lines)
-        for line in page.get("lines", []):
+    for page in doc.pages:
+        page.line_start = len(lines)
+        for line in page.lines:
             lines.append(line["text"])
             confidences.append(line["conf"] / 100.0)
-        page["line_end"] = len(lines)
-    doc["pages"] = pages
-    confs = [p["ocr_mean_confidence"] for p in pages if p.get("ocr_mean_confidence") is not None]
-    doc["ocr_mean_confidence"] = round(sum(confs) / len(confs), 2) if confs else None
-    failed = [p for p in pages if p["status"] == "error"]
-    if failed and len(failed) == len(pages):
-        return _fail(
-            doc,
-            failed[0]["error"]
-            if len(pages) == 1
-            else f"all {len(pages)} pages failed: " + failed[0]["error"],
-        )
+        page.line_end = len(lines)
+    confs = [p.ocr_mean_confidence for p in doc.pages if p.ocr_mean_confidence is not None]
+    doc.ocr_mean_confidence = round(sum(confs) / len(confs), 2) if confs else None
+    failed = [p for p in doc.pages if p.status is Status.ERROR]
+    if failed and len(failed) == len(doc.pages):
+        first = failed[0].error or "page failed"
+        return doc.fail(first if len(doc.pages) == 1 else f"all {len(doc.pages)} pages failed: {first}")
     if failed:
-        doc["status"] = "partial"
-        doc["error"] = f"{len(failed)} of {len(pages)} pages failed: " + "; ".join(
-            f"page {p['index'] + 1}: {p['error']}" for p in failed
+        doc.mark_partial(
+            f"{len(failed)} of {len(doc.pages)} pages failed: "
+            + "; ".join(f"page {p.index + 1}: {p.error}" for p in failed)
         )
     return _finish_text(doc, "\n".join(lines), confidences, options)
 
 
-def process_text_document(source: ingest.SourceFile, options: ProcessOptions) -> dict:
+def process_text_document(source: ingest.SourceFile, options: ProcessOptions) -> DocumentResult:
     """A text dump skips the image stages: it is restored and structured directly."""
-    doc = base_record(source, options)
-    doc["pages"] = []
+    doc = new_document(source, options)
     try:
         text = ingest.read_text(source)
     except (OSError, UnicodeDecodeError) as exc:
-        return _fail(doc, f"cannot read text: {exc}")
+        return doc.fail(f"cannot read text: {exc}")
     try:
         return _finish_text(doc, text.rstrip("\n"), None, options)
     except Exception as exc:
-        return _fail(doc, f"internal error: {type(exc).__name__}: {exc}")
+        return doc.fail(f"internal error: {type(exc).__name__}: {exc}")
 
 
-def _fail(doc: dict, message: str) -> dict:
-    doc.update(status="error", error=message)
-    return doc
-
-
-def _finish_text(doc: dict, raw: str, line_confidences: list[float] | None, options: ProcessOptions) -> dict:
+def _finish_text(
+    doc: DocumentResult, raw: str, line_confidences: list[float] | None, options: ProcessOptions
+) -> DocumentResult:
     started = time.perf_counter()
-    doc["raw_text"] = raw
+    doc.raw_text = raw
     problem = language_problem(raw)
     if problem:
-        return _fail(doc, problem)
+        return doc.fail(problem)
     text = raw
     if options.restore:
         from pipeline.restore import restore_text
 
         restoration = restore_text(raw)
         text = restoration.text
-        tokens = [asdict(t) for t in restoration.tokens]
-        low = restoration.low_confidence(LOW_CONFIDENCE)
-        doc["restoration"] = {
-            "n_tokens": len(tokens),
-            "n_changed": sum(1 for t in tokens if t["changed"]),
-            "n_low_confidence": len(low),
-            "mean_confidence": round(sum(t["confidence"] for t in tokens) / len(tokens), 4)
-            if tokens
-            else None,
-            "tokens": tokens,
-        }
-    doc["text"] = text
+        doc.restoration = _restoration_summary(restoration)
+    doc.text = text
     if options.structure:
         from pipeline.structure import extract_record
 
-        doc["record"] = extract_record(text, line_confidences).to_dict()
-    doc["text_seconds"] = round(time.perf_counter() - started, 3)
-    doc["seconds"] = round(doc["text_seconds"] + sum(p.get("seconds", 0.0) for p in doc.get("pages", [])), 3)
+        doc.record = extract_record(text, line_confidences).to_dict()
+    doc.text_seconds = round(time.perf_counter() - started, 3)
+    doc.seconds = round(doc.text_seconds + sum(p.seconds for p in doc.pages), 3)
     return doc
+
+
+def _restoration_summary(restoration: Any) -> dict:
+    """Counts over the restored tokens, and the tokens themselves, as stored in the document."""
+    tokens = [asdict(t) for t in restoration.tokens]
+    return {
+        "n_tokens": len(tokens),
+        "n_changed": sum(1 for t in tokens if t["changed"]),
+        "n_low_confidence": len(restoration.low_confidence(LOW_CONFIDENCE)),
+        "mean_confidence": round(sum(t["confidence"] for t in tokens) / len(tokens), 4) if tokens else None,
+        "tokens": tokens,
+    }
 
 
 def language_problem(text: str) -> str | None:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from devtools.synth.degrade import degrade
 from devtools.synth.pdf import write_pdf
 from pipeline.batch import run as batch
+from pipeline.record import DocumentResult
 from tests.cli import sohoa
 
 
@@ -77,6 +78,6 @@ def test_a_pdf_failure_is_a_warning_not_a_failed_document(pdf_run, tmp_path, cap
     _, doc = pdf_run
     moved = {**doc, "source_path": str(tmp_path / "gone.pdf")}
     with caplog.at_level(logging.WARNING, logger="sohoa"):
-        batch._write_pdf(tmp_path, moved)
+        batch._write_pdf(tmp_path, DocumentResult.from_dict(moved))
     assert not (tmp_path / "pdf" / f"{doc['doc_id']}.pdf").exists()
     assert any("no searchable PDF" in r.getMessage() for r in caplog.records)

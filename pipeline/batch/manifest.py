@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.outputs import export
+from pipeline.record import DocumentResult, PageResult, Status
 
 MANIFEST_NAME = "manifest.sqlite"
-DONE = ("ok", "partial")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inputs (
@@ -101,7 +101,7 @@ class Manifest:
         ).fetchone()
         return (
             row is not None
-            and row[0] in DONE
+            and Status(row[0]).done
             and row[1] == self.fingerprint
             and export.document_path(self.out_dir, doc_id).exists()
         )
@@ -110,7 +110,7 @@ class Manifest:
         self,
         path: str,
         *,
-        status: str,
+        status: Status,
         size: int | None = None,
         mtime_ns: int | None = None,
         sha256: str | None = None,
@@ -136,7 +136,7 @@ class Manifest:
                 doc_id,
                 kind,
                 n_pages,
-                status,
+                Status(status).value,
                 int(attempt),
                 error,
                 self.fingerprint,
@@ -147,7 +147,7 @@ class Manifest:
 
     # --- documents --------------------------------------------------------------------------------------
 
-    def finish_document(self, doc: dict) -> None:
+    def finish_document(self, doc: DocumentResult) -> None:
         """After its JSON is written: store the document's summary, settle its input, drop its pages."""
         with self.db:
             self.db.execute("BEGIN")
@@ -155,20 +155,20 @@ class Manifest:
             self.db.execute(
                 "UPDATE inputs SET status = ?, error = ?, updated_at = ? "
                 "WHERE doc_id = ? AND status = 'running'",
-                (doc["status"], doc.get("error"), now_iso(), doc["doc_id"]),
+                (doc.status.value, doc.error, now_iso(), doc.doc_id),
             )
-            self.db.execute("DELETE FROM pages WHERE doc_id = ?", (doc["doc_id"],))
+            self.db.execute("DELETE FROM pages WHERE doc_id = ?", (doc.doc_id,))
 
-    def _store_summary(self, doc: dict) -> None:
+    def _store_summary(self, doc: DocumentResult) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO documents (doc_id, source_path, status, fingerprint, summary) "
             "VALUES (?, ?, ?, ?, ?)",
             (
-                doc["doc_id"],
-                doc.get("source_path"),
-                doc.get("status"),
-                doc.get("options_fingerprint"),
-                json.dumps(export.summary(doc), ensure_ascii=False),
+                doc.doc_id,
+                doc.source_path,
+                doc.status.value,
+                doc.options_fingerprint,
+                json.dumps(doc.summary(), ensure_ascii=False),
             ),
         )
 
@@ -188,7 +188,7 @@ class Manifest:
             for path in (self.out_dir / export.DOCUMENTS_DIR).glob("*.json"):
                 if path.stem in known:
                     continue
-                doc = export.read_document(self.out_dir, path.stem)
+                doc = export.read_result(self.out_dir, path.stem)
                 if doc is not None:
                     self._store_summary(doc)
                     imported += 1
@@ -208,24 +208,24 @@ class Manifest:
         )
         return {row[0] for row in rows}
 
-    def save_page(self, doc_id: str, record: dict) -> None:
+    def save_page(self, doc_id: str, page: PageResult) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO pages (doc_id, page, fingerprint, status, record) VALUES (?, ?, ?, ?, ?)",
             (
                 doc_id,
-                record["index"],
+                page.index,
                 self.fingerprint,
-                record["status"],
-                json.dumps(record, ensure_ascii=False),
+                page.status.value,
+                json.dumps(page.to_dict(), ensure_ascii=False),
             ),
         )
 
-    def load_pages(self, doc_id: str) -> list[dict]:
+    def load_pages(self, doc_id: str) -> list[PageResult]:
         rows = self.db.execute(
             "SELECT record FROM pages WHERE doc_id = ? AND fingerprint = ? ORDER BY page",
             (doc_id, self.fingerprint),
         )
-        return [json.loads(row[0]) for row in rows]
+        return [PageResult.from_dict(json.loads(row[0])) for row in rows]
 
 
 def now_iso() -> str:

@@ -14,6 +14,7 @@ from rich.progress import (
 )
 
 from pipeline.batch.run import Reporter
+from pipeline.record import DocumentResult, Status
 
 
 class RichReporter(Reporter):
@@ -49,8 +50,8 @@ class RichReporter(Reporter):
     def document_skipped(self) -> None:
         self.progress.advance(self.documents)
 
-    def document_done(self, doc: dict) -> None:
-        if doc["status"] != "ok":
+    def document_done(self, doc: DocumentResult) -> None:
+        if doc.status is not Status.OK:
             self.failed += 1
             self.progress.update(self.documents, description=f"documents [red]({self.failed} failed)[/red]")
         self.progress.advance(self.documents)

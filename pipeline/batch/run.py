@@ -26,10 +26,11 @@ from pipeline.batch.scheduler import DocumentDone, PageDone, Scheduler
 from pipeline.batch.tasks import cpu_seconds, peak_rss_mb
 from pipeline.errors import ExitCode, IngestError
 from pipeline.external import tesseract
-from pipeline.logs import get_logger
+from pipeline.logs import file_done, get_logger
 from pipeline.outputs import export
+from pipeline.record import DocumentResult, Status, path_doc_id
 from pipeline.scan import ingest
-from pipeline.stages import ProcessOptions, error_record
+from pipeline.stages import ProcessOptions
 
 
 class Reporter:
@@ -38,7 +39,7 @@ class Reporter:
     def start(self, n_files: int) -> None: ...
     def add_pages(self, n_pages: int) -> None: ...
     def page_done(self) -> None: ...
-    def document_done(self, doc: dict) -> None: ...
+    def document_done(self, doc: DocumentResult) -> None: ...
     def document_skipped(self) -> None: ...
     def finish(self) -> None: ...
 
@@ -152,7 +153,7 @@ class _Run:
         seen: dict[str, str] = {}
         for item in found:
             self.summary.n_inputs += 1
-            path = str(item.path)
+            path = ingest.display_path(item.path)  # non-UTF-8 names: storable and readable (\xNN)
             try:
                 if item.error:
                     raise IngestError(item.error)
@@ -184,15 +185,15 @@ class _Run:
                     seen[source.doc_id],
                     extra={"event": "duplicate", "path": path, "doc_id": source.doc_id},
                 )
-                self.manifest.record_input(path, status="duplicate", **identity)
+                self.manifest.record_input(path, status=Status.DUPLICATE, **identity)
                 self._skip(path, None)
                 continue
             seen[source.doc_id] = path
             if not self.batch.force and self.manifest.document_done(source.doc_id):
-                self.manifest.record_input(path, status="ok", **identity)
+                self.manifest.record_input(path, status=Status.OK, **identity)
                 self._skip(path, source.doc_id)
                 continue
-            self.manifest.record_input(path, status="running", attempt=True, **identity)
+            self.manifest.record_input(path, status=Status.RUNNING, attempt=True, **identity)
             if source.kind != ingest.KIND_TEXT:
                 self.reporter.add_pages(source.n_pages)
             yield source
@@ -203,47 +204,50 @@ class _Run:
         if self.batch.write_pdf:
             doc_id = doc_id or self.manifest.doc_id_of(path)
             if doc_id and not (self.out_dir / "pdf" / f"{doc_id}.pdf").exists():
-                doc = export.read_document(self.out_dir, doc_id)
+                doc = export.read_result(self.out_dir, doc_id)
                 if doc is not None:
                     _write_pdf(self.out_dir, doc)
 
     def _unreadable(self, path: str, message: str) -> None:
-        doc = error_record(path, message)
-        self.manifest.record_input(path, status="error", doc_id=doc["doc_id"], error=message, attempt=True)
+        doc = DocumentResult.failed(path, message)
+        self.manifest.record_input(path, status=Status.ERROR, doc_id=doc.doc_id, error=message, attempt=True)
         self._store(doc)
 
     def _forget_unreadable(self, path: str) -> None:
         """A file that failed before and is readable now must lose its old error record."""
-        stale = error_record(path, "")["doc_id"]
+        stale = path_doc_id(path)
         export.document_path(self.out_dir, stale).unlink(missing_ok=True)
         self.manifest.forget_document(stale)
 
-    def _store(self, doc: dict) -> None:
-        doc["processed_at"] = now_iso()
+    def _store(self, doc: DocumentResult) -> None:
+        doc.source_path = ingest.display_path(doc.source_path)
+        doc.processed_at = now_iso()
         export.write_document(self.out_dir, doc)
         self.manifest.finish_document(doc)
         if self.batch.write_pdf:
             _write_pdf(self.out_dir, doc)
         _count(self.summary, doc)
-        if doc["status"] != "ok":
+        if doc.status is not Status.OK:
             self.log.error(
                 "%s: %s",
-                doc["source_path"],
-                doc["error"],
+                doc.source_path,
+                doc.error,
                 extra={
                     "event": "file_failed",
-                    "path": doc["source_path"],
-                    "doc_id": doc["doc_id"],
-                    "status": doc["status"],
+                    "path": doc.source_path,
+                    "doc_id": doc.doc_id,
+                    "status": doc.status.value,
                 },
             )
+        else:
+            file_done(doc.source_path, doc.doc_id, doc.status.value)
         self.reporter.document_done(doc)
 
     def run_json(self, inputs: Sequence[Path]) -> dict:
         return {
             "pipeline_version": __version__,
             "tesseract_version": tesseract.version(),
-            "inputs": [str(p) for p in inputs],
+            "inputs": [ingest.display_path(p) for p in inputs],
             "options": {**asdict(self.options), "fingerprint": self.options.fingerprint()},
             "batch": asdict(self.batch),
             "executor": self.executor_info,
@@ -255,31 +259,30 @@ class _Run:
         }
 
 
-def _write_pdf(out_dir: Path, doc: dict) -> None:
+def _write_pdf(out_dir: Path, doc: DocumentResult) -> None:
     """A searchable PDF for a scanned document; failing to write one costs a warning, not the document."""
-    if doc["status"] not in ("ok", "partial") or doc.get("kind") == ingest.KIND_TEXT:
+    if not doc.status.done or doc.kind == ingest.KIND_TEXT:
         return
     from pipeline.outputs.searchable_pdf import write_searchable_pdf
 
     try:
-        write_searchable_pdf(doc, out_dir / "pdf" / f"{doc['doc_id']}.pdf")
+        write_searchable_pdf(doc.to_dict(), out_dir / "pdf" / f"{doc.doc_id}.pdf")
     except Exception as exc:
         get_logger().warning(
             "%s: no searchable PDF: %s",
-            doc["source_path"],
+            doc.source_path,
             exc,
-            extra={"event": "pdf_failed", "path": doc["source_path"], "doc_id": doc["doc_id"]},
+            extra={"event": "pdf_failed", "path": doc.source_path, "doc_id": doc.doc_id},
         )
 
 
-def _count(summary: RunSummary, doc: dict) -> None:
-    status = doc["status"]
-    if status == "ok":
+def _count(summary: RunSummary, doc: DocumentResult) -> None:
+    if doc.status is Status.OK:
         summary.n_ok += 1
-    elif status == "partial":
+    elif doc.status is Status.PARTIAL:
         summary.n_partial += 1
     else:
         summary.n_error += 1
-    if status != "ok":
-        summary.failures.append({"path": doc["source_path"], "status": status, "error": doc["error"]})
-    summary.n_pages += len(doc.get("pages") or [])
+    if doc.status is not Status.OK:
+        summary.failures.append({"path": doc.source_path, "status": doc.status.value, "error": doc.error})
+    summary.n_pages += len(doc.pages)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from pipeline.batch.executors import Executor
 from pipeline.batch.tasks import KIND_FINISH, KIND_PAGE, KIND_TEXT, Outcome, Task, crashed
 from pipeline.errors import PoolBroken, TaskCrashed
+from pipeline.record import DocumentResult, PageResult
 from pipeline.scan import ingest
 
 CRASH_REASON = "worker process crashed"
@@ -28,20 +29,20 @@ CRASH_REASON = "worker process crashed"
 
 class PageStore(Protocol):
     def done_pages(self, doc_id: str) -> set[int]: ...
-    def save_page(self, doc_id: str, record: dict) -> None: ...
-    def load_pages(self, doc_id: str) -> list[dict]: ...
+    def save_page(self, doc_id: str, page: PageResult) -> None: ...
+    def load_pages(self, doc_id: str) -> list[PageResult]: ...
 
 
 @dataclass
 class PageDone:
     source: ingest.SourceFile
-    record: dict
+    page: PageResult
 
 
 @dataclass
 class DocumentDone:
     source: ingest.SourceFile
-    doc: dict
+    doc: DocumentResult
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Scheduler:
         self._queue: deque[Task] = deque()
         self._suspects: deque[Task] = deque()
         self._remaining: dict[str, int] = {}  # doc_id -> pages still to come
+        # Full page results (words, boxes) of documents being finished: the finish task gets only their text.
+        self._finishing: dict[str, list[PageResult]] = {}
 
     def run(self, sources: Iterator[ingest.SourceFile]) -> Iterator[PageDone | DocumentDone]:
         """Yield pages and documents as they finish, in completion order."""
@@ -120,9 +123,11 @@ class Scheduler:
 
     def _finish_task(self, source: ingest.SourceFile) -> Task:
         self._remaining.pop(source.doc_id, None)
-        return Task(KIND_FINISH, source, pages=self.store.load_pages(source.doc_id))
+        pages = self.store.load_pages(source.doc_id)
+        self._finishing[source.doc_id] = pages
+        return Task(KIND_FINISH, source, pages=[page.text_only() for page in pages])
 
-    def _outcome(self, handle: Any, task: Task) -> dict | None:
+    def _outcome(self, handle: Any, task: Task) -> PageResult | DocumentResult | None:
         """The task's result, or None when it was lost with its pool and will be retried."""
         try:
             outcome = self.executor.outcome(handle)
@@ -149,9 +154,9 @@ class Scheduler:
         stats.cpu_seconds = max(stats.cpu_seconds, outcome.cpu_seconds)
         stats.tesseract_cpu_seconds = max(stats.tesseract_cpu_seconds, outcome.tesseract_cpu_seconds)
 
-    def _completed(self, task: Task, value: dict) -> Iterator[PageDone | DocumentDone]:
-        if task.kind != KIND_PAGE:
-            yield DocumentDone(task.source, value)
+    def _completed(self, task: Task, value: PageResult | DocumentResult) -> Iterator[PageDone | DocumentDone]:
+        if isinstance(value, DocumentResult):
+            yield DocumentDone(task.source, self._with_full_pages(value))
             return
         doc_id = task.source.doc_id
         self.store.save_page(doc_id, value)
@@ -160,3 +165,16 @@ class Scheduler:
         if self._remaining[doc_id] == 0:
             # Finishing a document frees its checkpoints and memory: do it before starting new pages.
             self._queue.appendleft(self._finish_task(task.source))
+
+    def _with_full_pages(self, doc: DocumentResult) -> DocumentResult:
+        """Put the words and boxes of the pages back into a finished document (they stayed here)."""
+        full = {page.index: page for page in self._finishing.pop(doc.doc_id, [])}
+        if not doc.pages:  # a failed finish task returns no pages: keep what was read
+            doc.pages = sorted(full.values(), key=lambda p: p.index)
+            return doc
+        for i, page in enumerate(doc.pages):
+            whole = full.get(page.index)
+            if whole is not None:
+                whole.line_start, whole.line_end = page.line_start, page.line_end
+                doc.pages[i] = whole
+        return doc

@@ -16,14 +16,9 @@ import time
 from dataclasses import dataclass, field
 
 from pipeline.external import tesseract
+from pipeline.record import DocumentResult, PageResult
 from pipeline.scan import ingest
-from pipeline.stages import (
-    ProcessOptions,
-    error_record,
-    finish_document,
-    process_page,
-    process_text_document,
-)
+from pipeline.stages import ProcessOptions, finish_document, process_page, process_text_document
 
 KIND_PAGE = "page"
 KIND_TEXT = "text"
@@ -37,7 +32,7 @@ class Task:
     kind: str
     source: ingest.SourceFile
     index: int = 0
-    pages: list[dict] = field(default_factory=list)
+    pages: list[PageResult] = field(default_factory=list)  # for "finish": text and line confidences only
     attempts: int = 0
 
     @property
@@ -51,7 +46,7 @@ class Task:
 class Outcome:
     """A task's result and the worker's vital signs when it finished."""
 
-    value: dict
+    value: PageResult | DocumentResult
     worker: str
     peak_rss_mb: float
     cpu_seconds: float
@@ -91,16 +86,16 @@ def warm_up(load_language_model: bool) -> None:
     """
     tesseract.run_single_threaded()
     if load_language_model:
-        from pipeline.restore.engine import models
+        from pipeline.restore.model import models
 
         models()
 
 
 def model_loads() -> int:
     """How many times this process has built the restoration models (1 once warm, never more)."""
-    from pipeline.restore import engine
+    from pipeline.restore.model import model_loads as loads
 
-    return engine.MODEL_LOADS
+    return loads()
 
 
 def worker_name() -> str:
@@ -131,13 +126,8 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def crashed(task: Task, reason: str) -> dict:
+def crashed(task: Task, reason: str) -> PageResult | DocumentResult:
     """The result recorded for a task whose worker died (or was killed) every time it was tried."""
     if task.kind == KIND_PAGE:
-        return {
-            "index": task.index,
-            "status": "error",
-            "error": f"{reason} on page {task.index + 1}",
-            "lines": [],
-        }
-    return error_record(str(task.source.path), reason, doc_id=task.source.doc_id)
+        return PageResult.failed(task.index, f"{reason} on page {task.index + 1}")
+    return DocumentResult.failed(str(task.source.path), reason, doc_id=task.source.doc_id)

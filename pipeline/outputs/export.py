@@ -12,73 +12,45 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.record import LEGAL_BASIS_KEYS, SIGNATURE_KEYS, DocumentResult, DocumentRow, document_row
+from pipeline.structure.record import Section
+
 DOCUMENTS_DIR = "documents"
 TEXT_DIR = "text"
 
-_LEGAL_BASIS_KEYS = ("doc_type", "number", "symbol", "date", "issuer")
-_LEGAL_BASIS = pa.struct([(k, pa.string()) for k in _LEGAL_BASIS_KEYS])
-_SIGNATURE_KEYS = ("signer", "organization", "email", "timestamp")
-_DIGITAL_SIGNATURE = pa.struct([(k, pa.string()) for k in _SIGNATURE_KEYS])
+# The Arrow type of each kind of column named in ``pipeline.record`` (``column(...)``).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "date32": pa.date32(),
+    "list<string>": pa.list_(pa.string()),
+    "legal_bases": pa.list_(pa.struct([(k, pa.string()) for k in LEGAL_BASIS_KEYS])),
+    "digital_signature": pa.struct([(k, pa.string()) for k in SIGNATURE_KEYS]),
+}
+# Plain Python annotations of section fields, for dataclasses that do not name their Arrow types.
+_PLAIN_TYPES = {"str": "string", "int": "int32", "float": "float64"}
 
-DOCUMENT_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("source_path", pa.string()),
-        ("sha256", pa.string()),
-        ("kind", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("n_pages", pa.int32()),
-        ("n_pages_failed", pa.int32()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("warning", pa.string()),
-        ("ocr_mean_confidence", pa.float64()),
-        ("n_tokens", pa.int32()),
-        ("n_changed_tokens", pa.int32()),
-        ("n_low_confidence_tokens", pa.int32()),
-        ("restore_mean_confidence", pa.float64()),
-        ("seconds", pa.float64()),
-        ("issuer_parent", pa.string()),
-        ("issuer", pa.string()),
-        ("doc_number", pa.string()),
-        ("doc_symbol", pa.string()),
-        ("doc_type", pa.string()),
-        ("place", pa.string()),
-        ("issue_date", pa.date32()),
-        ("title", pa.string()),
-        ("campaign", pa.string()),
-        ("period_start", pa.int32()),
-        ("period_end", pa.int32()),
-        ("legal_bases", pa.list_(_LEGAL_BASIS)),
-        ("recipients", pa.list_(pa.string())),
-        ("signer_title", pa.string()),
-        ("signer_name", pa.string()),
-        ("digital_signature", _DIGITAL_SIGNATURE),
-        ("processed_at", pa.string()),
-    ]
-)
 
-SECTION_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("order", pa.int32()),
-        ("level", pa.int32()),
-        ("number", pa.string()),
-        ("heading", pa.string()),
-        ("label", pa.string()),
-        ("parent_order", pa.int32()),
-        ("text", pa.string()),
-        ("start_line", pa.int32()),
-        ("end_line", pa.int32()),
-        ("mean_confidence", pa.float64()),
-    ]
-)
+def arrow_schema(cls: type, prefix: tuple[tuple[str, str], ...] = ()) -> pa.Schema:
+    """The Parquet schema of a dataclass: so a table's columns are the type's fields, in order."""
+    columns = [(name, ARROW_TYPES[kind]) for name, kind in prefix]
+    for f in fields(cls):
+        kind = f.metadata.get("arrow") or _PLAIN_TYPES[str(f.type).split(" |")[0]]
+        columns.append((f.name, ARROW_TYPES[kind]))
+    return pa.schema(columns)
+
+
+DOCUMENT_SCHEMA = arrow_schema(DocumentRow)
+SECTION_SCHEMA = arrow_schema(Section, prefix=(("doc_id", "string"),))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -98,6 +70,7 @@ def _atomic(path: Path, write: Callable[[Any], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs are shared like any file
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -108,13 +81,48 @@ def _atomic(path: Path, write: Callable[[Any], object]) -> None:
         raise
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` can only be read by setting it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: set and restore at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_table(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file atomically."""
+    """Write a Parquet file atomically; pandas reads its integer columns as nullable integers."""
+    table = with_nullable_ints(table)
 
     def write(fh: Any) -> None:
         pq.write_table(table, fh, compression="zstd")
 
     _atomic(path, write)
+
+
+_NULLABLE_INTS = {"int8": "Int8", "int16": "Int16", "int32": "Int32", "int64": "Int64"}
+
+
+def with_nullable_ints(table: pa.Table) -> pa.Table:
+    """The table with pandas metadata naming ``Int32``/``Int64`` for its integer columns.
+
+    Without it ``pd.read_parquet`` turns an integer column with a missing value into float64: years
+    read as 2021.0. A table that already carries pandas metadata is left as it is.
+    """
+    if table.schema.metadata and b"pandas" in table.schema.metadata:
+        return table
+    import pandas as pd
+
+    empty = pd.DataFrame(
+        {f.name: pd.Series([], dtype=_NULLABLE_INTS.get(str(f.type), object)) for f in table.schema}
+    )
+    metadata = pa.Table.from_pandas(empty, schema=table.schema, preserve_index=False).schema.metadata
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
 
 
 def remove_stale_temporaries(out_dir: Path) -> int:
@@ -137,99 +145,31 @@ def text_path(out_dir: Path, doc_id: str) -> Path:
 
 
 def read_document(out_dir: Path, doc_id: str) -> dict | None:
-    """The stored record of a document, or None when absent or unreadable (then it is simply redone)."""
+    """The stored JSON of a document, or None when absent or unreadable (then it is simply redone)."""
     try:
         return json.loads(document_path(out_dir, doc_id).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def write_document(out_dir: Path, doc: dict) -> None:
-    """Store a document's text (if any) and then its JSON: the JSON's presence means 'done'."""
-    if doc.get("text") is not None:
-        atomic_write_text(text_path(out_dir, doc["doc_id"]), doc["text"] + "\n")
-    atomic_write_json(document_path(out_dir, doc["doc_id"]), doc)
-
-
-def summary(doc: dict) -> dict:
-    """What the tables need of a document, without its pages' words, its text or its token records.
-
-    The ledger keeps this instead of the full JSON so that the tables of an archive of any size are
-    rebuilt in seconds.
-    """
-    slim = {k: v for k, v in doc.items() if k not in ("pages", "restoration", "text", "raw_text", "record")}
-    slim["pages"] = [{"index": p.get("index"), "status": p.get("status")} for p in doc.get("pages") or []]
-    restoration = doc.get("restoration")
-    if restoration is not None:
-        slim["restoration"] = {k: v for k, v in restoration.items() if k != "tokens"}
-    record = doc.get("record")
-    if record is not None:
-        slim["record"] = {"fields": record.get("fields"), "sections": record.get("sections")}
-    return slim
-
-
-def document_row(doc: dict) -> dict:
-    """One row of documents.parquet from a document JSON."""
-    fields = (doc.get("record") or {}).get("fields") or {}
-    restoration = doc.get("restoration") or {}
-    row = {name: doc.get(name) for name in DOCUMENT_SCHEMA.names}
-    row.update(
-        n_pages=len(doc.get("pages") or []) or doc.get("n_pages"),
-        n_pages_failed=sum(1 for p in doc.get("pages") or [] if p.get("status") == "error"),
-        warning="; ".join(doc.get("warnings") or []) or None,
-        n_tokens=restoration.get("n_tokens"),
-        n_changed_tokens=restoration.get("n_changed"),
-        n_low_confidence_tokens=restoration.get("n_low_confidence"),
-        restore_mean_confidence=restoration.get("mean_confidence"),
-    )
-    for name in DOCUMENT_SCHEMA.names:
-        if name in fields:
-            row[name] = fields[name]
-    row["issue_date"] = _iso_date(row.get("issue_date"))
-    row["legal_bases"] = [
-        {k: _str_or_none(b.get(k)) for k in _LEGAL_BASIS_KEYS}
-        for b in row.get("legal_bases") or []
-        if isinstance(b, dict)
-    ]
-    row["recipients"] = [str(r) for r in row.get("recipients") or []]
-    for name in ("period_start", "period_end"):
-        row[name] = _int_or_none(row.get(name))
-    signature = row.get("digital_signature")
-    row["digital_signature"] = (
-        {k: _str_or_none(signature.get(k)) for k in ("signer", "timestamp")}
-        if isinstance(signature, dict)
-        else None
-    )
-    for name in ("doc_number", "title", "signer_title", "signer_name"):
-        row[name] = _str_or_none(row.get(name))
-    return row
-
-
-def section_rows(doc: dict) -> list[dict]:
-    sections = (doc.get("record") or {}).get("sections") or []
-    return [{**{k: s.get(k) for k in SECTION_SCHEMA.names}, "doc_id": doc["doc_id"]} for s in sections]
-
-
-def _iso_date(value: Any):
-    import datetime as dt
-
-    if not value:
-        return None
+def read_result(out_dir: Path, doc_id: str) -> DocumentResult | None:
+    """The stored document as a :class:`DocumentResult`, or None when absent or unreadable."""
+    data = read_document(out_dir, doc_id)
     try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
+        return DocumentResult.from_dict(data) if data is not None else None
     except (TypeError, ValueError):
         return None
 
 
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
+def write_document(out_dir: Path, doc: DocumentResult) -> None:
+    """Store a document's text (if any) and then its JSON: the JSON's presence means 'done'."""
+    if doc.text is not None:
+        atomic_write_text(text_path(out_dir, doc.doc_id), doc.text + "\n")
+    atomic_write_json(document_path(out_dir, doc.doc_id), doc.to_dict())
+
+
+def section_rows(doc: DocumentResult) -> list[dict]:
+    return [{**{k: s.get(k) for k in SECTION_SCHEMA.names}, "doc_id": doc.doc_id} for s in doc.sections]
 
 
 def write_tables(out_dir: Path, summaries: Iterable[dict]) -> tuple[int, int]:
@@ -240,8 +180,9 @@ def write_tables(out_dir: Path, summaries: Iterable[dict]) -> tuple[int, int]:
     """
     document_rows: list[dict] = []
     rows_of_sections: list[dict] = []
-    for doc in summaries:
-        document_rows.append(document_row(doc))
+    for summary in summaries:
+        doc = DocumentResult.from_dict(summary)
+        document_rows.append(asdict(document_row(doc)))
         rows_of_sections.extend(section_rows(doc))
     documents = pa.Table.from_pylist(document_rows, schema=DOCUMENT_SCHEMA)
     sections = pa.Table.from_pylist(rows_of_sections, schema=SECTION_SCHEMA)

@@ -45,14 +45,6 @@ _DIGIT = re.compile(r"\d")
 _INNER_PUNCT = re.compile(f"[^\\w{re.escape(GARBLE_SYMBOLS)}'’`]")
 
 
-def __getattr__(name: str) -> int:
-    """``engine.MODEL_LOADS`` as before the models moved to :mod:`pipeline.restore.model` (batch tasks read
-    it); new code calls :func:`model_loads`."""
-    if name == "MODEL_LOADS":
-        return model_loads()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @dataclass
 class TokenRecord:
     """One word token of the input and what became of it (the CLI's --explain prints these).
