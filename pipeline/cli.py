@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write a static HTML review site OUT/report/index.html")
     report.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
     report.set_defaults(handler=_cmd_report)
+
+    export = sub.add_parser("export", help="write the documents and sections tables for spreadsheets")
+    export.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
+    export.add_argument("--xlsx", type=Path, metavar="FILE", help="Excel workbook, one sheet per table")
+    export.add_argument("--csv", type=Path, metavar="DIR", help="folder for documents.csv and sections.csv")
+    export.set_defaults(handler=_cmd_export)
     return parser
 
 
@@ -136,11 +142,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             despeckle=not args.no_despeckle,
         ),
     )
-    reporter = None
+    progress = None
     if not args.quiet and args.log_format == "text":
-        from pipeline.batch.progress import RichReporter
+        from pipeline.batch.progress import RichProgress
 
-        reporter = RichReporter()
+        progress = RichProgress()
     try:
         summary = run_batch(
             args.inputs,
@@ -153,7 +159,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 force=args.force,
                 write_pdf=args.pdf,
             ),
-            reporter=reporter,
+            progress=progress,
         )
     except RunRefused as exc:
         log.error("%s", exc, extra={"event": "run_refused"})
@@ -260,7 +266,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     """Exit 0 when every gold file was scored, 1 when some were not (listed), 2 when nothing can be scored."""
-    from pipeline.outputs.evaluate import evaluate, render_report
+    from pipeline.outputs.evaluate import evaluate, print_evaluation
 
     try:
         report = evaluate(args.gold, args.output)
@@ -274,7 +280,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        render_report(report)
+        print_evaluation(report)
     return ExitCode.SOME_FAILED if report.unmatched else ExitCode.OK
 
 
@@ -287,6 +293,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"sohoa report: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     print(index)
+    return ExitCode.OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.outputs import spreadsheets
+
+    if not (args.xlsx or args.csv):
+        print("sohoa export: give --xlsx FILE, --csv DIR or both", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        written = [spreadsheets.write_xlsx(args.output, args.xlsx)] if args.xlsx else []
+        written += spreadsheets.write_csv(args.output, args.csv) if args.csv else []
+    except FileNotFoundError as exc:
+        print(f"sohoa export: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except OSError as exc:
+        print(f"sohoa export: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    for path in written:
+        print(path)
     return ExitCode.OK
 
 

@@ -13,11 +13,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from pipeline.batch.run import Reporter
+from pipeline.batch.run import ProgressListener
 from pipeline.record import DocumentResult, Status
 
 
-class RichReporter(Reporter):
+class RichProgress(ProgressListener):
     """Two bars: pages OCR'd and documents finished or skipped (failed ones are counted in red)."""
 
     def __init__(self, console: Console | None = None) -> None:

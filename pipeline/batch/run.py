@@ -33,7 +33,7 @@ from pipeline.scan import ingest
 from pipeline.stages import ProcessOptions
 
 
-class Reporter:
+class ProgressListener:
     """Progress callbacks; the CLI plugs in a rich progress bar, scripts and tests use this silent one."""
 
     def start(self, n_files: int) -> None: ...
@@ -79,7 +79,7 @@ def run_batch(
     options: ProcessOptions,
     batch: BatchOptions | None = None,
     *,
-    reporter: Reporter | None = None,
+    progress: ProgressListener | None = None,
 ) -> RunSummary:
     """Process every file under ``inputs`` into ``out_dir``; failures are recorded, never raised.
 
@@ -92,14 +92,14 @@ def run_batch(
         export.remove_stale_temporaries(out_dir)
         manifest.reconcile()
         tesseract.check_language(options.lang)
-        run = _Run(out_dir, options, batch, manifest, reporter or Reporter())
+        run = _Run(out_dir, options, batch, manifest, progress or ProgressListener())
         clock = time.perf_counter()
         run.execute(inputs)
         export.write_tables(out_dir, manifest.summaries())
         run.summary.finished = now_iso()
         run.summary.seconds = round(time.perf_counter() - clock, 3)
         export.atomic_write_json(out_dir / "run.json", run.run_json(inputs))
-        run.reporter.finish()
+        run.progress.finish()
     return run.summary
 
 
@@ -112,13 +112,13 @@ class _Run:
         options: ProcessOptions,
         batch: BatchOptions,
         manifest: Manifest,
-        reporter: Reporter,
+        progress: ProgressListener,
     ) -> None:
         self.out_dir = out_dir
         self.options = options
         self.batch = batch
         self.manifest = manifest
-        self.reporter = reporter
+        self.progress = progress
         self.summary = RunSummary(started=now_iso())
         self.executor_info: dict = {"executor": batch.executor, "workers": 0}
         self.workers: dict = {}
@@ -128,7 +128,7 @@ class _Run:
         # Absolute paths: workers (on other machines, in other folders) must find the files, and a rerun
         # from another working directory must recognise the inputs in the ledger.
         found = list(ingest.discover([Path(p).absolute() for p in inputs]))
-        self.reporter.start(len(found))
+        self.progress.start(len(found))
         sources = self._sources(found)
         first = next(sources, None)
         if first is None:
@@ -140,7 +140,7 @@ class _Run:
             scheduler = Scheduler(executor, self.manifest)
             for event in scheduler.run(chain([first], sources)):
                 if isinstance(event, PageDone):
-                    self.reporter.page_done()
+                    self.progress.page_done()
                 elif isinstance(event, DocumentDone):
                     self._store(event.doc)
             self.executor_info = executor.describe()
@@ -195,12 +195,12 @@ class _Run:
                 continue
             self.manifest.record_input(path, status=Status.RUNNING, attempt=True, **identity)
             if source.kind != ingest.KIND_TEXT:
-                self.reporter.add_pages(source.n_pages)
+                self.progress.add_pages(source.n_pages)
             yield source
 
     def _skip(self, path: str, doc_id: str | None) -> None:
         self.summary.n_skipped += 1
-        self.reporter.document_skipped()
+        self.progress.document_skipped()
         if self.batch.write_pdf:
             doc_id = doc_id or self.manifest.doc_id_of(path)
             if doc_id and not (self.out_dir / "pdf" / f"{doc_id}.pdf").exists():
@@ -241,7 +241,7 @@ class _Run:
             )
         else:
             file_done(doc.source_path, doc.doc_id, doc.status.value)
-        self.reporter.document_done(doc)
+        self.progress.document_done(doc)
 
     def run_json(self, inputs: Sequence[Path]) -> dict:
         return {

@@ -102,7 +102,7 @@ class Unmatched:
 
 
 @dataclass
-class EvalReport:
+class Evaluation:
     """Every scored document, the overall (micro-averaged) figures and the gold files left unscored."""
 
     documents: list[DocumentScore]
@@ -182,7 +182,7 @@ def gold_files(gold_dir: Path) -> dict[str, Path]:
     return found
 
 
-def evaluate(gold_dir: str | Path, out_dir: str | Path) -> EvalReport:
+def evaluate(gold_dir: str | Path, out_dir: str | Path) -> Evaluation:
     """Score every gold file of ``gold_dir`` against the matching document of the run in ``out_dir``.
 
     Raises ``FileNotFoundError`` when either folder, or the run's ``documents.parquet``, is missing.
@@ -213,7 +213,7 @@ def evaluate(gold_dir: str | Path, out_dir: str | Path) -> EvalReport:
             continue
         for row in matches:
             scores.append(_score(name, gold_path, reference, expected, row, out_dir))
-    return EvalReport(scores, unmatched)
+    return Evaluation(scores, unmatched)
 
 
 def _score(
@@ -299,7 +299,7 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def render_report(report: EvalReport, console: Any = None) -> None:
+def print_evaluation(report: Evaluation, console: Any = None) -> None:
     """Print rich tables: one row per document, a total row, then field mismatches and unmatched files."""
     from rich.console import Console
     from rich.table import Table
