@@ -114,6 +114,7 @@ class DocumentResult:
     pipeline_version: str = __version__
     sha256: str | None = None
     kind: str | None = None
+    encoding: str | None = None  # a text dump's encoding as detected (``pipeline.scan.text_encoding``)
     size_bytes: int | None = None
     n_pages: int | None = None
     options_fingerprint: str | None = None
@@ -197,6 +198,7 @@ class DocumentRow:
     source_path: str = column("string")
     sha256: str | None = column("string")
     kind: str | None = column("string")
+    encoding: str | None = column("string")
     size_bytes: int | None = column("int64")
     n_pages: int | None = column("int32")
     n_pages_failed: int | None = column("int32")
@@ -242,6 +244,7 @@ def document_row(doc: DocumentResult) -> DocumentRow:
         source_path=doc.source_path,
         sha256=doc.sha256,
         kind=doc.kind,
+        encoding=doc.encoding,
         size_bytes=doc.size_bytes,
         n_pages=len(doc.pages) or doc.n_pages,
         n_pages_failed=sum(1 for p in doc.pages if p.status is Status.ERROR),

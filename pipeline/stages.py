@@ -95,6 +95,7 @@ def new_document(source: ingest.SourceFile, options: ProcessOptions) -> Document
         source_path=str(source.path),
         sha256=source.sha256,
         kind=source.kind,
+        encoding=source.text_encoding,
         size_bytes=source.size,
         n_pages=source.n_pages,
         warnings=list(source.warnings),
@@ -146,8 +147,10 @@ def process_text_document(source: ingest.SourceFile, options: ProcessOptions) ->
     doc = new_document(source, options)
     try:
         text = ingest.read_text(source)
-    except (OSError, UnicodeDecodeError) as exc:
-        return doc.fail(f"cannot read text: {exc}")
+    except IngestError as exc:  # the file changed since it was inspected and no longer decodes
+        return doc.fail(str(exc))
+    except OSError as exc:
+        return doc.fail(f"cannot read text: {exc.strerror or exc}")
     try:
         return _finish_text(doc, text.rstrip("\n"), None, options)
     except Exception as exc:

@@ -104,3 +104,27 @@ def test_restore_refuses_an_unknown_encoding_in_one_line(tmp_path) -> None:
     assert result.stdout == ""
     lines = result.stderr.strip().split("\n")
     assert len(lines) == 1 and lines[0].startswith("sohoa restore: ") and "not recognised" in lines[0]
+
+
+def test_run_reads_legacy_dumps_and_records_their_encoding(tmp_path) -> None:
+    from pipeline.outputs import export
+    from pipeline.results import load_results
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for encoding in ("windows-1258", "tcvn3", "vni", "utf-16-le", "utf-8"):
+        (inputs / f"{encoding}.txt").write_bytes(ENCODED[encoding])
+    (inputs / "noise.txt").write_bytes(random_bytes())
+    out = tmp_path / "out"
+    result = sohoa("run", inputs, "-o", out, "--workers", "1", "--quiet", "--no-structure")
+    assert result.returncode == 1, result.stderr  # the noise fails, every encoded text is read
+    docs = load_results(out).documents
+    docs.index = [path.rsplit("/", 1)[-1] for path in docs.source_path]
+    noise = docs.loc["noise.txt"]
+    assert noise.status == "error" and "encoding not recognised" in noise.error
+    for encoding in ("windows-1258", "tcvn3", "vni", "utf-16-le", "utf-8"):
+        row = docs.loc[f"{encoding}.txt"]
+        assert (row.status, row.encoding) == ("ok", encoding)
+        doc = export.read_document(out, row.doc_id)
+        assert doc["encoding"] == encoding
+        assert doc["raw_text"] == TEXT.rstrip("\n")
