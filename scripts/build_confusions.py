@@ -128,26 +128,14 @@ def align_tokens(clean: list[str], garbled: list[str], band: int = 6) -> list[To
             here = cost[i][j]
             if here == inf:
                 continue
-            steps = []
-            if i < n and j < m:
-                steps.append((1, 1, token_cost(clean[i], garbled[j])))
-            if i < n:
-                steps.append((1, 0, 1.0))
-            if j < m:
-                steps.append((0, 1, 1.0))
-            # splits/merges only between word pieces: a stray "—" after a word is an insertion, not a split
-            if i < n and j + 1 < m and has_word[1][j] and has_word[1][j + 1]:
-                steps.append((1, 2, token_cost(clean[i], garbled[j] + garbled[j + 1]) + SPLIT_PENALTY))
-            if i + 1 < n and j < m and has_word[0][i] and has_word[0][i + 1]:
-                steps.append((2, 1, token_cost(clean[i] + clean[i + 1], garbled[j]) + SPLIT_PENALTY))
-            for di, dj, c in steps:
+            for di, dj, c in _steps(clean, garbled, has_word, i, j):
                 if here + c < cost[i + di][j + dj]:
                     cost[i + di][j + dj] = here + c
                     back[i + di][j + dj] = (di, dj)
-    ops: list[TokenOp] = []
-    i, j = n, m
     if cost[n][m] == inf:  # outside the band: give up on the line
         return [TokenOp(tuple(clean), tuple(garbled), inf)]
+    ops: list[TokenOp] = []
+    i, j = n, m
     while i or j:
         di, dj = back[i][j]  # type: ignore[misc]
         c = cost[i][j] - cost[i - di][j - dj]
@@ -156,6 +144,26 @@ def align_tokens(clean: list[str], garbled: list[str], band: int = 6) -> list[To
     ops.reverse()
     _accept(ops)
     return ops
+
+
+def _steps(
+    clean: list[str], garbled: list[str], has_word: list[list[bool]], i: int, j: int
+) -> list[tuple[int, int, float]]:
+    """The alignment moves possible from cell (i, j), with their costs."""
+    n, m = len(clean), len(garbled)
+    steps = []
+    if i < n and j < m:
+        steps.append((1, 1, token_cost(clean[i], garbled[j])))
+    if i < n:
+        steps.append((1, 0, 1.0))
+    if j < m:
+        steps.append((0, 1, 1.0))
+    # splits/merges only between word pieces: a stray "—" after a word is an insertion, not a split
+    if i < n and j + 1 < m and has_word[1][j] and has_word[1][j + 1]:
+        steps.append((1, 2, token_cost(clean[i], garbled[j] + garbled[j + 1]) + SPLIT_PENALTY))
+    if i + 1 < n and j < m and has_word[0][i] and has_word[0][i + 1]:
+        steps.append((2, 1, token_cost(clean[i] + clean[i + 1], garbled[j]) + SPLIT_PENALTY))
+    return steps
 
 
 def _accept(ops: list[TokenOp]) -> None:
