@@ -16,6 +16,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +36,6 @@ DEFAULT_IMAGE_DPI = 300
 # Ground-truth transcriptions (tesstrain's ``.gt.txt`` convention, and ``.gold.txt``) sit beside scans in
 # sample and evaluation folders; they are answers, not inputs.
 GROUND_TRUTH_SUFFIXES = (".gt.txt", ".gold.txt")
-
-# Sizes are checked here (with a clear message) before anything is decoded; PIL's own bomb check would
-# only say "decompression bomb".
-Image.MAX_IMAGE_PIXELS = None
 
 
 KIND_PDF = "pdf"
@@ -262,9 +259,26 @@ def _extension_warnings(path: Path, kind: str) -> list[str]:
     return []
 
 
-def _image_pages(path: Path) -> tuple[int, int]:
+@contextmanager
+def _open_image(path: Path) -> Iterator[Image.Image]:
+    """Open an image without PIL's decompression-bomb check, only for this call.
+
+    Sizes are checked here (with a clear message) before anything is decoded; PIL's own check would only
+    say "decompression bomb". It is lifted per call rather than at import, so importing sohoa changes
+    nothing for the rest of the process.
+    """
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
     try:
         with Image.open(path) as im:
+            yield im
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def _image_pages(path: Path) -> tuple[int, int]:
+    try:
+        with _open_image(path) as im:
             n = getattr(im, "n_frames", 1)
             for index in range(n):
                 im.seek(index)
@@ -328,7 +342,7 @@ def load_page(source: SourceFile, index: int, dpi: int) -> tuple[np.ndarray, int
 
 def _load_image_frame(path: Path, index: int, dpi: int) -> tuple[np.ndarray, int]:
     try:
-        with Image.open(path) as im:
+        with _open_image(path) as im:
             im.seek(index)
             full_width = im.width
             if im.width * im.height > MAX_PAGE_PIXELS and im.format == "JPEG":
