@@ -14,15 +14,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pipeline import __version__
-from pipeline.errors import IngestError, PageError
+from pipeline.errors import IngestError, SohoaError
 from pipeline.record import DocumentResult, PageResult, Status
 from pipeline.scan import ingest, ocr, preprocess
 
 # Below these, a page or text holds too little to judge its language; above, it must look Vietnamese.
 MIN_WORDS_FOR_LANGUAGE_CHECK = 20
 MIN_VIETNAMESE_SHARE = 0.5
-# Restored tokens below this posterior are flagged for review.
-LOW_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions)
     page = PageResult(index=index)
     try:
         _read_page(page, source, options)
-    except (IngestError, PageError) as exc:
+    except SohoaError as exc:  # a reason meant for the archivist: kept as it is
         page = PageResult.failed(index, str(exc))
     except Exception as exc:  # an unexpected bug must not take the batch down with it
         page = PageResult.failed(index, f"internal error on page {index + 1}: {type(exc).__name__}: {exc}")
@@ -122,11 +120,13 @@ def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOp
     doc.pages = sorted(pages, key=lambda p: p.index)
     lines: list[str] = []
     confidences: list[float] = []
+    word_confidences: list[list[float]] = []
     for page in doc.pages:
         page.line_start = len(lines)
         for line in page.lines:
             lines.append(line["text"])
             confidences.append(line["conf"] / 100.0)
+            word_confidences.append([w["conf"] for w in line.get("words") or []])
         page.line_end = len(lines)
     confs = [p.ocr_mean_confidence for p in doc.pages if p.ocr_mean_confidence is not None]
     doc.ocr_mean_confidence = round(sum(confs) / len(confs), 2) if confs else None
@@ -139,7 +139,7 @@ def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOp
             f"{len(failed)} of {len(doc.pages)} pages failed: "
             + "; ".join(f"page {p.index + 1}: {p.error}" for p in failed)
         )
-    return _finish_text(doc, "\n".join(lines), confidences, options)
+    return _finish_text(doc, "\n".join(lines), confidences, options, word_confidences)
 
 
 def process_text_document(source: ingest.SourceFile, options: ProcessOptions) -> DocumentResult:
@@ -158,7 +158,11 @@ def process_text_document(source: ingest.SourceFile, options: ProcessOptions) ->
 
 
 def _finish_text(
-    doc: DocumentResult, raw: str, line_confidences: list[float] | None, options: ProcessOptions
+    doc: DocumentResult,
+    raw: str,
+    line_confidences: list[float] | None,
+    options: ProcessOptions,
+    word_confidences: list[list[float]] | None = None,
 ) -> DocumentResult:
     started = time.perf_counter()
     doc.raw_text = raw
@@ -171,7 +175,7 @@ def _finish_text(
 
         restoration = restore_text(raw)
         text = restoration.text
-        doc.restoration = _restoration_summary(restoration)
+        doc.restoration = _restoration_summary(restoration, raw, word_confidences)
     doc.text = text
     if options.structure:
         from pipeline.structure import extract_record
@@ -182,13 +186,17 @@ def _finish_text(
     return doc
 
 
-def _restoration_summary(restoration: Any) -> dict:
-    """Counts over the restored tokens, and the tokens themselves, as stored in the document."""
+def _restoration_summary(restoration: Any, raw: str, word_confidences: list[list[float]] | None) -> dict:
+    """Counts over the restored tokens, and the tokens themselves (with the OCR confidence of their word), as
+    stored in the document. ``n_low_confidence`` counts the words to review (:mod:`pipeline.review`)."""
+    from pipeline import review
+
     tokens = [asdict(t) for t in restoration.tokens]
+    review.attach_ocr_confidence(tokens, raw.split("\n"), word_confidences or [])
     return {
         "n_tokens": len(tokens),
         "n_changed": sum(1 for t in tokens if t["changed"]),
-        "n_low_confidence": len(restoration.low_confidence(LOW_CONFIDENCE)),
+        "n_low_confidence": review.count_to_review(tokens),
         "mean_confidence": round(sum(t["confidence"] for t in tokens) / len(tokens), 4) if tokens else None,
         "tokens": tokens,
     }

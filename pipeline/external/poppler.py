@@ -15,7 +15,7 @@ import numpy as np
 from pdf2image import convert_from_path, pdfinfo_from_path
 from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
 
-from pipeline.errors import PopplerError
+from pipeline.errors import MissingDependencyError, PopplerError
 
 # Rendering one page of a normal scan takes well under a second; a minute means a pathological file.
 RENDER_TIMEOUT_S = 120
@@ -33,7 +33,7 @@ def _pdfinfo(path: Path, page: int | None = None) -> dict:
             return pdfinfo_from_path(str(path), timeout=RENDER_TIMEOUT_S)
         return pdfinfo_from_path(str(path), first_page=page, last_page=page, timeout=RENDER_TIMEOUT_S)
     except PDFInfoNotInstalledError as exc:
-        raise PopplerError("poppler is not installed (apt-get install poppler-utils)") from exc
+        raise MissingDependencyError("poppler (pdfinfo)", "poppler-utils") from exc
     except (PDFPageCountError, PDFSyntaxError, ValueError) as exc:
         raise PopplerError(_reason(str(exc))) from exc
 
