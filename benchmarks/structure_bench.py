@@ -1,10 +1,15 @@
 """Structure extraction benchmark: field accuracy and section F1 on hand-made plans.
 
-Inputs: every ``tests/data/plans/<name>.txt`` with its hand-made ``<name>.expected.json``, in three forms:
-clean, diacritic-less (marks stripped, case kept) and garbled (legacy-OCR style, ``devtools/garble.py``).
-The damaged forms go through ``pipeline.restore.restore_text`` when that package provides it; otherwise
-they are measured raw and the output says so. Optionally the development seed (``--seed-dir``) is scored
-against a hand-made expected record kept outside the repository (``--seed-expected``).
+Inputs: every ``tests/data/plans/<name>.txt`` with its hand-made ``<name>.expected.json``, in four forms:
+clean, diacritic-less (marks stripped, case kept), garbled (legacy-OCR style, ``devtools/garble.py``) and
+photocopy (what Tesseract's Vietnamese model makes of a photocopy: mangled section numerals and "Số:",
+specks on symbols, a lost type line, stray marks; ``tests/test_structure_damage.py``). Then two sets that
+are damaged already: ``tests/data/plans/ocr/`` (the pipeline's real OCR of the photocopied samples, scored
+against the record of their ground truth) and ``tests/data/plans/damaged/`` (plans written by hand with the
+damage of issue 12). The damaged forms go through ``pipeline.restore.restore_text`` when that package
+provides it; otherwise they are measured raw and the output says so. Optionally the development seed
+(``--seed-dir``) is scored against a hand-made expected record kept outside the repository
+(``--seed-expected``).
 
 Field accuracy: exact match per field after NFC and whitespace normalisation (strict), and the same
 comparison after removing diacritics (folded), which shows what structure alone gets right on raw text.
@@ -33,6 +38,7 @@ sys.path.insert(0, str(REPO))
 from devtools.garble import garble, strip_diacritics  # noqa: E402
 from pipeline.structure import FIELD_NAMES, extract_record  # noqa: E402
 from pipeline.structure.text import fold  # noqa: E402
+from tests.test_structure_damage import photocopy  # noqa: E402
 
 PLANS = REPO / "tests" / "data" / "plans"
 HEADING_RATIO = 90.0
@@ -86,9 +92,9 @@ def f1(hits: int, n_expected: int, n_predicted: int) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def load_plans() -> list[tuple[str, str, dict]]:
+def load_plans(folder: Path = PLANS) -> list[tuple[str, str, dict]]:
     plans = []
-    for path in sorted(PLANS.glob("*.txt")):
+    for path in sorted(folder.glob("*.txt")):
         expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
         plans.append((path.stem, path.read_text(encoding="utf-8"), expected))
     return plans
@@ -149,6 +155,16 @@ def score(docs: list[tuple[str, str, dict]], transform: Callable[[str], str], ve
     }
 
 
+_SHORT = {"diacritic-less": "nomarks", "photocopy OCR": "ocr", "photocopy": "photo", "hand-damaged": "hand"}
+
+
+def _short(label: str) -> str:
+    """Column name of a run in the per-field table (``photo rest`` for "photocopy restored")."""
+    for long, short in _SHORT.items():
+        label = label.replace(long, short)
+    return label.replace("restored", "rest")
+
+
 def _print(label: str, result: dict) -> None:
     print(
         f"{label:<34} docs={result['docs']:>2}  fields={result['field_accuracy']:.3f}  "
@@ -167,24 +183,31 @@ def main() -> None:
     docs = load_plans()
     restore = restorer()
     identity: Callable[[str], str] = lambda text: text  # noqa: E731
-    runs: list[tuple[str, Callable[[str], str]]] = [("clean", identity)]
-    for label, damage in (("diacritic-less", strip_diacritics), ("garbled", garble)):
-        runs.append((f"{label} raw", damage))
+    runs: list[tuple[str, list, Callable[[str], str]]] = [("clean", docs, identity)]
+    damages = (("diacritic-less", strip_diacritics), ("garbled", garble), ("photocopy", photocopy))
+    for label, damage in damages:
+        runs.append((f"{label} raw", docs, damage))
         if restore is not None:
-            runs.append((f"{label} restored", lambda text, d=damage: restore(d(text))))
+            runs.append((f"{label} restored", docs, lambda text, d=damage: restore(d(text))))
+    for label, folder in (("photocopy OCR", PLANS / "ocr"), ("hand-damaged", PLANS / "damaged")):
+        if not load_plans(folder):
+            continue
+        runs.append((f"{label} raw", load_plans(folder), identity))
+        if restore is not None:
+            runs.append((f"{label} restored", load_plans(folder), restore))
     if restore is None:
         print("pipeline.restore.restore_text not available: damaged inputs measured raw only")
     per_field: dict[str, dict] = {}
-    for label, transform in runs:
+    for label, plans, transform in runs:
         if args.verbose:
             print(f"--- {label}")
-        result = score(docs, transform, args.verbose)
+        result = score(plans, transform, args.verbose)
         per_field[label] = result["per_field"]
         _print(label, result)
     print("per-field strict accuracy:")
-    print(f"  {'field':<18}" + "".join(f"{label[:16]:>18}" for label, _ in runs))
+    print(f"  {'field':<18}" + "".join(f"{_short(label):>13}" for label, _, _ in runs))
     for field in FIELD_NAMES:
-        print(f"  {field:<18}" + "".join(f"{per_field[label][field]:>18.2f}" for label, _ in runs))
+        print(f"  {field:<18}" + "".join(f"{per_field[label][field]:>13.2f}" for label, _, _ in runs))
 
     seeds = sorted(args.seed_dir.glob("001_*.gold.txt")) if args.seed_dir.exists() else []
     if seeds and args.seed_expected.exists():

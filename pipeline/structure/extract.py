@@ -10,14 +10,14 @@ from .footer import find_digital_signature, parse_footer
 from .header import parse_header
 from .record import DocumentRecord, empty_fields
 from .references import legal_bases
-from .sections import find_sections, heading_at
+from .sections import find_sections, opens_content
 
 PREAMBLE_SEARCH_LINES = 80
 
 
 def _first_heading(doc: DocLines, start: int) -> int | None:
     for index in range(start, len(doc)):
-        found = heading_at(doc, index)
+        found = opens_content(doc, index)
         if found is not None and (found.level == 1 or found.kind in ("arabic", "dieu")):
             return index
     return None
@@ -45,7 +45,6 @@ def extract_fields_and_sections(text: str, line_confidences: Sequence[float] | N
         issuer=header.issuer,
         doc_number=header.doc_number,
         doc_symbol=header.doc_symbol,
-        doc_type=doc_type_code(header.doc_symbol, header.type_code, header.has_vv),
         place=header.place,
         issue_date=header.issue_date,
         title=header.title,
@@ -55,6 +54,9 @@ def extract_fields_and_sections(text: str, line_confidences: Sequence[float] | N
         legal_bases=legal_bases(doc, header.body_start, preamble_end),
     )
     preamble = "\n".join(doc.lines[header.body_start : preamble_end])
+    fields["doc_type"] = doc_type_code(
+        header.doc_symbol, header.type_code, header.has_vv, header.title, preamble[:20000]
+    )
     fields["campaign"] = campaign_in_title(header.title) or campaign_in_text(preamble[:20000])
     start, end = period_in(header.title, loose=True)
     if start is None:

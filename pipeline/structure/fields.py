@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .tables import doc_types
-from .text import match_view, normalise_dashes, squash
+from .text import key, match_view, normalise_dashes, squash
 
 _QUOTED = re.compile(r"[“\"«]\s*([^“”\"«»\n]{3,300}?)\s*[”\"»]")
 _PERIOD = re.compile(r"giai\s*doan\s*((?:19|20)\d\d)\s*-\s*((?:19|20)\d\d)")
@@ -14,17 +14,47 @@ _CAMPAIGN_CUES = ("phong trao", "thi dua", "van dong")
 MAX_PERIOD_YEARS = 15
 
 
-def doc_type_code(symbol: str | None, type_line_code: str | None, has_vv: bool) -> str | None:
-    """Canonical type code: the symbol's type abbreviation, else the type line, else công văn rules."""
+def doc_type_code(
+    symbol: str | None, type_line_code: str | None, has_vv: bool, title: str | None = None, opening: str = ""
+) -> str | None:
+    """Canonical type code: the symbol's type abbreviation, else the type line, else công văn rules; when
+    the type line was lost, the type the title starts with ("Kế hoạch tổ chức ...") or the one the opening
+    announces ("... ban hành Kế hoạch ... như sau:")."""
     if symbol:
         last = symbol.split("/")[-1]
         code = doc_types().code_for_symbol_part(re.split(r"\s?[-–]\s?", last)[0].strip())
         if code:
             return code
-        return type_line_code or "CV"
     if type_line_code:
         return type_line_code
-    return "CV" if has_vv else None
+    if has_vv:
+        return "CV"
+    code = _type_in_title(title) or _type_announced(opening)
+    if code:
+        return code
+    return "CV" if symbol else None
+
+
+def _type_in_title(title: str | None) -> str | None:
+    words = key(title or "").split()
+    for name_key, code in doc_types().name_keys.items():
+        size = len(name_key.split())
+        if size >= 2 and " ".join(words[:size]) == name_key:
+            return code
+    return None
+
+
+_ANNOUNCED = re.compile(r"\b(?:ban hanh|xay dung|trien khai)\s+(?P<name>[a-z]+ [a-z]+)\b[^:;]{0,120}?sau\s*:")
+
+
+def _type_announced(opening: str) -> str | None:
+    """The type named in "... ban hành / xây dựng <type> ... (như) sau:" in the text before the content."""
+    names = doc_types().name_keys
+    for match in _ANNOUNCED.finditer(match_view(opening)):
+        code = names.get(match.group("name"))
+        if code:
+            return code
+    return None
 
 
 def _clean_campaign(text: str) -> str | None:

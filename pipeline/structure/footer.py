@@ -83,7 +83,7 @@ _ARCHIVE = re.compile(r"^(?P<word>\S{2,4}):\s*(?P<rest>.*)$")
 def _clean_item(text: str) -> str:
     """One recipient as written, with the fixed wordings "Lưu: VT ..." and "Như trên" written back when
     OCR or restoration damaged them (``Luu: VT``, ``Ldu: VT``, ``Nhu tren``)."""
-    item = squash(markers.BULLET.sub("", text)).strip(" ;,.")
+    item = squash(markers.BULLET.sub("", text)).strip(" ;,._|¬~`'-:")
     archive = _ARCHIVE.match(item)
     if archive:
         rest = archive.group("rest")
@@ -142,6 +142,27 @@ def _recipient_block(doc: DocLines, index: int, footer: Footer, roles: list[tupl
     return last
 
 
+CLOSING_SHARE = 2 / 3  # a doubtful "Nơi nhận" is only taken in the last third of the text ...
+CLOSING_WINDOW = 3  # ... or within a few lines after the end of the content
+
+
+def _opens_recipients(doc: DocLines, index: int) -> bool:
+    """The "Nơi nhận:" line: a clear reading anywhere (a decision's recipients come before the plan it
+    issues), a doubtful one only in the closing part of the document."""
+    score = markers.noi_nhan_score(doc.views[index])
+    if score >= markers.STRONG_NOI_NHAN:
+        return True
+    if score == 0.0:
+        return False
+    if index >= len(doc) * CLOSING_SHARE:
+        return True
+    previous = [i for i in range(max(0, index - CLOSING_WINDOW), index) if doc.usable(i)]
+    return any(_END_OF_CONTENT.search(doc.head(i)) or markers.is_role_line(doc.head(i)) for i in previous)
+
+
+_END_OF_CONTENT = re.compile(r"\./\.?\s*\S{0,2}\s*$")
+
+
 def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> Footer:
     """Recipients, signer title and name, and the non-content lines they occupy."""
     footer = Footer()
@@ -165,7 +186,7 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
             index += 1
             continue
         view = doc.views[index]
-        if not noi_nhan_seen and markers.is_noi_nhan(view):
+        if not noi_nhan_seen and _opens_recipients(doc, index):
             noi_nhan_seen = True
             footer.stops.add(index)
             noi_nhan_end = _recipient_block(doc, index, footer, roles)
@@ -200,7 +221,7 @@ _TITLES = (
     "BAN CHẤP HÀNH", "BAN CHỈ ĐẠO", "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
 )  # fmt: skip
 _TITLE_KEYS = {key(title): title for title in _TITLES}
-_TITLE_PREFIX = re.compile(r"^(KT|TM|TL|TUQ|Q)\s?\.\s*", re.IGNORECASE)
+_TITLE_PREFIX = re.compile(r"^(KT|TM|TL|TUQ|Q)\s?[.:,]\s*", re.IGNORECASE)
 
 
 def canonical_title(title: str) -> str:
@@ -237,7 +258,7 @@ def _signer_name(doc: DocLines, after: int, footer: Footer, window: int = 14) ->
             continue
         if markers.name_like(text):
             footer.stops.add(i)
-            return squash(text).strip(" .,;")
+            return squash(markers.without_trailing_mark(text)).strip(" .,;")
         _, role = _without_role(text)
         if role:
             continue

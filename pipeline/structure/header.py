@@ -17,9 +17,9 @@ from rapidfuzz import fuzz
 from . import markers
 from .dates import iso_date
 from .doc import DocLines
-from .sections import heading_at
-from .tables import doc_types
-from .text import clean_symbol, fold, is_caps, key, squash
+from .sections import opens_content
+from .tables import canonical_symbol, doc_types
+from .text import clean_symbol, fold, is_caps, key, squash, without_junk
 
 MAX_HEADER_LINES = 60
 MAX_TITLE_LINES = 6
@@ -28,15 +28,29 @@ WRAPPED_LINE = 45  # a title line at least this long was wrapped by the page lay
 _MOTTO = "cong hoa xa hoi chu nghia viet nam"
 _MOTTO_2 = "doc lap - tu do - hanh phuc"
 _MOTTO_KEY = f"{_MOTTO} {key(_MOTTO_2)}"
+# "Số: 87/KH-SNN" in match-view form; OCR reads "Số" as "S6", "So", "Sé", "S0", "$6" (a dollar sign for the S)
+# and may glue it to the number; in the number, "l" and "|" stand for 1 and "o" for 0.
 _NUMBER_SYMBOL = re.compile(
-    r"^\W{0,3}s[^\s/]{0,2}?\s*(?P<colon>[:.;])?\s*(?P<number>\d{1,6})?\s*/\s*"
+    r"^[^\w$§]{0,3}[s$§][^\s/]{0,2}?\s*(?P<colon>[:.;])?\s*"
+    r"(?P<number>\d[\dol|]{0,5}|(?<=[:\s])[ol|]\d[\dol|]{0,4})?\s*/\s*"
     r"(?P<symbol>[a-z0-9][a-z0-9.\-/]*[a-z0-9]|[a-z0-9])"
 )
+# The same line when "Số:" was lost altogether: a number and a symbol with a letter code ("153 /KH-SNV").
+_BARE_NUMBER_SYMBOL = re.compile(
+    r"^[^\w$§]{0,3}(?P<number>\d[\dol|]{0,5})\s*/\s*(?P<symbol>[a-z][a-z0-9.]*-[a-z0-9.\-/]*[a-z0-9])"
+)
+_NUMBER_DIGITS = str.maketrans({"o": "0", "O": "0", "l": "1", "|": "1", "I": "1", "i": "1"})
+# In a date's numbers OCR may read 0 as O and 1 as l or I ("ngày 2O tháng 4 năm 2O21"), in its words â as 4.
 _DATE_WORDS = re.compile(
-    r",?\s*(?i:ng[a-z]{1,3})\s*(?P<day>\d{1,2})?\s*(?i:th[a-z]{2,4})\s*(?P<month>\d{1,2})?\s*(?i:n[a-z]{1,3})\s*"
-    r"(?P<year>(?:19|20)\d\d)",
+    r",?\s*(?i:ng[a-z4]{1,3})\s*(?P<day>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:th[a-z4]{2,4})\s*"
+    r"(?P<month>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>(?:19|2[0Oo])[\dOolI|]{2})",
 )
 _VV = re.compile(r"^\W{0,3}v\s*/\s*v\b", re.IGNORECASE)
+# Words that begin the name of an issuing body: a line starting with one is a new body, not the end of the
+# line above it that ends in a dash ("UBND TỈNH LÂM ĐỒNG -" over "SỞ NỘI VỤ": the dash is a speck).
+_ORGANISATION = re.compile(
+    r"^(so|ubnd|uy ban|phong|ban|hoi dong|truong|trung tam|chi cuc|cuc|bo|van phong|thanh uy|tinh uy)\b"
+)
 _PLACE_LEVEL = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran|tp)\b")
 _DECORATION = re.compile(r"^[\W_oO0]*$")
 _OPEN_QUOTES = "“«"
@@ -97,7 +111,7 @@ def _body_boundary(doc: DocLines, limit: int) -> int:
         if not doc.usable(index):
             continue
         line = doc.lines[index].strip()
-        if markers.is_body_opener(doc.views[index]) or heading_at(doc, index) is not None:
+        if markers.is_body_opener(doc.views[index]) or opens_content(doc, index) is not None:
             return index
         if len(line) > 100 and line[-1:] in ".:;" and not _VV.match(line):
             return index
@@ -108,12 +122,8 @@ def _cut_items(header: Header, line: str, view: str) -> str:
     """Record every header item found on the line; return what is left of it."""
     line, view, _ = _fuzzy_cut(line, view, _MOTTO, 85.0)
     line, view, _ = _fuzzy_cut(line, view, _MOTTO_2, 85.0)
-    match = _NUMBER_SYMBOL.search(view)
-    if match and (match.group("colon") or match.group("number")) and header.doc_symbol is None:
-        header.doc_number = match.group("number")
-        symbol = line[match.start("symbol") : match.end("symbol")]
-        header.doc_symbol = clean_symbol(symbol.strip(" ."))
-        line, view = _blank_out(line, *match.span()), _blank_out(view, *match.span())
+    if header.doc_symbol is None:
+        line, view = _cut_number_symbol(header, line, view)
     date = _DATE_WORDS.search(fold(line))
     if date and header.issue_date is None and header.place is None:
         place_start = _place_start(fold(line), date.start())
@@ -121,9 +131,24 @@ def _cut_items(header: Header, line: str, view: str) -> str:
             place = squash(line[place_start : date.start()]).strip(" ,")
             header.place = (place[:1].upper() + place[1:]) or None  # OCR may lower the capital
         if date.group("day") and date.group("month"):
-            header.issue_date = iso_date(date.group("day"), date.group("month"), date.group("year"))
+            day, month, year = (date.group(g).translate(_NUMBER_DIGITS) for g in ("day", "month", "year"))
+            header.issue_date = iso_date(day, month, year)
         line = _blank_out(line, place_start, date.end())
     return line
+
+
+def _cut_number_symbol(header: Header, line: str, view: str) -> tuple[str, str]:
+    """Record "Số: N/SYMBOL" (or its damaged forms) found on the line and blank it out."""
+    match = _NUMBER_SYMBOL.search(view)
+    if not (match and (match.group("colon") or match.group("number"))):
+        match = _BARE_NUMBER_SYMBOL.search(view)
+    if match is None:
+        return line, view
+    number = match.group("number")
+    header.doc_number = number.translate(_NUMBER_DIGITS) if number else None
+    symbol = line[match.start("symbol") : match.end("symbol")]
+    header.doc_symbol = canonical_symbol(clean_symbol(symbol.strip(" .")))
+    return _blank_out(line, *match.span()), _blank_out(view, *match.span())
 
 
 _PLACE_WORD = re.compile(r"^(?:[A-Z][a-z']*|TP\.|Tp\.|-)$")
@@ -162,7 +187,7 @@ def _issuer_groups(candidates: list[str]) -> list[str]:
             _PLACE_LEVEL.match(text_key)
             or text_key.startswith("va ")
             or key(groups[-1]).endswith(" va")
-            or groups[-1].rstrip().endswith("-")
+            or (groups[-1].rstrip().endswith("-") and not _ORGANISATION.match(text_key))
             or text.lstrip().startswith("-")
         )
         if joins:
@@ -191,53 +216,69 @@ def _opens_body(view: str) -> bool:
     return any(markers.starts_with_phrase(view, p, 85.0) for p in ("can cu", "kinh gui", "theo de nghi"))
 
 
-def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
-    """Title lines from ``start`` (the line after the type line); returns (title, first line after it)."""
-    index = start
+def _next_usable(doc: DocLines, index: int) -> int:
     while index < len(doc) and not doc.usable(index):
         index += 1
+    return index
+
+
+def _blank_continues(doc: DocLines, index: int, parts: list[str]) -> int | None:
+    """At a blank line inside a title: the next line if it obviously continues the title, else None."""
+    nxt = _next_usable(doc, index + 1)
+    if nxt >= len(doc) or not parts:
+        return None
+    following = doc.lines[nxt].strip()
+    return nxt if following[:1].islower() or _unbalanced(" ".join(parts)) else None
+
+
+def _ends_title(doc: DocLines, index: int, line: str, parts: list[str], caps_title: bool) -> bool:
+    """Whether the (non-blank) line ``index`` is past the title begun with ``parts``."""
+    view = doc.views[index]
+    if markers.is_body_opener(view) or opens_content(doc, index) is not None:
+        return True
+    if line.startswith("(") or markers.is_role_line(line) or markers.is_noi_nhan(view):
+        return True
+    if is_caps(line) != caps_title and not _unbalanced(" ".join(parts)):
+        return True  # e.g. the authority line "GIÁM ĐỐC SỞ Y TẾ" under a decision's title
+    return not _continues(parts[-1], line, " ".join(parts))
+
+
+def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
+    """Title lines from ``start`` (the line after the type line); returns (title, first line after it)."""
+    index = _next_usable(doc, start)
+    if index < len(doc) and (_opens_body(doc.views[index]) or opens_content(doc, index) is not None):
+        return None, index
     parts: list[str] = []
     caps_title = False
     last = index - 1
     while index < len(doc) and len(parts) < MAX_TITLE_LINES:
         if not doc.usable(index):
             # a blank line ends the title unless the next line obviously continues it
-            nxt = index + 1
-            while nxt < len(doc) and not doc.usable(nxt):
-                nxt += 1
-            if nxt >= len(doc) or not parts:
-                break
-            following = doc.lines[nxt].strip()
-            if not (following[:1].islower() or _unbalanced(" ".join(parts))):
+            nxt = _blank_continues(doc, index, parts)
+            if nxt is None:
                 break
             index = nxt
             continue
-        line = doc.lines[index].strip()
-        view = doc.views[index]
-        if parts and (markers.is_body_opener(view) or heading_at(doc, index) is not None):
-            break
-        if not parts and (_opens_body(view) or heading_at(doc, index) is not None):
-            return None, index
-        if line.startswith("(") or markers.is_role_line(line) or markers.is_noi_nhan(view):
-            break
-        if parts and is_caps(line) != caps_title and not _unbalanced(" ".join(parts)):
-            break  # e.g. the authority line "GIÁM ĐỐC SỞ Y TẾ" under a decision's title
-        if parts and not _continues(parts[-1], line, " ".join(parts)):
-            break
+        line = without_junk(doc.lines[index])
         if not parts:
+            if line.startswith("(") or markers.is_role_line(line) or markers.is_noi_nhan(doc.views[index]):
+                break
             caps_title = is_caps(line)
+        elif _ends_title(doc, index, line, parts, caps_title):
+            break
         parts.append(line)
         last = index
         index += 1
     parts, last = _without_body_paragraph(parts, last)
-    title = squash(" ".join(parts)) if parts else None
-    return title, last + 1
+    title = without_junk(squash(" ".join(parts)), dash=True) if parts else None
+    return title or None, last + 1
 
 
 def _continues(previous: str, line: str, so_far: str) -> bool:
-    """Whether ``line`` goes on with the title: it starts in lower case, the previous line was wrapped by
-    the page (long), or a quotation is still open."""
-    return line[:1].islower() or len(previous) >= WRAPPED_LINE or _unbalanced(so_far)
+    """Whether ``line`` goes on with the title: it starts in lower case or with an opening quote (the
+    movement's name), the previous line was wrapped by the page (long), or a quotation is still open."""
+    starts = line[:1]
+    return starts.islower() or starts in _OPEN_QUOTES or len(previous) >= WRAPPED_LINE or _unbalanced(so_far)
 
 
 def _without_body_paragraph(parts: list[str], last: int) -> tuple[list[str], int]:
@@ -250,6 +291,33 @@ def _without_body_paragraph(parts: list[str], last: int) -> tuple[list[str], int
     return parts, last
 
 
+@dataclass
+class _Leftovers:
+    """What is left of the header lines once the items are cut out, by kind."""
+
+    issuer_lines: list[tuple[int, str]] = field(default_factory=list)
+    vv_parts: list[str] = field(default_factory=list)
+    loose: list[tuple[int, str]] = field(default_factory=list)  # sentence-case lines: a header-less title
+
+
+def _classify(header: Header, leftovers: _Leftovers, index: int, rest: str) -> None:
+    rest = without_junk(rest)
+    if not rest or _DECORATION.match(rest) or sum(c.isalpha() for c in rest) < 3:
+        return  # decoration, or a letter or two left over from a cut item
+    if _VV.match(rest):
+        header.has_vv = True
+        leftovers.vv_parts.append(rest)
+        header.header_lines.append(index)
+    elif is_caps(rest) and not _is_motto_fragment(rest):
+        leftovers.issuer_lines.append((index, rest))
+        header.header_lines.append(index)
+    elif leftovers.vv_parts and not is_caps(rest) and len(leftovers.vv_parts) < MAX_TITLE_LINES:
+        leftovers.vv_parts.append(rest)
+        header.header_lines.append(index)
+    elif not is_caps(rest):
+        leftovers.loose.append((index, rest))
+
+
 def parse_header(doc: DocLines) -> Header:
     """Header fields, title and the first line of the body."""
     header = Header()
@@ -260,9 +328,7 @@ def parse_header(doc: DocLines) -> Header:
     if type_line:
         header.type_code = type_line[1]
 
-    issuer_lines: list[str] = []
-    vv_parts: list[str] = []
-    loose: list[tuple[int, str]] = []  # unclassified sentence-case lines: the title of a header-less text
+    leftovers = _Leftovers()
     for index in range(end):
         if not doc.usable(index):
             continue
@@ -270,47 +336,38 @@ def parse_header(doc: DocLines) -> Header:
         rest = _cut_items(header, original, doc.views[index])
         if rest != original:
             header.header_lines.append(index)
-        rest = rest.strip()
-        if not rest or _DECORATION.match(rest) or sum(c.isalpha() for c in rest) < 3:
-            continue  # decoration, or a letter or two left over from a cut item
-        if _VV.match(rest):
-            header.has_vv = True
-            vv_parts.append(rest)
-            header.header_lines.append(index)
-        elif is_caps(rest) and not _is_motto_fragment(rest):
-            issuer_lines.append(rest)
-            header.header_lines.append(index)
-        elif vv_parts and not is_caps(rest) and len(vv_parts) < MAX_TITLE_LINES:
-            vv_parts.append(rest)
-            header.header_lines.append(index)
-        elif not is_caps(rest):
-            loose.append((index, rest))
+        _classify(header, leftovers, index, rest)
 
+    issuer_lines = [text for _, text in leftovers.issuer_lines]
+    if not type_line and not leftovers.vv_parts and leftovers.loose:
+        # the type line was lost: capitals under the title are a decision's authority line, not the issuer
+        issuer_lines = [text for index, text in leftovers.issuer_lines if index < leftovers.loose[0][0]]
     # issuer lines are printed in capitals: restoration may have lowered a word ("Sở Y TẾ")
-    groups = [group.upper() for group in _issuer_groups(issuer_lines)]
+    groups = [without_junk(group, dash=True).upper() for group in _issuer_groups(issuer_lines)]
     if groups:
         header.issuer = groups[-1]
         header.issuer_parent = groups[0] if len(groups) > 1 else None
 
     if type_line:
         header.title, header.body_start = _title_after(doc, type_line[0] + 1)
-    elif vv_parts:
-        header.title = squash(" ".join(vv_parts))
+    elif leftovers.vv_parts:
+        header.title = squash(" ".join(leftovers.vv_parts))
         header.body_start = end
-    elif loose:
-        header.title, header.body_start = _loose_title(loose, end)
+    elif leftovers.loose:
+        header.title, header.body_start = _loose_title(leftovers.loose, end)
     else:
         header.body_start = end
     return header
 
 
 def _loose_title(loose: list[tuple[int, str]], end: int) -> tuple[str | None, int]:
-    """Title of a text whose header was not captured: the first run of consecutive unclassified lines."""
+    """Title of a text whose header was not captured: the first run of consecutive unclassified lines that
+    go on with each other; the lines after it up to ``end`` (an opening paragraph) belong to the body."""
     run = [loose[0]]
     for index, text in loose[1:]:
-        if index > run[-1][0] + 2:
+        if index > run[-1][0] + 2 or not _continues(run[-1][1], text, " ".join(t for _, t in run)):
             break
         run.append((index, text))
     if len(run) > MAX_TITLE_LINES:
         return None, end
-    return squash(" ".join(text for _, text in run)), max(end, run[-1][0] + 1)
+    return without_junk(squash(" ".join(text for _, text in run)), dash=True), run[-1][0] + 1

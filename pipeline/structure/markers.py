@@ -36,9 +36,31 @@ def is_body_opener(view: str) -> bool:
     return any(starts_with_phrase(view, phrase, 85.0) for phrase in _BODY_OPENERS)
 
 
+# Letters that legacy OCR reads as digits or symbols in "Nơi" ("N¢i", "N&i", "N6i").
+_NOI_LOOKALIKES = str.maketrans({"¢": "o", "&": "o", "6": "o", "0": "o", "€": "o"})
+NOI_NHAN_COLON = 16  # the colon of "Nơi nhận:" comes right after the two words (and a stray mark or two)
+STRONG_NOI_NHAN = 85.0
+
+
+def noi_nhan_score(view: str) -> float:
+    """How well the start of a line reads as "Nơi nhận:" (0 when it cannot be that line).
+
+    The phrase must open the line and its colon follow it at once, and the second word must be "nhận" (a
+    body line wrapped before "nơi nhiều hộ nghèo:" starts with a similar pair of words).
+    """
+    colon = view.find(":")
+    if not 0 <= colon <= NOI_NHAN_COLON:
+        return 0.0
+    words = key(view[:colon].translate(_NOI_LOOKALIKES)).split()
+    if len(words) != 2 or fuzz.ratio(words[1], "nhan") < 75:
+        return 0.0
+    score = fuzz.ratio(" ".join(words), "noi nhan")
+    return score if score >= 70 else 0.0
+
+
 def is_noi_nhan(view: str) -> bool:
     """The "Nơi nhận:" line that opens the recipients list (possibly merged with the signer's title)."""
-    return starts_with_phrase(view, "noi nhan", 70.0) and ":" in view[:20]
+    return noi_nhan_score(view) > 0
 
 
 def is_kinh_gui(view: str) -> bool:
@@ -55,17 +77,22 @@ _ROLE_WORDS = (
     r"CHANH AN|VIEN TRUONG|TRUONG DOAN|TONG CUC TRUONG|THU KY|CHU NHIEM"
 )
 # "KT. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN", "Q. CHÁNH VĂN PHÒNG": a delegation prefix and capitals to the end.
+# OCR may read the dot of "KT." as a colon or a comma on a photocopy.
 _PREFIXED_ROLE = re.compile(
-    r"(?:^|(?<=[\s;:.,]))(?:KT|TM|TL|TUQ|Q)\s?\.\s*[A-Z][A-Z .,\-]*[A-Z]\s*$", re.IGNORECASE
+    r"(?:^|(?<=[\s;:.,]))(?:KT|TM|TL|TUQ|Q)\s?[.:,]\s*[A-Z][A-Z .,\-]*[A-Z]\s*$", re.IGNORECASE
 )
 _BARE_ROLE = re.compile(
     rf"(?:^|(?<=[\s;:.,]))(?:PHO\s+)?(?:{_ROLE_WORDS})(?:\s+TH\S{{3,6}}\s+TR\S{{2,4}})?\s*$", re.IGNORECASE
 )
 
 
+_ROLE_TRAIL = re.compile(r"(?:[\s_ˆ˜]|[^\w\s])+$")  # ˆ and ˜ are "letters" to the regex engine
+
+
 def role_span(line: str) -> tuple[int, int] | None:
-    """Span of a signer's title at the end of a line (whole line, or the right column of a merged line)."""
-    line = line.rstrip()
+    """Span of a signer's title at the end of a line (whole line, or the right column of a merged line);
+    stray marks after it ("KT. GIÁM ĐỐC -", "PHÓ GIÁM ĐỐC ˆ") are left out."""
+    line = _ROLE_TRAIL.sub("", line)
     if len(line) > MAX_ROLE_LINE:
         return None
     folded = fold(line)
@@ -94,9 +121,23 @@ _NOT_NAME_WORDS = frozenset(
 )
 
 
+# A stray mark a speck or the signature's pen stroke leaves after a name ("Hoàng Văn Thắng -").
+_TRAILING_MARK = re.compile(r"\s*(?:[_ˆ˜]|[^\w\s]){1,2}\s*$")
+
+
+def without_trailing_mark(text: str) -> str:
+    """The text without one trailing mark that is not a letter or digit (nor a closing bracket or quote)."""
+    text = text.strip()
+    match = _TRAILING_MARK.search(text)
+    if match and not any(c in ')]”»"' for c in match.group()):
+        text = text[: match.start()]
+    return text
+
+
 def name_like(text: str) -> bool:
-    """A person's name as signed: 2 to 5 capitalised words (``Lê Ngọc Châu``) or the same in capitals."""
-    text = text.strip().strip(".,;")
+    """A person's name as signed: 2 to 5 capitalised words (``Lê Ngọc Châu``) or the same in capitals;
+    one trailing stray mark is tolerated."""
+    text = without_trailing_mark(text).strip(".,;")
     words = fold(text).split()
     if not 2 <= len(words) <= 5 or len(text) > 45:
         return False

@@ -8,17 +8,19 @@ articles count as level-1 sections too.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 from . import markers
 from .doc import DocLines
 from .labels import label_for
 from .numerals import letter_item, roman_value, to_roman
 from .record import Section
-from .text import is_caps, squash
+from .sequence import Expected, damaged_heading, damaged_letter, next_letter
+from .text import is_caps, squash, without_junk
 
-_DIEU = re.compile(r"^dieu\s+(\d{1,3})\s*[.:]?\s*(?=\S|$)")
+# "Điều 1." (legacy OCR reads the Đ as P or b: then the dot must be there, "biểu" is a word)
+_DIEU = re.compile(r"^(?:dieu\s+(?P<n>\d{1,3})\s*[.:]?|[pb]ieu\s+(?P<m>\d{1,3})\s*[.:])\s*(?=\S|$)")
 _ROMAN = re.compile(
     r"^([IVXl1|!\[\]]{1,6}v?)(?:\s*(?P<sep>[.,:;)]|\s[-–])|\s+(?=[^\W\d_]))\s*(?=[^\W\d_]|[\"“])"
 )
@@ -56,25 +58,38 @@ def heading_at(doc: DocLines, index: int, expected_roman: int | None = None) -> 
     folded = doc.folded[index][lead:]
     match = _DIEU.match(folded.lower())
     if match:
-        number = int(match.group(1))
+        number = int(match.group("n") or match.group("m"))
         return HeadingMatch(1, f"Điều {number}", number, match.end(), "dieu")
     match = _ROMAN.match(line)
     if match:
-        token = match.group(1)
-        rest = line[match.end() :]
-        caps = is_caps(rest[:80])
-        if token.isdigit():
-            # "11." / "111." for II./III.: only for capitalised headings where a roman number is due
-            value = len(token)
-            if set(token) == {"1"} and value in (2, 3) and caps and expected_roman == value:
-                return HeadingMatch(1, to_roman(value), value, match.end(), "roman")
-        elif any(c in "IVX" for c in token):
-            value = roman_value(token)
-            plausible = caps or value == expected_roman or label_for(rest[:80], 1) != "other"
-            if match.group("sep") is None:
-                plausible = caps and label_for(rest[:80], 1) != "other"  # "II NỘI DUNG": OCR lost the dot
-            if value and plausible and (caps or len(rest) <= HEADING_MAX):
-                return HeadingMatch(1, to_roman(value), value, match.end(), "roman")
+        found = _roman_heading(line, match, expected_roman)
+        if found is not None:
+            return found
+    return _arabic_or_letter(line)
+
+
+def _roman_heading(line: str, match: re.Match[str], expected_roman: int | None) -> HeadingMatch | None:
+    token = match.group(1)
+    rest = line[match.end() :]
+    caps = is_caps(rest[:80])
+    if token.isdigit():
+        # "11." / "111." for II./III.: only for capitalised headings where a roman number is due
+        value = len(token)
+        if set(token) == {"1"} and value in (2, 3) and caps and expected_roman == value:
+            return HeadingMatch(1, to_roman(value), value, match.end(), "roman")
+        return None
+    if not any(c in "IVX" for c in token):
+        return None
+    value = roman_value(token)
+    plausible = caps or value == expected_roman or label_for(rest[:80], 1) != "other"
+    if match.group("sep") is None:
+        plausible = caps and label_for(rest[:80], 1) != "other"  # "II NỘI DUNG": OCR lost the dot
+    if value and plausible and (caps or len(rest) <= HEADING_MAX):
+        return HeadingMatch(1, to_roman(value), value, match.end(), "roman")
+    return None
+
+
+def _arabic_or_letter(line: str) -> HeadingMatch | None:
     match = _SUB_ARABIC.match(line)
     if match:
         major, minor = int(match.group(1)), int(match.group(2))
@@ -90,6 +105,77 @@ def heading_at(doc: DocLines, index: int, expected_roman: int | None = None) -> 
     return None
 
 
+def opens_content(doc: DocLines, index: int) -> HeadingMatch | None:
+    """A heading that can open the content: ``I.``, ``1.``, ``Điều 1.``, or one whose number OCR damaged
+    (``T, MỤC ĐÍCH``, ``1, Mục đích``)."""
+    found = heading_at(doc, index)
+    if found is not None or not doc.usable(index):
+        return found
+    damaged = damaged_heading(_stripped(doc.head(index))[0], Expected(), roman_doc=False)
+    return HeadingMatch(*damaged) if damaged is not None else None
+
+
+def _roman_document(doc: DocLines, start: int, stops: set[int]) -> bool:
+    """Whether the content is numbered I, II, III: a roman heading, or a capitalised label line after a
+    prefix that can only be a damaged roman numeral (``T,`` ``H.`` ``VỊ``)."""
+    for index in range(start, len(doc)):
+        if index in stops or not doc.usable(index):
+            continue
+        found = opens_content(doc, index)
+        if found is not None and found.kind == "roman":
+            return True
+    return False
+
+
+def _in_sequence(doc: DocLines, index: int, expected: Expected, roman_doc: bool) -> HeadingMatch | None:
+    """The heading on line ``index`` with its number checked against the sequence (see ``sequence``)."""
+    found = heading_at(doc, index, expected.roman)
+    line = _stripped(doc.head(index))[0]
+    if found is None:
+        damaged = damaged_heading(line, expected, roman_doc) or damaged_letter(line, expected)
+        return HeadingMatch(*damaged) if damaged else None
+    if found.kind == "roman" and found.value == expected.roman - 1 and expected.roman > 1:
+        # numbers never repeat: "I." after "I." is "II." that lost a stroke
+        return replace(found, number=to_roman(expected.roman), value=expected.roman)
+    if found.kind == "arabic" and found.value != expected.arabic:
+        letter = damaged_letter(line, expected)  # "8)" read for "a)"
+        if letter:
+            return HeadingMatch(*letter)
+    if found.kind == "arabic" and roman_doc and found.number == "1" * expected.roman:
+        rest = line[found.rest_offset :]
+        if is_caps(rest[:80]) and label_for(rest[:80], 1) != "other":  # "1. MỤC ĐÍCH" read for "I."
+            value = expected.roman
+            return replace(found, level=1, number=to_roman(value), value=value, kind="roman")
+    return found
+
+
+def _advance(expected: Expected, found: HeadingMatch) -> None:
+    if found.kind == "roman":
+        expected.roman = found.value + 1
+    if found.level == 1:
+        expected.arabic, expected.letter = 1, "a"
+    elif found.kind == "arabic":
+        expected.arabic, expected.letter = found.value + 1, "a"
+    elif found.kind == "letter":
+        expected.letter = next_letter(found.number)
+
+
+def scan_headings(doc: DocLines, start: int, stops: set[int]) -> list[tuple[int, HeadingMatch]]:
+    """Every heading from line ``start`` on, numbered by the sequence where OCR damaged the number."""
+    roman_doc = _roman_document(doc, start, stops)
+    expected = Expected()
+    found: list[tuple[int, HeadingMatch]] = []
+    for index in range(start, len(doc)):
+        if index in stops or not doc.usable(index):
+            continue
+        match = _in_sequence(doc, index, expected, roman_doc)
+        if match is None:
+            continue
+        _advance(expected, match)
+        found.append((index, match))
+    return found
+
+
 def _cut(text: str, size: int) -> str:
     if len(text) <= size:
         return text
@@ -98,7 +184,9 @@ def _cut(text: str, size: int) -> str:
     return cut[:space] if space > size // 2 else cut
 
 
-def _heading_text(doc: DocLines, index: int, found: HeadingMatch, stop: int) -> tuple[str, str, int, bool]:
+def _heading_text(
+    doc: DocLines, index: int, found: HeadingMatch, stop: int, heading_lines: Collection[int] = ()
+) -> tuple[str, str, int, bool]:
     """(heading, remainder after a colon, last line of the heading paragraph, heading consumed paragraph)."""
     line, _ = _stripped(doc.lines[index])
     first = line[found.rest_offset :]
@@ -106,7 +194,7 @@ def _heading_text(doc: DocLines, index: int, found: HeadingMatch, stop: int) -> 
     last = index
     caps = is_caps(first[:80])
     nxt = index + 1
-    while nxt < stop and doc.usable(nxt) and heading_at(doc, nxt) is None:
+    while nxt < stop and doc.usable(nxt) and nxt not in heading_lines and heading_at(doc, nxt) is None:
         text = doc.lines[nxt].strip()
         if markers.is_bullet(text) or _ends_content(parts[-1]):
             break
@@ -136,7 +224,7 @@ def _heading_text(doc: DocLines, index: int, found: HeadingMatch, stop: int) -> 
 
 
 def _clean(heading: str) -> str:
-    return squash(heading).strip(" .;:,/*")
+    return without_junk(squash(heading), dash=True).strip(" .;:,/*_|¬~`'‘’ˆ-")
 
 
 def _ends_content(text: str) -> bool:
@@ -150,17 +238,8 @@ def find_sections(
     line_confidences: Sequence[float] | None = None,
 ) -> list[Section]:
     """Sections from line ``start`` on; a line in ``stops`` (recipients, signer ...) ends the open ones."""
-    found: list[tuple[int, HeadingMatch]] = []
-    expected_roman = 1
-    for index in range(start, len(doc)):
-        if index in stops:
-            continue
-        match = heading_at(doc, index, expected_roman)
-        if match is None:
-            continue
-        if match.kind == "roman":
-            expected_roman = match.value + 1
-        found.append((index, match))
+    found = scan_headings(doc, start, stops)
+    heading_lines = {index for index, _ in found}
 
     ends = _content_ends(doc, start, stops)
     sections: list[Section] = []
@@ -172,7 +251,7 @@ def find_sections(
                 limit = min(limit, later_index)
                 break
         end = _last_content_line(doc, index, limit)
-        heading, remainder, heading_end, consumed = _heading_text(doc, index, match, limit)
+        heading, remainder, heading_end, consumed = _heading_text(doc, index, match, limit, heading_lines)
         body = [remainder] if remainder else []
         if not consumed:
             body = [_stripped(doc.lines[index])[0][match.rest_offset :]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -88,3 +89,56 @@ def label_rules() -> tuple[LabelRule, ...]:
         extra = row.get("sub_extra_words") or "3"
         rules.append(LabelRule(row["label"], tokens, int(extra) if extra.isdigit() else 3))
     return tuple(rules)
+
+
+ABBREVIATIONS_FILE = "abbreviations.tsv"
+
+
+@lru_cache(maxsize=1)
+def symbol_codes() -> dict[str, str]:
+    """Codes a document symbol is made of (type codes and issuer abbreviations), by lookup key.
+
+    The key is the code without marks, in capitals (``SGDDT`` for ``SGDĐT``); a key two codes share
+    (``DA``: ``DA`` and ``ĐA``) is left out, so only an unambiguous spelling is ever written back.
+    """
+    codes = list(doc_types().codes)
+    path = dictionary_file(ABBREVIATIONS_FILE)
+    if path.is_file():
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip() and not line.lstrip().startswith("#"):
+                    codes.extend(part for part in line.split("\t")[0].strip().split("-") if part)
+    by_key: dict[str, set[str]] = {}
+    for code in codes:
+        if code.replace("Đ", "").replace("đ", "").isalpha():
+            by_key.setdefault(fold(code).upper(), set()).add(code)
+    return {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
+
+
+_SYMBOL_PARTS = re.compile(r"[^\W\d_]+")
+_NOT_D = re.compile(r"[^Đđ]")
+
+
+def _plain(part: str) -> str:
+    """A symbol part without the marks a speck or a misread vowel put on its letters (Đ is a letter)."""
+    return _NOT_D.sub(lambda m: fold(m.group()), part)
+
+
+def _canonical_part(part: str) -> str:
+    codes = symbol_codes()
+    if part in doc_types().names or part in codes.values():
+        return part
+    plain = _plain(part)
+    code = codes.get(fold(plain).upper())
+    if code is None and "P" in plain:  # legacy OCR reads Đ as P: "SGDPT"
+        code = codes.get(fold(plain).upper().replace("P", "D"))
+        if code is not None and "Đ" not in code:
+            code = None
+    return code if code is not None else plain
+
+
+def canonical_symbol(symbol: str) -> str:
+    """A document symbol with each letter part checked against the type codes and issuer abbreviations:
+    ``KH-SÝT`` (a speck on the Y) gives ``KH-SYT``, ``KH-SGDDT`` gives ``KH-SGDĐT``; an unknown part only
+    loses stray marks."""
+    return _SYMBOL_PARTS.sub(lambda m: _canonical_part(m.group()), symbol)

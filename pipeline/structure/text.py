@@ -104,3 +104,17 @@ def clean_symbol(symbol: str) -> str:
         return part
 
     return _SYMBOL_PART.sub(fix, symbol)
+
+
+# Marks a speck, the copier's edge or a stamp leaves at the ends of a line ("SỞ Y TẾ .", "` Tổ chức ...").
+_JUNK_MARKS = "_|¬~`'‘’.,:;^*ˆ•°"
+_TRAILING_JUNK = re.compile(rf"(?:\s+[{_JUNK_MARKS}-]{{1,2}})+\s*$")
+_TRAILING_JUNK_NO_DASH = re.compile(rf"(?:\s+[{_JUNK_MARKS}]{{1,2}})+\s*$")
+_LEADING_JUNK = re.compile(rf"^\s*[{_JUNK_MARKS}]{{1,2}}\s+(?=\S)")
+
+
+def without_junk(text: str, dash: bool = False) -> str:
+    """The line without stray marks standing apart at its ends (a lone ``-`` at the end too when ``dash``:
+    elsewhere a final dash may announce a continued name). Marks attached to a word are kept."""
+    text = _LEADING_JUNK.sub("", text)
+    return (_TRAILING_JUNK if dash else _TRAILING_JUNK_NO_DASH).sub("", text).strip()
