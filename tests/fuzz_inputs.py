@@ -57,7 +57,7 @@ PAGE_LINES = [
 # Names an archive really has, or that a careless script makes; every one must reach the tables readably.
 ODD_NAMES: list[bytes] = [
     b"b\xe1o c\xe1o 2021.pdf",  # Windows-1258 bytes, not UTF-8
-    b"\xff\xfe\x00\x01.png",
+    b"\xff\xfe\x01\x02.png",
     b"-rf --force.txt",
     b"line\nbreak.txt",
     b"tab\there.jpg",
