@@ -243,3 +243,22 @@ def test_garbled_header_keeps_the_number_under_a_dollar_sign():
     assert (record.fields["doc_number"], record.fields["doc_symbol"]) == ("153", "KH-SNV")
     assert [(s.number, s.label) for s in record.sections] == [("I", "muc_dich_yeu_cau"), ("II", "noi_dung")]
     assert fold(record.sections[1].heading) == "NOI DUNG THI PUA"
+
+
+def test_archive_line_as_read_on_a_photocopy():
+    text = "Nội dung./.\nNơi nhận:\n- Như trên;\n- Lưu: VI; VP.-\nGIÁM ĐỐC ¬\n\nPhan Thị Mỹ Lệ -"
+    fields = extract_record(text).fields
+    assert fields["recipients"] == ["Như trên", "Lưu: VT, VP"]
+    assert (fields["signer_title"], fields["signer_name"]) == ("GIÁM ĐỐC", "Phan Thị Mỹ Lệ")
+
+
+def test_real_photocopy_ocr_keeps_every_section():
+    """The pipeline's OCR of the two photocopied samples: all sections found, numbered by the sequence."""
+    for path in sorted((PLANS / "ocr").glob("*.txt")):
+        text, expected = _load(PLANS / "ocr", path.stem)
+        record = extract_record(text).to_dict()
+        assert [(s["level"], s["number"]) for s in record["sections"]] == [
+            (s["level"], s["number"]) for s in expected["sections"]
+        ]
+        for field in ("doc_number", "doc_symbol", "doc_type", "issue_date", "issuer", "place", "campaign"):
+            assert record["fields"][field] == expected["fields"][field], (path.stem, field)

@@ -78,6 +78,7 @@ def find_digital_signature(doc: DocLines) -> tuple[dict | None, set[int]]:
 
 
 _ARCHIVE = re.compile(r"^(?P<word>\S{2,4}):\s*(?P<rest>.*)$")
+_FIRST_ARCHIVE_CODE = re.compile(r"^V[IT1FLlí|](?=\s*(?:,|$))")
 
 
 def _clean_item(text: str) -> str:
@@ -88,6 +89,9 @@ def _clean_item(text: str) -> str:
     if archive:
         rest = archive.group("rest")
         if fuzz.ratio(key(archive.group("word")), "luu") >= 60 or rest.upper().startswith("VT"):
+            # the archive codes are listed with commas, the clerical office (VT) first: OCR reads a comma
+            # as a semicolon and VT as VI, V1, VF on photocopies
+            rest = _FIRST_ARCHIVE_CODE.sub("VT", rest.replace(";", ","))
             return f"Lưu: {rest}".rstrip()
     if fuzz.ratio(key(item), "nhu tren") >= 75:
         return "Như trên"

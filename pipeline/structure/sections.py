@@ -184,19 +184,24 @@ def _cut(text: str, size: int) -> str:
     return cut[:space] if space > size // 2 else cut
 
 
-def _heading_text(
-    doc: DocLines, index: int, found: HeadingMatch, stop: int, heading_lines: Collection[int] = ()
-) -> tuple[str, str, int, bool]:
-    """(heading, remainder after a colon, last line of the heading paragraph, heading consumed paragraph)."""
+def _junk_bullet(text: str) -> bool:
+    """A lone letter before a capitalised word: OCR's reading of a dash bullet ("z Trang phục ...")."""
+    return text[:1].isalpha() and text[1:2] == " " and text[2:3].isupper()
+
+
+def _paragraph_lines(
+    doc: DocLines, index: int, found: HeadingMatch, stop: int, heading_lines: Collection[int]
+) -> tuple[list[str], int]:
+    """The heading line and the lines that go on with its paragraph; returns them and the last index."""
     line, _ = _stripped(doc.lines[index])
-    first = line[found.rest_offset :]
-    parts = [first]
+    parts = [line[found.rest_offset :]]
+    caps = is_caps(parts[0][:80])
     last = index
-    caps = is_caps(first[:80])
-    nxt = index + 1
-    while nxt < stop and doc.usable(nxt) and nxt not in heading_lines and heading_at(doc, nxt) is None:
+    for nxt in range(index + 1, stop):
+        if not doc.usable(nxt) or nxt in heading_lines or heading_at(doc, nxt) is not None:
+            break
         text = doc.lines[nxt].strip()
-        if markers.is_bullet(text) or _ends_content(parts[-1]):
+        if markers.is_bullet(text) or _junk_bullet(text) or _ends_content(parts[-1]):
             break
         previous = doc.lines[nxt - 1].strip()
         if not (text[:1].islower() or len(previous) >= WRAPPED_LINE):
@@ -207,14 +212,31 @@ def _heading_text(
             break
         parts.append(text)
         last = nxt
-        nxt += 1
+    return parts, last
+
+
+def _terminator(paragraph: str) -> re.Match[str] | None:
+    """The end of the first sentence: a ``;`` or a ``.`` not followed by a lower-case word (OCR puts stray
+    dots inside sentences on photocopies: "phát. hiện")."""
+    for match in _TERMINATOR.finditer(paragraph):
+        following = paragraph[match.end() :].lstrip()[:1]
+        if match.group() == ";" or not following.islower():
+            return match
+    return None
+
+
+def _heading_text(
+    doc: DocLines, index: int, found: HeadingMatch, stop: int, heading_lines: Collection[int] = ()
+) -> tuple[str, str, int, bool]:
+    """(heading, remainder after a colon, last line of the heading paragraph, heading consumed paragraph)."""
+    parts, last = _paragraph_lines(doc, index, found, stop, heading_lines)
     paragraph = squash(" ".join(parts))
     colon = paragraph.find(":")
     if 0 <= colon <= HEADING_MAX:
         return _clean(paragraph[:colon]), paragraph[colon + 1 :].strip(), last, True
     if found.level == 1 and found.kind != "dieu":
         return _clean(_cut(paragraph, HEADING_MAX * 2)), "", last, True
-    terminator = _TERMINATOR.search(paragraph)
+    terminator = _terminator(paragraph)
     if terminator and terminator.start() <= HEADING_MAX:
         heading = paragraph[: terminator.start()]
         return _clean(heading), "", last, not paragraph[terminator.end() :].strip(" ./")
