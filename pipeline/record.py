@@ -79,8 +79,16 @@ class PageResult:
         return self.status is Status.OK
 
     def text_only(self) -> PageResult:
-        """The page without words and boxes: all that joining a document's text needs."""
-        lines = [{"text": line["text"], "conf": line["conf"]} for line in self.lines]
+        """The page without boxes and word texts: all that joining and restoring a document's text needs
+        (the word confidences are kept: a token's OCR confidence is that of its word, see pipeline.review)."""
+        lines = [
+            {
+                "text": line["text"],
+                "conf": line["conf"],
+                "words": [{"conf": w["conf"]} for w in line.get("words") or []],
+            }
+            for line in self.lines
+        ]
         return PageResult(
             index=self.index,
             status=self.status,

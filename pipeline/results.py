@@ -19,7 +19,18 @@ import pyarrow.parquet as pq
 from pipeline.outputs import export
 
 _DOCUMENT_CATEGORIES = ("status", "kind", "doc_type")
-TOKEN_COLUMNS = ["line", "col", "original", "restored", "confidence", "changed", "reason", "alternatives"]
+TOKEN_COLUMNS = [
+    "line",
+    "col",
+    "original",
+    "restored",
+    "confidence",
+    "ocr_confidence",
+    "to_review",
+    "changed",
+    "reason",
+    "alternatives",
+]
 _NULLABLE_INTS = {
     pa.int8(): pd.Int8Dtype(),
     pa.int16(): pd.Int16Dtype(),
@@ -38,13 +49,20 @@ class Results:
     sections: pd.DataFrame
 
     def tokens(self, doc_id: str) -> pd.DataFrame:
-        """One row per word of a document's restoration: original, restored, confidence, changed, ..."""
+        """One row per word of a document's restoration: original, restored, confidence (restoration, 0-1),
+        ocr_confidence (Tesseract's for the word it lies in, 0-100; NaN for text dumps), to_review (either is
+        low: the rule of ``n_low_confidence_tokens`` and the report, :mod:`pipeline.review`), changed, ..."""
+        from pipeline.review import token_to_review
+
         doc = export.read_document(self.out_dir, doc_id)
         if doc is None:
             raise KeyError(f"no document {doc_id} in {self.out_dir}")
         records = (doc.get("restoration") or {}).get("tokens") or []
+        records = [{**t, "to_review": token_to_review(t)} for t in records]
         frame = pd.DataFrame.from_records(records, columns=TOKEN_COLUMNS)
         frame["confidence"] = frame["confidence"].astype("float64")
+        frame["ocr_confidence"] = frame["ocr_confidence"].astype("float64")
+        frame["to_review"] = frame["to_review"].astype("bool")
         frame["changed"] = frame["changed"].astype("bool")
         frame["reason"] = frame["reason"].astype("category")
         return frame

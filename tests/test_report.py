@@ -124,3 +124,181 @@ def test_page_image_lines_up_with_the_ocr_boxes(report: Path, run_out: Path, tmp
 def test_report_refuses_a_folder_without_a_run(tmp_path: Path) -> None:
     result = sohoa("report", tmp_path)
     assert result.returncode == 2 and "documents.parquet" in result.stderr
+
+
+def _text_pane_marks(html: str) -> int:
+    """Words marked "to review" in the text beside the scan (the legend's sample is not one)."""
+    body = html.split('<p class="legend">', 1)[1].split("</p>", 1)[1]
+    return len(re.findall(r'<(?:span|mark) class="(?:changed )?low"', body))
+
+
+def test_words_to_review_agree_in_table_tokens_and_report(report: Path, run_out: Path) -> None:
+    from pipeline import review
+    from pipeline.results import load_results
+
+    res = load_results(run_out)
+    for name in ("plan.pdf", "dump.txt"):
+        doc_id = _doc_id(run_out, name)
+        row = res.documents.set_index("doc_id").loc[doc_id]
+        tokens = res.tokens(doc_id)
+        low_ocr = tokens.ocr_confidence < review.LOW_OCR_CONFIDENCE
+        rule = low_ocr | (tokens.confidence < review.LOW_CONFIDENCE)
+        assert (tokens.to_review == rule).all()
+        assert row.n_low_confidence_tokens == tokens.to_review.sum()
+        html = (report.parent / f"{doc_id}.html").read_text(encoding="utf-8")
+        assert _text_pane_marks(html) == row.n_low_confidence_tokens, name
+        assert f"to review: <b>{row.n_low_confidence_tokens}</b>" in html
+    scanned = res.tokens(_doc_id(run_out, "plan.pdf"))
+    assert scanned.ocr_confidence.notna().all() and scanned.ocr_confidence.between(0, 100).all()
+    assert res.tokens(_doc_id(run_out, "dump.txt")).ocr_confidence.isna().all()
+    # Every box drawn as "to review" on the scan holds a word to review, and every word to review is boxed.
+    doc = export.read_document(run_out, _doc_id(run_out, "plan.pdf"))
+    words = [w for line in page_words(doc, doc["pages"][0]) for w in line]
+    html = (report.parent / f"{doc['doc_id']}.html").read_text(encoding="utf-8")
+    assert html.count('<rect class="low"') == sum(w.to_review for w in words)
+    boxed = sum(sum(review.token_to_review(t) for t in w.tokens) for w in words)
+    assert boxed == scanned.to_review.sum()
+
+
+def test_fields_and_sections_come_before_the_scans(report: Path, run_out: Path) -> None:
+    html = (report.parent / f"{_doc_id(run_out, 'plan.pdf')}.html").read_text(encoding="utf-8")
+    assert 'class="fields"' in html and 'class="outline"' in html
+    assert html.index('class="fields"') < html.index('class="outline"') < html.index("<img")
+
+
+def test_previous_and_next_follow_the_index_order(report: Path, run_out: Path, tmp_path: Path) -> None:
+    dom = chromium(tmp_path, "--dump-dom", report.as_uri()).stdout
+    order = re.findall(r'<tr data-doc="([^"]+)"', dom)
+    docs = pd.read_parquet(run_out / "documents.parquet").set_index("doc_id")
+    counts = [docs.n_low_confidence_tokens.get(d) for d in order]
+    known = [c for c in counts if pd.notna(c)]
+    assert known == sorted(known, reverse=True) and all(pd.isna(c) for c in counts[len(known) :])
+    seen, page = [order[0]], report.parent / f"{order[0]}.html"
+    while True:
+        found = re.search(r'<a rel="next" href="([^"]+)\.html"', page.read_text(encoding="utf-8"))
+        if not found:
+            break
+        seen.append(found.group(1))
+        page = report.parent / f"{found.group(1)}.html"
+    assert seen == order
+    assert 'rel="prev"' not in (report.parent / f"{order[0]}.html").read_text(encoding="utf-8")
+
+
+def _row(doc_id: str, status: str, pages: int | None, review: int | None) -> dict:
+    return {
+        "doc_id": doc_id,
+        "source_path": f"/archive/{doc_id}.pdf",
+        "status": status,
+        "n_pages": pages,
+        "n_low_confidence_tokens": review,
+    }
+
+
+def test_index_sorts_numbers_as_numbers_and_filters_by_status(tmp_path: Path) -> None:
+    from pipeline.outputs.report import pages
+
+    rows = [
+        _row("a", "ok", 9, 2),
+        _row("b", "ok", 100, 10),
+        _row("c", "error", None, None),
+        _row("d", "partial", 10, 0),
+    ]
+    index = tmp_path / "index.html"
+    index.write_text(pages.index_page(rows, "test"), encoding="utf-8")
+
+    def order(fragment: str = "") -> tuple[list[str], list[str], str]:
+        dom = chromium(tmp_path, "--dump-dom", index.as_uri() + fragment).stdout
+        rows = re.findall(r'<tr data-doc="(\w)"[^>]*?( hidden="")?>', dom)
+        count = re.search(r'<span id="count">([^<]*)</span>', dom).group(1)
+        return [d for d, _ in rows], [d for d, hidden in rows if not hidden], count
+
+    assert order()[0] == ["b", "a", "d", "c"]  # most words to review first, no count last
+    assert order("#sort=pages")[0] == ["a", "d", "b", "c"]  # 9 < 10 < 100, not "10" < "100" < "9"
+    assert order("#sort=-pages")[0] == ["b", "d", "a", "c"]
+    assert order("#status=error")[1:] == (["c"], "1 / 4 documents")
+    assert order("#sort=-review&status=ok")[1:] == (["b", "a"], "2 / 4 documents")
+
+
+def test_long_text_documents_are_split_into_parts(tmp_path: Path) -> None:
+    from pipeline.outputs.report import pages
+
+    raw_line = "ke hoach to chuc phong trao thi dua yeu nuoc nam 2024 cua so giao duc va dao tao tinh"
+    final_line = "kế hoạch tổ chức phong trào thi đua yêu nước năm 2024 của sở giáo dục và đào tạo tỉnh"
+    n_lines = 1_000_000 // len(raw_line) + 1
+    tokens = []
+    for line in range(n_lines):
+        col = 0
+        for raw, final in zip(raw_line.split(" "), final_line.split(" "), strict=True):
+            tokens.append(
+                {"line": line, "col": col, "original": raw, "restored": final, "confidence": 0.9}
+                | {"changed": raw != final, "reason": "diacritics", "alternatives": [raw]}
+            )
+            col += len(raw) + 1
+    doc = {
+        "doc_id": "big",
+        "source_path": "/archive/big.txt",
+        "status": "ok",
+        "kind": "text",
+        "pages": [],
+        "raw_text": "\n".join([raw_line] * n_lines),
+        "text": "\n".join([final_line] * n_lines),
+        "restoration": {"n_tokens": len(tokens), "n_low_confidence": 0, "tokens": tokens},
+        "record": {
+            "fields": {"title": "Kế hoạch"},
+            "sections": [{"order": 1, "number": "I", "heading": "MỤC ĐÍCH", "start_line": n_lines - 5}],
+        },
+    }
+    parts = pages.document_pages(doc, {}, {})
+    assert len(parts) > 3
+    assert [name for name, _ in parts] == ["big.html"] + [f"big-{n}.html" for n in range(2, len(parts) + 1)]
+    sizes = [len(html.encode()) for _, html in parts]
+    assert max(sizes) < 2_000_000 and sum(sizes) > 10_000_000  # each part opens quickly; nothing was lost
+    numbers = [int(n) for _, html in parts for n in re.findall(r'<div class="ln" id="L(\d+)">', html)]
+    assert numbers == list(range(1, n_lines + 1))
+    first = parts[0][1]
+    assert 'class="fields"' in first and f'href="big-{len(parts)}.html#L{n_lines - 4}"' in first
+    assert all('<nav class="parts">' in html for _, html in parts)
+    assert all('class="fields"' not in html for _, html in parts[1:])
+    (tmp_path / "big-2.html").write_text(parts[1][1], encoding="utf-8")
+    dom = chromium(tmp_path, "--dump-dom", (tmp_path / "big-2.html").as_uri()).stdout
+    assert ">hoạch</mark>" in dom and 'href="big.html"' in dom
+
+
+def test_a_word_ocr_could_not_read_is_to_review_even_if_restoration_is_sure() -> None:
+    from pipeline import review
+    from pipeline.outputs.report import pages
+
+    tokens = [
+        {"line": 0, "col": 0, "original": "Ke", "restored": "Kế", "confidence": 1.0, "changed": True},
+        {"line": 0, "col": 3, "original": "hoach", "restored": "hoạch", "confidence": 1.0, "changed": True},
+        {"line": 0, "col": 9, "original": "2024", "restored": "2024", "confidence": 0.5, "changed": False},
+    ]
+    review.attach_ocr_confidence(tokens, ["Ke hoach 2024,"], [[0.0, 96.0, 91.0]])
+    assert [t["ocr_confidence"] for t in tokens] == [0.0, 96.0, 91.0]
+    assert [review.token_to_review(t) for t in tokens] == [True, False, True]
+    words = [
+        {"text": "Ke", "conf": 0.0, "bbox": [10, 10, 40, 30]},
+        {"text": "hoach", "conf": 96.0, "bbox": [50, 10, 120, 30]},
+        {"text": "2024,", "conf": 91.0, "bbox": [130, 10, 190, 30]},
+        {"text": "|", "conf": 3.0, "bbox": [200, 10, 205, 30]},  # punctuation: no token, never counted
+    ]
+    doc = {
+        "doc_id": "d",
+        "source_path": "/a/d.pdf",
+        "raw_text": "Ke hoach 2024, |",
+        "text": "Kế hoạch 2024, |",
+        "restoration": {"n_low_confidence": review.count_to_review(tokens), "tokens": tokens},
+        "pages": [
+            {
+                "index": 0,
+                "width": 300,
+                "height": 100,
+                "line_start": 0,
+                "line_end": 1,
+                "lines": [{"words": words}],
+            }
+        ],
+    }
+    html = pages.document_page(doc, {0: "img/d_p1.jpg"}, {})
+    assert html.count('<rect class="low"') == 2 == _text_pane_marks(html)
+    assert "to review: <b>2</b>" in html

@@ -32,22 +32,34 @@ def write_report(out_dir: Path, *, image_width: int = IMAGE_WIDTH) -> Path:
     table = out_dir / "documents.parquet"
     if not table.is_file():
         raise FileNotFoundError(f"{table} not found: not the output folder of a finished sohoa run")
-    rows = pd.read_parquet(table).to_dict("records")
+    rows = pages.review_order(pd.read_parquet(table).to_dict("records"))
     report_dir = out_dir / REPORT_DIR
     (report_dir / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
-    for row in rows:
+    for number, row in enumerate(rows):
         doc = export.read_document(out_dir, row["doc_id"])
         if doc is None:
             continue
         images, notes = _write_images(doc, report_dir, image_width)
-        export.atomic_write_text(
-            report_dir / pages.document_file(doc["doc_id"]), pages.document_page(doc, images, notes)
+        neighbours = pages.Neighbours(
+            _neighbour(rows[number - 1]) if number > 0 else None,
+            _neighbour(rows[number + 1]) if number + 1 < len(rows) else None,
         )
+        written = set()
+        for name, html in pages.document_pages(doc, images, notes, neighbours):
+            export.atomic_write_text(report_dir / name, html)
+            written.add(name)
+        for stale in report_dir.glob(f"{doc['doc_id']}-*.html"):  # parts of a longer earlier version
+            if stale.name not in written:
+                stale.unlink()
     index = report_dir / "index.html"
     export.atomic_write_text(index, pages.index_page(rows, f"sohoa — {out_dir.resolve().name}"))
     for path in report_dir.glob("*.html"):
         path.chmod(0o644)  # atomic writes are private (0600); the site is meant to be shared
     return index
+
+
+def _neighbour(row: dict) -> tuple[str, str]:
+    return str(row["doc_id"]), Path(str(row.get("source_path") or "")).name or str(row["doc_id"])
 
 
 def _write_images(doc: dict, report_dir: Path, width: int) -> tuple[dict[int, str], dict[int, str]]:

@@ -1,22 +1,27 @@
-"""HTML of the review site: the table of documents and one page per document.
+"""HTML of the review site: the table of documents and one page (or a few, for long ones) per document.
 
 Every value that comes from a document (OCR text, file names, field values) is escaped; the only markup is
-the one written here.
+the one written here. What is marked "to review" follows :mod:`pipeline.review`, the rule that also counts
+``n_low_confidence_tokens``: the number in the table is the number of words marked on the document's page.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from pipeline.outputs.report import templates
-from pipeline.outputs.report.words import PageWord, page_words, restored_segments, tokens_by_line
-from pipeline.stages import LOW_CONFIDENCE
+from pipeline.outputs.report.words import page_words, restored_segments, tokens_by_line
+from pipeline.review import LOW_CONFIDENCE, LOW_OCR_CONFIDENCE, token_to_review
 
-# Tesseract word confidences (0-100) below this are boxed on the page image as well.
-LOW_OCR_CONFIDENCE = 60.0
+# A document's HTML is split into parts of about this size (characters) or this many scanned pages, so a
+# browser opens a long text dump or a thick PDF quickly; each part links to the others.
+MAX_PART_CHARS = 500_000
+MAX_PART_PAGES = 20
+STATUSES = ("ok", "partial", "error")
 
 _FIELD_LABELS = {
     "issuer_parent": "Cơ quan chủ quản",
@@ -57,33 +62,66 @@ def _number(value: Any, digits: int) -> tuple[str, str]:
     return f"{number:.{digits}f}", repr(number)
 
 
-def document_file(doc_id: str) -> str:
-    return f"{doc_id}.html"
+def document_file(doc_id: str, part: int = 1) -> str:
+    """The HTML file of a document's ``part`` (1-based): ``<doc_id>.html``, then ``<doc_id>-2.html`` ..."""
+    return f"{doc_id}.html" if part == 1 else f"{doc_id}-{part}.html"
+
+
+def _to_review(row: dict) -> float | None:
+    text = _text(row.get("n_low_confidence_tokens"))
+    return float(text) if text else None
+
+
+def review_order(rows: list[dict]) -> list[dict]:
+    """The index's default order: most words to review first; documents without a count (failed, not
+    restored) last; ties by file path. Previous/next links on document pages follow the same order."""
+
+    def key(row: dict) -> tuple[bool, float, str]:
+        count = _to_review(row)
+        return count is None, -(count or 0.0), _text(row.get("source_path"))
+
+    return sorted(rows, key=key)
+
+
+_INDEX_COLUMNS = [
+    ("file", "Tệp / file", "text"),
+    ("status", "Trạng thái / status", "text"),
+    ("error", "Lỗi / error", "text"),
+    ("issuer", "Cơ quan / issuer", "text"),
+    ("number", "Số, ký hiệu / number", "text"),
+    ("date", "Ngày / date", "text"),
+    ("title", "Trích yếu / title", "text"),
+    ("pages", "Trang / pages", "num"),
+    ("ocr", "OCR conf. (%)", "num"),
+    ("review", "Từ cần xem / words to review", "num"),
+]
+
+
+_DEFAULT_SORT = 'class="desc"'
 
 
 def index_page(rows: list[dict], title: str) -> str:
-    """The sortable, filterable table of all documents of a run."""
-    columns = [
-        ("Tệp / file", "text"),
-        ("Trạng thái / status", "text"),
-        ("Lỗi / error", "text"),
-        ("Cơ quan / issuer", "text"),
-        ("Số, ký hiệu / number", "text"),
-        ("Ngày / date", "text"),
-        ("Trích yếu / title", "text"),
-        ("Trang / pages", "num"),
-        ("OCR conf. (%)", "num"),
-        ("Từ cần xem / low-confidence words", "num"),
-    ]
-    head = "".join(f'<th data-type="{kind}">{escape(name)}</th>' for name, kind in columns)
+    """The sortable, filterable table of all documents of a run, most words to review first.
+
+    Sorting and filtering also read the address: ``index.html#sort=-pages&status=error``.
+    """
+    rows = review_order(rows)
+    head = "".join(
+        f'<th data-key="{key}" data-type="{kind}"{" " + _DEFAULT_SORT if key == "review" else ""}>'
+        f"{escape(name)}</th>"
+        for key, name, kind in _INDEX_COLUMNS
+    )
     body = "\n".join(_index_row(row) for row in rows)
-    counts = {s: sum(1 for r in rows if r.get("status") == s) for s in ("ok", "partial", "error")}
+    counts = {s: sum(1 for r in rows if _text(r.get("status")) == s) for s in STATUSES}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    options = "".join(f'<option value="{s}">{s} ({n})</option>' for s, n in counts.items() if n)
     html = (
         f"<header><h1>{escape(title)}</h1><div>{len(rows)} documents: {escape(summary)}</div></header>\n"
         "<main>\n"
-        '<input id="filter" type="search" placeholder="Lọc / filter (e.g. thi dua, error, 2024)" '
-        'aria-label="filter" autofocus><span id="count"></span>\n'
+        '<div class="tools"><input id="filter" type="search" placeholder="Lọc / filter (e.g. thi dua, 2024)" '
+        'aria-label="filter" autofocus> <select id="status" aria-label="status">'
+        f'<option value="">trạng thái / status: tất cả / all ({len(rows)})</option>{options}</select>'
+        '<span id="count"></span></div>\n'
         f'<table class="docs"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>\n</main>'
     )
     return templates.page(title, html, script=True)
@@ -111,47 +149,144 @@ def _index_row(row: dict) -> str:
         f'<td class="num" data-sort="{conf_key}">{conf}</td>',
         f'<td class="num" data-sort="{low_key}">{low}</td>',
     ]
-    return f'<tr data-doc="{escape(doc_id)}">{"".join(cells)}</tr>'
+    return f'<tr data-doc="{escape(doc_id)}" data-status="{escape(status)}">{"".join(cells)}</tr>'
+
+
+@dataclass
+class Neighbours:
+    """The documents before and after one in the index's default order: (doc_id, file name) or None."""
+
+    previous: tuple[str, str] | None = None
+    next: tuple[str, str] | None = None
+
+
+@dataclass
+class _Part:
+    """One HTML file of a document: a run of its text lines, and the scanned pages they are on."""
+
+    number: int
+    line_start: int
+    line_end: int
+    pages: list[dict] = field(default_factory=list)
+
+
+def document_pages(
+    doc: dict, images: dict[int, str], image_notes: dict[int, str], neighbours: Neighbours | None = None
+) -> list[tuple[str, str]]:
+    """A document as (file name, HTML) parts: header fields and section outline first, then the page images
+    with words to review boxed beside their restored text (or the text alone, for a text dump).
+    ``images`` maps page index -> image file name (relative). Long documents get several parts."""
+    lines = _restored_lines(doc)
+    parts = _parts(doc, lines)
+    part_of_line = {n: part.number for part in parts for n in range(part.line_start, part.line_end)}
+    return [
+        (
+            document_file(doc["doc_id"], part.number),
+            _part_html(doc, part, len(parts), lines, images, image_notes, neighbours, part_of_line),
+        )
+        for part in parts
+    ]
 
 
 def document_page(doc: dict, images: dict[int, str], image_notes: dict[int, str]) -> str:
-    """One document: page images with low-confidence words boxed beside their restored text, then the
-    extracted fields and section outline. ``images`` maps page index -> image file name (relative)."""
-    name = Path(doc.get("source_path") or "").name or doc["doc_id"]
-    status = doc.get("status") or ""
-    parts = [
-        f'<header><a href="index.html">← tất cả văn bản / all documents</a><h1>{escape(name)}</h1>'
-        f"<div>{escape(doc.get('source_path') or '')} · "
-        f'<span class="status-{escape(status)}">{escape(status)}</span> · doc_id {escape(doc["doc_id"])}'
-        "</div></header>",
-        "<main>",
-    ]
-    if doc.get("error"):
-        parts.append(f'<p class="error">{escape(doc["error"])}</p>')
-    for warning in doc.get("warnings") or []:
-        parts.append(f'<p class="note">{escape(warning)}</p>')
-    parts.append(_summary(doc))
-    parts.append(
-        '<p class="legend"><span><mark class="changed">sửa / changed</mark> word changed by the restoration '
-        '(hover: OCR reading and alternatives)</span><span><span class="low">cần xem / low confidence</span> '
-        f"restoration confidence &lt; {LOW_CONFIDENCE:g} or OCR confidence &lt; {LOW_OCR_CONFIDENCE:g}"
-        "</span></p>"
-    )
-    lines = _restored_lines(doc)
+    """The whole document as one page (the first part when it is long)."""
+    return document_pages(doc, images, image_notes)[0][1]
+
+
+def _parts(doc: dict, lines: list[str]) -> list[_Part]:
+    """Split by scanned pages (never inside one) or, for a text dump, by lines; at least one part."""
     pages = doc.get("pages") or []
+    parts: list[_Part] = []
     if pages:
+        size = 0
         for page in pages:
+            start, end = int(page.get("line_start") or 0), int(page.get("line_end") or 0)
+            page_size = sum(len(lines[n]) for n in range(start, min(end, len(lines))))
+            if not parts or len(parts[-1].pages) >= MAX_PART_PAGES or size + page_size > MAX_PART_CHARS:
+                parts.append(_Part(len(parts) + 1, start, end))
+                size = 0
+            parts[-1].pages.append(page)
+            parts[-1].line_end, size = max(parts[-1].line_end, end), size + page_size
+        return parts
+    size = 0
+    for number, html in enumerate(lines):
+        if not parts or (size + len(html) > MAX_PART_CHARS and number > parts[-1].line_start):
+            parts.append(_Part(len(parts) + 1, number, number))
+            size = 0
+        parts[-1].line_end, size = number + 1, size + len(html)
+    return parts or [_Part(1, 0, 0)]
+
+
+def _part_html(
+    doc: dict,
+    part: _Part,
+    n_parts: int,
+    lines: list[str],
+    images: dict[int, str],
+    image_notes: dict[int, str],
+    neighbours: Neighbours | None,
+    part_of_line: dict[int, int],
+) -> str:
+    name = Path(doc.get("source_path") or "").name or doc["doc_id"]
+    parts = [_document_header(doc, name, neighbours), "<main>"]
+    if part.number == 1:
+        if doc.get("error"):
+            parts.append(f'<p class="error">{escape(doc["error"])}</p>')
+        parts.extend(f'<p class="note">{escape(w)}</p>' for w in doc.get("warnings") or [])
+        parts.append(_summary(doc))
+        parts.append(_fields(doc))
+        parts.append(_outline(doc, part_of_line))
+    parts.append(_part_links(doc["doc_id"], part.number, n_parts))
+    parts.append(_LEGEND)
+    if part.pages:
+        for page in part.pages:
             parts.append(
                 _page_section(doc, page, lines, images.get(page["index"]), image_notes.get(page["index"]))
             )
-    elif lines:
-        parts.append(
-            f'<section class="text">{"".join(_line_html(n, h) for n, h in enumerate(lines))}</section>'
-        )
-    parts.append(_fields(doc))
-    parts.append(_outline(doc))
+    elif part.line_end > part.line_start:
+        text = "".join(_line_html(n, lines[n]) for n in range(part.line_start, part.line_end))
+        parts.append(f'<section class="text">{text}</section>')
+    if n_parts > 1:
+        parts.append(_part_links(doc["doc_id"], part.number, n_parts))
     parts.append("</main>")
-    return templates.page(f"{name} — sohoa", "\n".join(parts))
+    title = name if n_parts == 1 else f"{name} ({part.number}/{n_parts})"
+    return templates.page(f"{title} — sohoa", "\n".join(parts))
+
+
+_LEGEND = (
+    '<p class="legend"><span><mark class="changed">sửa / changed</mark> word changed by the restoration '
+    '(hover: OCR reading and alternatives)</span><span><span class="low">cần xem / to review</span> '
+    f"restoration confidence &lt; {LOW_CONFIDENCE:g} or OCR confidence &lt; {LOW_OCR_CONFIDENCE:g}</span></p>"
+)
+
+
+def _document_header(doc: dict, name: str, neighbours: Neighbours | None) -> str:
+    status = doc.get("status") or ""
+    links = ['<a href="index.html">← tất cả văn bản / all documents</a>']
+    for rel, label, neighbour in (
+        ("prev", "‹ trước / previous", neighbours and neighbours.previous),
+        ("next", "sau / next ›", neighbours and neighbours.next),
+    ):
+        if neighbour:
+            doc_id, title = neighbour
+            href = escape(document_file(doc_id))
+            links.append(f'<a rel="{rel}" href="{href}" title="{escape(title)}">{label}</a>')
+    return (
+        f"<header><nav>{' · '.join(links)}</nav><h1>{escape(name)}</h1>"
+        f"<div>{escape(doc.get('source_path') or '')} · "
+        f'<span class="status-{escape(status)}">{escape(status)}</span> · doc_id {escape(doc["doc_id"])}'
+        "</div></header>"
+    )
+
+
+def _part_links(doc_id: str, current: int, n_parts: int) -> str:
+    if n_parts == 1:
+        return ""
+    links = [
+        f"<b>{n}</b>" if n == current else f'<a href="{escape(document_file(doc_id, n))}">{n}</a>'
+        for n in range(1, n_parts + 1)
+    ]
+    return f'<nav class="parts">Phần / part: {" ".join(links)}</nav>'
 
 
 def _summary(doc: dict) -> str:
@@ -162,7 +297,7 @@ def _summary(doc: dict) -> str:
         ("OCR mean confidence (%)", doc.get("ocr_mean_confidence")),
         ("words", restoration.get("n_tokens")),
         ("changed by restoration", restoration.get("n_changed")),
-        ("low confidence", restoration.get("n_low_confidence")),
+        ("to review", restoration.get("n_low_confidence")),
     ]
     shown = " · ".join(f"{escape(k)}: <b>{escape(_text(v))}</b>" for k, v in items if _text(v))
     return f"<p>{shown}</p>"
@@ -187,9 +322,14 @@ def _restored_lines(doc: dict) -> list[str]:
 def _segment_html(text: str, token: dict | None) -> str:
     if token is None:
         return escape(text)
-    low = float(token.get("confidence", 1.0)) < LOW_CONFIDENCE
+    low = token_to_review(token)
     alternatives = ", ".join(token.get("alternatives") or []) or "—"
-    title = f"OCR: {token['original']} · alternatives: {alternatives} · confidence {token['confidence']:.2f}"
+    ocr = token.get("ocr_confidence")
+    ocr_text = "" if ocr is None else f" ({float(ocr):.0f}%)"
+    title = (
+        f"OCR: {token['original']}{ocr_text} · alternatives: {alternatives} · "
+        f"confidence {float(token['confidence']):.2f}"
+    )
     if token.get("changed"):
         classes = "changed low" if low else "changed"
         return f'<mark class="{classes}" title="{escape(title)}">{escape(text)}</mark>'
@@ -218,18 +358,12 @@ def _page_section(doc: dict, page: dict, lines: list[str], image: str | None, no
     return f'{heading}<section class="page">{scan}<div class="text">{text}</div></section>'
 
 
-def _is_low(word: PageWord) -> bool:
-    return word.ocr_conf < LOW_OCR_CONFIDENCE or (
-        word.confidence is not None and word.confidence < LOW_CONFIDENCE
-    )
-
-
 def _overlay(doc: dict, page: dict) -> str:
     """SVG boxes in the preprocessed page's pixel coordinates, stretched over the image."""
     rects = []
     for line in page_words(doc, page):
         for word in line:
-            low = _is_low(word)
+            low = word.to_review
             if not (low or word.changed):
                 continue
             x0, y0, x1, y1 = word.bbox
@@ -266,8 +400,8 @@ def _field_value(value: Any) -> str:
     return escape(_text(value))
 
 
-def _outline(doc: dict) -> str:
-    """Sections nested by parent, each with its number, heading, label and line span."""
+def _outline(doc: dict, part_of_line: dict[int, int] | None = None) -> str:
+    """Sections nested by parent, each with its number, heading, label and a link to its first line."""
     sections = (doc.get("record") or {}).get("sections") or []
     if not sections:
         return ""
@@ -279,7 +413,7 @@ def _outline(doc: dict) -> str:
         items = []
         for s in children.get(parent, []):
             start = s.get("start_line")
-            link = f' <a href="#L{int(start) + 1}">(line {int(start) + 1})</a>' if start is not None else ""
+            link = _line_link(doc["doc_id"], start, part_of_line or {})
             label = f'<span class="label">{escape(s["label"])}</span>' if s.get("label") else ""
             nested = render(s.get("order"))
             items.append(
@@ -289,3 +423,12 @@ def _outline(doc: dict) -> str:
         return "".join(items)
 
     return f'<h2>Bố cục / sections</h2><ol class="outline">{render(None)}</ol>'
+
+
+def _line_link(doc_id: str, line: Any, part_of_line: dict[int, int]) -> str:
+    if line is None:
+        return ""
+    line = int(line)
+    part = part_of_line.get(line, 1)
+    target = "" if part == 1 else document_file(doc_id, part)
+    return f' <a href="{escape(target)}#L{line + 1}">(line {line + 1})</a>'

@@ -25,8 +25,13 @@ table.docs th.asc::after{content:" \\25B2"} table.docs th.desc::after{content:" 
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .status-ok{color:#1b6e2e}.status-partial{color:#9a5b00}.status-error{color:#b3261e;font-weight:600}
 .error{color:#b3261e}
-#filter{font-size:1em;padding:.35em .6em;width:28em;max-width:90%;margin:0 0 .8em}
+.tools{margin:0 0 .8em}
+#filter{font-size:1em;padding:.35em .6em;width:28em;max-width:90%}
+#status{font-size:1em;padding:.3em}
 #count{margin-left:1em;color:#555}
+header nav a{margin-right:.2em}
+nav.parts{margin:.8em 0}
+nav.parts a,nav.parts b{display:inline-block;min-width:1.6em;text-align:center}
 .page{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.2em;margin:1.2em 0}
 @media (max-width:1100px){.page{grid-template-columns:1fr}}
 .scan{position:relative;align-self:start;border:1px solid #bbb;background:#fff}
@@ -53,43 +58,69 @@ ol.outline{background:#fff;border:1px solid #d7d3c8;padding:.6em .8em .6em 1.2em
 .note{color:#666;font-style:italic}
 """
 
-# Sorting (numbers by value, text in Vietnamese order) and an accent-insensitive filter, so "thi dua"
-# finds "thi đua" on a keyboard without Vietnamese input.
+# Sorting (numbers by value, missing numbers last; text in Vietnamese order), a status filter and an
+# accent-insensitive text filter, so "thi dua" finds "thi đua" on a keyboard without Vietnamese input. The
+# state is kept in the address (#sort=-review&status=error&q=thi%20dua): a link or a reload keeps it.
 SCRIPT = """
 (function(){
   var table=document.querySelector('table.docs'); if(!table) return;
   var body=table.tBodies[0], rows=Array.prototype.slice.call(body.rows);
+  var heads=Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var box=document.getElementById('filter'), status=document.getElementById('status');
+  var count=document.getElementById('count'), sorted='';
   function fold(s){
     return s.normalize('NFD').replace(/[\\u0300-\\u036f]/g,'').replace(/[đĐ]/g,'d').toLowerCase();
   }
   rows.forEach(function(r){r.dataset.search=fold(r.textContent);});
-  var box=document.getElementById('filter'), count=document.getElementById('count');
+  function remember(){
+    var parts=[];
+    if(sorted) parts.push('sort='+sorted);
+    if(status.value) parts.push('status='+encodeURIComponent(status.value));
+    if(box.value) parts.push('q='+encodeURIComponent(box.value));
+    try{history.replaceState(null,'',parts.length?'#'+parts.join('&'):location.pathname);}catch(e){}
+  }
   function filter(){
-    var words=fold(box.value).split(/\\s+/).filter(Boolean), shown=0;
+    var words=fold(box.value).split(/\\s+/).filter(Boolean), want=status.value, shown=0;
     rows.forEach(function(r){
-      var ok=words.every(function(w){return r.dataset.search.indexOf(w)>=0;});
+      var ok=(!want||r.dataset.status===want)&&
+        words.every(function(w){return r.dataset.search.indexOf(w)>=0;});
       r.hidden=!ok; if(ok) shown++;
     });
     count.textContent=shown+' / '+rows.length+' documents';
   }
-  box.addEventListener('input',filter); filter();
-  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,col){
-    th.addEventListener('click',function(){
-      var asc=!th.classList.contains('asc');
-      Array.prototype.forEach.call(table.tHead.rows[0].cells,function(h){h.classList.remove('asc','desc');});
-      th.classList.add(asc?'asc':'desc');
-      var numeric=th.dataset.type==='num';
-      rows.sort(function(a,b){
-        var x=a.cells[col].dataset.sort||a.cells[col].textContent;
-        var y=b.cells[col].dataset.sort||b.cells[col].textContent;
-        var c;
-        if(numeric){x=x===''?-Infinity:parseFloat(x); y=y===''?-Infinity:parseFloat(y); c=x-y;}
-        else c=x.localeCompare(y,'vi');
-        return asc?c:-c;
-      });
-      rows.forEach(function(r){body.appendChild(r);});
+  function value(row,col){
+    var cell=row.cells[col];
+    return cell.hasAttribute('data-sort')?cell.getAttribute('data-sort'):cell.textContent;
+  }
+  function sortBy(col,asc){
+    heads.forEach(function(h){h.classList.remove('asc','desc');});
+    heads[col].classList.add(asc?'asc':'desc');
+    sorted=(asc?'':'-')+heads[col].dataset.key;
+    var numeric=heads[col].dataset.type==='num', sign=asc?1:-1;
+    rows.sort(function(a,b){
+      var x=value(a,col), y=value(b,col);
+      if(!numeric) return sign*x.localeCompare(y,'vi');
+      if(x===''||y==='') return (x==='')-(y==='');
+      return sign*(parseFloat(x)-parseFloat(y));
     });
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  heads.forEach(function(th,col){
+    th.addEventListener('click',function(){sortBy(col,!th.classList.contains('asc')); remember();});
   });
+  var state={};
+  location.hash.replace(/^#/,'').split('&').forEach(function(p){
+    var i=p.indexOf('='); if(i>0) state[p.slice(0,i)]=decodeURIComponent(p.slice(i+1));
+  });
+  if(state.sort){
+    var key=state.sort.replace(/^-/,'');
+    heads.forEach(function(h,col){if(h.dataset.key===key) sortBy(col,state.sort.charAt(0)!=='-');});
+  }
+  if(state.status) status.value=state.status;
+  if(state.q) box.value=state.q;
+  box.addEventListener('input',function(){filter(); remember();});
+  status.addEventListener('change',function(){filter(); remember();});
+  filter();
 })();
 """
 
