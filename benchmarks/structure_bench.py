@@ -121,7 +121,7 @@ def score(docs: list[tuple[str, str, dict]], transform: Callable[[str], str], ve
     for name, text, expected in docs:
         source = transform(text)
         started = time.perf_counter()
-        record = extract_record(source).to_dict()
+        record = extract_record(source, terms=False).to_dict()
         elapsed += time.perf_counter() - started
         strict = field_hits(expected["fields"], record["fields"])
         loose = field_hits(expected["fields"], record["fields"], folded=True)
@@ -153,6 +153,31 @@ def score(docs: list[tuple[str, str, dict]], transform: Callable[[str], str], ve
         "section_f1_folded": f1(hits_folded, n_exp, n_pred),
         "ms_per_doc": 1000 * elapsed / max(1, n_docs),
     }
+
+
+def terms_cost(docs: list[tuple[str, str, dict]]) -> str:
+    """What the per-section terms (underthesea word segmentation) add: model load, ms per document."""
+    started = time.perf_counter()
+    extract_record("I. MỤC ĐÍCH\nThi đua khen thưởng")
+    load = time.perf_counter() - started
+    with_terms = without = 0.0
+    rows = lines = 0
+    for _, text, _ in docs:
+        started = time.perf_counter()
+        record = extract_record(text)
+        with_terms += time.perf_counter() - started
+        started = time.perf_counter()
+        extract_record(text, terms=False)
+        without += time.perf_counter() - started
+        rows += len(record.terms)
+        lines += sum(1 for line in text.splitlines() if line.strip())
+    n = max(1, len(docs))
+    return (
+        f"terms (clean plans): first call {load:.1f} s (loads underthesea), then "
+        f"{1000 * (with_terms - without) / n:.1f} ms/doc on top of {1000 * without / n:.1f} ms/doc "
+        f"({1000 * (with_terms - without) / max(1, lines):.2f} ms per non-blank line), "
+        f"{rows / n:.0f} term rows/doc"
+    )
 
 
 _SHORT = {"diacritic-less": "nomarks", "photocopy OCR": "ocr", "photocopy": "photo", "hand-damaged": "hand"}
@@ -208,6 +233,8 @@ def main() -> None:
     print(f"  {'field':<18}" + "".join(f"{_short(label):>13}" for label, _, _ in runs))
     for field in FIELD_NAMES:
         print(f"  {field:<18}" + "".join(f"{per_field[label][field]:>13.2f}" for label, _, _ in runs))
+
+    print(terms_cost(docs))
 
     seeds = sorted(args.seed_dir.glob("001_*.gold.txt")) if args.seed_dir.exists() else []
     if seeds and args.seed_expected.exists():

@@ -121,13 +121,14 @@ def test_record_is_json_serialisable_with_the_documented_shape():
     text, _ = _load("kh_bentre_sgddt_2023")
     record = extract_record(text, [0.9] * 200)
     data = json.loads(json.dumps(record.to_dict(), ensure_ascii=False))
-    assert set(data) == {"fields", "sections"}
+    assert set(data) == {"fields", "sections", "terms"}
     assert list(data["fields"]) == list(FIELD_NAMES)
     assert set(data["sections"][0]) == {
         "order", "level", "number", "heading", "label", "parent_order", "text", "start_line", "end_line",
         "mean_confidence",
     }  # fmt: skip
     assert data["fields"]["digital_signature"]["timestamp"] == "2023-09-21T14:05:37+07:00"
+    assert data["terms"] and all(set(row) == {"section_order", "term", "count"} for row in data["terms"])
 
 
 def test_mean_confidence_averages_the_non_blank_lines_of_the_section():

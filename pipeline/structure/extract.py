@@ -8,9 +8,10 @@ from .doc import DocLines
 from .fields import campaign_in_text, campaign_in_title, doc_type_code, period_in
 from .footer import find_digital_signature, parse_footer
 from .header import parse_header
-from .record import DocumentRecord, empty_fields
+from .record import DocumentRecord, Section, empty_fields
 from .references import legal_bases
 from .sections import find_sections, opens_content
+from .terms import terms_by_section
 
 PREAMBLE_SEARCH_LINES = 80
 
@@ -23,7 +24,25 @@ def _first_heading(doc: DocLines, start: int) -> int | None:
     return None
 
 
-def extract_fields_and_sections(text: str, line_confidences: Sequence[float] | None) -> DocumentRecord:
+def _own_spans(sections: list[Section]) -> list[tuple[int, int, int]]:
+    """(order, first line, last line) of each section's own text: up to its first subsection."""
+    spans = []
+    for position, section in enumerate(sections):
+        last = section.end_line
+        if position + 1 < len(sections):
+            last = min(last, sections[position + 1].start_line - 1)
+        spans.append((section.order, section.start_line, last))
+    return spans
+
+
+def section_term_rows(doc: DocLines, sections: list[Section]) -> list[dict]:
+    content = ["" if i in doc.masked else line for i, line in enumerate(doc.lines)]
+    return terms_by_section(content, _own_spans(sections))
+
+
+def extract_fields_and_sections(
+    text: str, line_confidences: Sequence[float] | None, with_terms: bool = False
+) -> DocumentRecord:
     doc = DocLines.from_text(text)
     fields = empty_fields()
     signature, signature_lines = find_digital_signature(doc)
@@ -64,4 +83,5 @@ def extract_fields_and_sections(text: str, line_confidences: Sequence[float] | N
     fields["period_start"], fields["period_end"] = start, end
 
     sections = find_sections(doc, header.body_start, footer.stops, line_confidences)
-    return DocumentRecord(fields=fields, sections=sections)
+    terms = section_term_rows(doc, sections) if with_terms else []
+    return DocumentRecord(fields=fields, sections=sections, terms=terms)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FIELD_NAMES: tuple[str, ...] = (
@@ -43,11 +43,23 @@ class Section:
 
 @dataclass
 class DocumentRecord:
+    """Header fields, sections, and the multi-syllable terms of each section.
+
+    ``terms`` rows are ``{"section_order": int, "term": str, "count": int}``: ``section_order`` is the
+    ``order`` of a section, counts are over that section's own text (heading and body up to its first
+    subsection), terms are lower case ("thi đua", "khen thưởng"); see ``terms.py``.
+    """
+
     fields: dict[str, Any]
     sections: list[Section]
+    terms: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"fields": dict(self.fields), "sections": [asdict(section) for section in self.sections]}
+        return {
+            "fields": dict(self.fields),
+            "sections": [asdict(section) for section in self.sections],
+            "terms": [dict(row) for row in self.terms],
+        }
 
 
 def empty_fields() -> dict[str, Any]:
