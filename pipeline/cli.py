@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
         "--page-timeout", type=float, default=180.0, help="seconds before a page's OCR is abandoned"
     )
     run.add_argument("--pdf", action="store_true", help="also write OUT/pdf/<doc_id>.pdf, searchable scans")
+    run.add_argument(
+        "--hocr", action="store_true", help="also write OUT/hocr/<doc_id>.hocr (ALTO is always written)"
+    )
     run.add_argument("--no-columns", action="store_true", help="let Tesseract find the layout itself")
     run.add_argument("--no-restore", action="store_true", help="keep the OCR text as it is")
     run.add_argument("--no-structure", action="store_true", help="do not extract header fields and sections")
@@ -158,6 +161,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 force=args.force,
                 write_pdf=args.pdf,
+                write_hocr=args.hocr,
             ),
             progress=progress,
         )

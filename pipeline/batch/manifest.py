@@ -176,6 +176,11 @@ class Manifest:
         row = self.db.execute("SELECT doc_id FROM inputs WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None
 
+    def kind_of(self, path: str) -> str | None:
+        """The input's kind by content (``pdf``, ``text`` …) as recorded when it was inspected."""
+        row = self.db.execute("SELECT kind FROM inputs WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
     def forget_document(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
 

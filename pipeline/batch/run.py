@@ -71,6 +71,7 @@ class BatchOptions:
     scheduler: str | None = None
     force: bool = False
     write_pdf: bool = False
+    write_hocr: bool = False
 
 
 def run_batch(
@@ -83,8 +84,10 @@ def run_batch(
 ) -> RunSummary:
     """Process every file under ``inputs`` into ``out_dir``; failures are recorded, never raised.
 
-    ``batch.write_pdf`` also writes ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text
-    searchable. Raises LockedError when another run holds ``out_dir``.
+    Every scanned document that came through gets ``out_dir/alto/<doc_id>.xml`` (ALTO);
+    ``batch.write_hocr`` also writes ``out_dir/hocr/<doc_id>.hocr`` and ``batch.write_pdf``
+    ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text searchable. Raises LockedError when
+    another run holds ``out_dir``.
     """
     batch = batch or BatchOptions()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -186,27 +189,28 @@ class _Run:
                     extra={"event": "duplicate", "path": path, "doc_id": source.doc_id},
                 )
                 self.manifest.record_input(path, status=Status.DUPLICATE, **identity)
-                self._skip(path, None)
+                self._skip(path, None, source.kind)
                 continue
             seen[source.doc_id] = path
             if not self.batch.force and self.manifest.document_done(source.doc_id):
                 self.manifest.record_input(path, status=Status.OK, **identity)
-                self._skip(path, source.doc_id)
+                self._skip(path, source.doc_id, source.kind)
                 continue
             self.manifest.record_input(path, status=Status.RUNNING, attempt=True, **identity)
             if source.kind != ingest.KIND_TEXT:
                 self.progress.add_pages(source.n_pages)
             yield source
 
-    def _skip(self, path: str, doc_id: str | None) -> None:
+    def _skip(self, path: str, doc_id: str | None, kind: str | None = None) -> None:
+        """A document already done; writes those of its page outputs (ALTO, hOCR, PDF) that are missing."""
         self.summary.n_skipped += 1
         self.progress.document_skipped()
-        if self.batch.write_pdf:
-            doc_id = doc_id or self.manifest.doc_id_of(path)
-            if doc_id and not (self.out_dir / "pdf" / f"{doc_id}.pdf").exists():
-                doc = export.read_result(self.out_dir, doc_id)
-                if doc is not None:
-                    _write_pdf(self.out_dir, doc)
+        doc_id = doc_id or self.manifest.doc_id_of(path)
+        missing = _missing_outputs(self.out_dir, doc_id, self.batch) if doc_id else []
+        if missing and (kind or self.manifest.kind_of(path)) != ingest.KIND_TEXT:
+            doc = export.read_result(self.out_dir, doc_id)
+            if doc is not None:
+                _write_outputs(self.out_dir, doc, self.batch, only=missing)
 
     def _unreadable(self, path: str, message: str) -> None:
         doc = DocumentResult.failed(path, message)
@@ -224,8 +228,7 @@ class _Run:
         doc.processed_at = now_iso()
         export.write_document(self.out_dir, doc)
         self.manifest.finish_document(doc)
-        if self.batch.write_pdf:
-            _write_pdf(self.out_dir, doc)
+        _write_outputs(self.out_dir, doc, self.batch)
         _count(self.summary, doc)
         if doc.status is not Status.OK:
             self.log.error(
@@ -257,6 +260,52 @@ class _Run:
             **asdict(self.summary),
             "exit_code": self.summary.exit_code,
         }
+
+
+def _page_outputs(out_dir: Path, doc_id: str, batch: BatchOptions) -> dict[str, Path]:
+    """The per-document files made from the pages, by kind: ALTO always, hOCR and PDF when asked for."""
+    outputs = {"alto": out_dir / "alto" / f"{doc_id}.xml"}
+    if batch.write_hocr:
+        outputs["hocr"] = out_dir / "hocr" / f"{doc_id}.hocr"
+    if batch.write_pdf:
+        outputs["pdf"] = out_dir / "pdf" / f"{doc_id}.pdf"
+    return outputs
+
+
+def _missing_outputs(out_dir: Path, doc_id: str, batch: BatchOptions) -> list[str]:
+    return [kind for kind, path in _page_outputs(out_dir, doc_id, batch).items() if not path.exists()]
+
+
+def _write_outputs(
+    out_dir: Path, doc: DocumentResult, batch: BatchOptions, only: list[str] | None = None
+) -> None:
+    """The page outputs of a scanned document that came through (text dumps have no pages): in this
+    process, from the stored result; failing to write one costs a warning, not the document."""
+    if not doc.status.done or doc.kind == ingest.KIND_TEXT or not doc.pages:
+        return
+    for kind in _page_outputs(out_dir, doc.doc_id, batch):
+        if only is not None and kind not in only:
+            continue
+        if kind == "pdf":
+            _write_pdf(out_dir, doc)
+        else:
+            _write_layout(out_dir, doc, kind)
+
+
+def _write_layout(out_dir: Path, doc: DocumentResult, kind: str) -> None:
+    from pipeline.outputs.alto import write_alto
+    from pipeline.outputs.hocr import write_hocr
+
+    try:
+        (write_alto if kind == "alto" else write_hocr)(out_dir, doc)
+    except Exception as exc:
+        get_logger().warning(
+            "%s: no %s: %s",
+            doc.source_path,
+            "ALTO" if kind == "alto" else "hOCR",
+            exc,
+            extra={"event": f"{kind}_failed", "path": doc.source_path, "doc_id": doc.doc_id},
+        )
 
 
 def _write_pdf(out_dir: Path, doc: DocumentResult) -> None:
