@@ -185,6 +185,7 @@ def test_doc_type_from_the_title_or_the_opening_when_the_type_line_is_lost():
     cases = [
         ("Kế hoạch tổ chức Hội thi “Dân vận khéo” năm 2024", "Ủy ban nhân dân huyện thực hiện:", "KH"),
         ("Tổ chức Hội thi “Dân vận khéo” năm 2024", "Ủy ban nhân dân huyện ban hành Kế hoạch sau:", "KH"),
+        ("Tổ chức Hội thi “Dân vận khéo” năm 2024", "Sở Xây dựng ban hành Hướng dẫn như sau:", "HD"),
         ("V/v tổ chức Hội thi “Dân vận khéo”", "Ủy ban nhân dân huyện đề nghị như sau:", "CV"),
     ]
     for title, opening, code in cases:

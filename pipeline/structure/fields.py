@@ -44,7 +44,10 @@ def _type_in_title(title: str | None) -> str | None:
     return None
 
 
-_ANNOUNCED = re.compile(r"\b(?:ban hanh|xay dung|trien khai)\s+(?P<name>[a-z]+ [a-z]+)\b[^:;]{0,120}?sau\s*:")
+# A lookahead, so that the matches may overlap: in "Sở Xây dựng ban hành Kế hoạch" the verb is "ban hành".
+_ANNOUNCED = re.compile(
+    r"(?=\b(?:ban hanh|xay dung|trien khai)\s+(?P<name>[a-z]+ [a-z]+)\b[^:;]{0,120}?sau\s*:)"
+)
 
 
 def _type_announced(opening: str) -> str | None:

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from . import markers
 from .dates import iso_timestamp
 from .doc import DocLines
-from .text import key, squash
+from .text import key, squash, without_junk
 
 _SIG_FIELDS = {
     "signer": ("nguoi ky", "ky boi", "signed by", "nguoi ky so"),
@@ -52,6 +52,14 @@ def _sig_field(view: str) -> tuple[str, str] | None:
     return (best[1], value) if best[0] >= 80 else None
 
 
+def _sig_value(name: str, raw: str) -> str | None:
+    """A field of the signature block without the stray marks a stamp or speck leaves after it."""
+    value = without_junk(squash(raw), dash=True)
+    if name == "email":
+        value = value.rstrip(".,;:")
+    return value or None
+
+
 def find_digital_signature(doc: DocLines) -> tuple[dict | None, set[int]]:
     """The "Người ký / Ký bởi ... Thời gian ký ..." block: its fields and the lines it occupies."""
     for index in range(len(doc)):
@@ -67,7 +75,7 @@ def find_digital_signature(doc: DocLines) -> tuple[dict | None, set[int]]:
                 continue
             name = field_found[0]
             raw = doc.head(i).partition(":")[2]
-            value = iso_timestamp(raw) if name == "timestamp" else squash(raw) or None
+            value = iso_timestamp(raw) if name == "timestamp" else _sig_value(name, raw)
             if name == "timestamp" and value is None:
                 value = squash(raw) or None
             record[name] = value

@@ -105,13 +105,41 @@ def find_type_line(doc: DocLines, limit: int) -> tuple[int, str] | None:
     return None
 
 
+_REFERENCE = re.compile(r"\d+\s*/\s*[A-ZĐ]")
+MAX_OPENING_LINES = 6
+
+
+def _opening_paragraph(doc: DocLines, index: int) -> str:
+    """The line and the lines the page wrapped it onto."""
+    parts = [doc.lines[index].strip()]
+    for nxt in range(index + 1, min(len(doc), index + MAX_OPENING_LINES)):
+        previous = parts[-1]
+        if not doc.usable(nxt) or len(previous) < WRAPPED_LINE or previous[-1:] in ".:;":
+            break
+        parts.append(doc.lines[nxt].strip())
+    return " ".join(parts)
+
+
+def _opens_the_body(doc: DocLines, index: int) -> bool:
+    """ "Căn cứ ...", "Kính gửi: ...", "Thực hiện Kế hoạch số ... như sau:" open the body; a "Thực hiện ..."
+    line that cites nothing and does not end in a colon is a title ("Thực hiện Phong trào thi đua “...”")
+    whose type line above was lost."""
+    view = doc.views[index]
+    if not markers.is_body_opener(view):
+        return False
+    if not markers.starts_with_phrase(view, "thuc hien", 85.0):
+        return True
+    paragraph = without_junk(_opening_paragraph(doc, index))  # " :" standing apart is a speck
+    return paragraph.endswith((":", ";")) or bool(_REFERENCE.search(paragraph))
+
+
 def _body_boundary(doc: DocLines, limit: int) -> int:
     """First line that can only belong to the body: legal bases, addressee, a heading, a long sentence."""
     for index in range(min(limit, len(doc))):
         if not doc.usable(index):
             continue
         line = doc.lines[index].strip()
-        if markers.is_body_opener(doc.views[index]) or opens_content(doc, index) is not None:
+        if _opens_the_body(doc, index) or opens_content(doc, index) is not None:
             return index
         if len(line) > 100 and line[-1:] in ".:;" and not _VV.match(line):
             return index
@@ -183,18 +211,27 @@ def _issuer_groups(candidates: list[str]) -> list[str]:
     groups: list[str] = []
     for text in candidates:
         text_key = key(text)
-        joins = groups and (
-            _PLACE_LEVEL.match(text_key)
-            or text_key.startswith("va ")
-            or key(groups[-1]).endswith(" va")
-            or (groups[-1].rstrip().endswith("-") and not _ORGANISATION.match(text_key))
-            or text.lstrip().startswith("-")
-        )
-        if joins:
-            groups[-1] = squash(groups[-1] + " " + text)
+        if not groups:
+            groups.append(squash(text))
+            continue
+        previous = groups[-1]
+        by_words = _PLACE_LEVEL.match(text_key) or text_key.startswith("va ") or key(previous).endswith(" va")
+        dash_end = previous.rstrip().endswith("-") and not _ORGANISATION.match(text_key)
+        if by_words:  # a dash left at the end of the line above is then a speck
+            groups[-1] = squash(without_junk(previous, dash=True) + " " + text)
+        elif dash_end or text.lstrip()[:1] == "-":
+            groups[-1] = squash(previous + " " + text)
         else:
             groups.append(squash(text))
     return groups
+
+
+_ABBREVIATION_END = re.compile(r"(?:^|\s)\S{1,3}\.$")  # "TP." "TX." end with a dot of their own
+
+
+def _issuer_line(text: str) -> str:
+    """An issuer line without a final dot OCR put after it (kept after an abbreviation: "UBND TP.")."""
+    return text if _ABBREVIATION_END.search(text) else text.rstrip(".").rstrip()
 
 
 def _is_motto_fragment(text: str) -> bool:
@@ -270,8 +307,19 @@ def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
         last = index
         index += 1
     parts, last = _without_body_paragraph(parts, last)
-    title = without_junk(squash(" ".join(parts)), dash=True) if parts else None
-    return title or None, last + 1
+    return _title_text(parts), last + 1
+
+
+_FINAL_DOT = re.compile(r"(?<![.\s])\.$")
+_QUOTE_DASH = re.compile(r"(?<=[”\"»)])\s+-$")
+
+
+def _title_text(parts: list[str]) -> str | None:
+    """The title from its lines: a title has no final dot, and a dash after a closing quote at the end of
+    a line is a speck ("“...” -" over "giai đoạn 2019 - 2025")."""
+    parts = [_QUOTE_DASH.sub("", part) for part in parts]
+    title = _FINAL_DOT.sub("", without_junk(squash(" ".join(parts)), dash=True))
+    return title or None
 
 
 def _continues(previous: str, line: str, so_far: str) -> bool:
@@ -309,7 +357,7 @@ def _classify(header: Header, leftovers: _Leftovers, index: int, rest: str) -> N
         leftovers.vv_parts.append(rest)
         header.header_lines.append(index)
     elif is_caps(rest) and not _is_motto_fragment(rest):
-        leftovers.issuer_lines.append((index, rest))
+        leftovers.issuer_lines.append((index, _issuer_line(rest)))
         header.header_lines.append(index)
     elif leftovers.vv_parts and not is_caps(rest) and len(leftovers.vv_parts) < MAX_TITLE_LINES:
         leftovers.vv_parts.append(rest)
@@ -351,7 +399,7 @@ def parse_header(doc: DocLines) -> Header:
     if type_line:
         header.title, header.body_start = _title_after(doc, type_line[0] + 1)
     elif leftovers.vv_parts:
-        header.title = squash(" ".join(leftovers.vv_parts))
+        header.title = _title_text(leftovers.vv_parts)
         header.body_start = end
     elif leftovers.loose:
         header.title, header.body_start = _loose_title(leftovers.loose, end)
@@ -370,4 +418,4 @@ def _loose_title(loose: list[tuple[int, str]], end: int) -> tuple[str | None, in
         run.append((index, text))
     if len(run) > MAX_TITLE_LINES:
         return None, end
-    return without_junk(squash(" ".join(text for _, text in run)), dash=True), run[-1][0] + 1
+    return _title_text([text for _, text in run]), run[-1][0] + 1

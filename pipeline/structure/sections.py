@@ -194,7 +194,7 @@ def _paragraph_lines(
 ) -> tuple[list[str], int]:
     """The heading line and the lines that go on with its paragraph; returns them and the last index."""
     line, _ = _stripped(doc.lines[index])
-    parts = [line[found.rest_offset :]]
+    parts = [without_junk(line[found.rest_offset :])]
     caps = is_caps(parts[0][:80])
     last = index
     for nxt in range(index + 1, stop):
@@ -210,7 +210,7 @@ def _paragraph_lines(
             break
         if len(" ".join(parts)) > 2000:
             break
-        parts.append(text)
+        parts.append(without_junk(text))  # a stray " :" at a line end is not the heading's colon
         last = nxt
     return parts, last
 
@@ -230,7 +230,7 @@ def _heading_text(
 ) -> tuple[str, str, int, bool]:
     """(heading, remainder after a colon, last line of the heading paragraph, heading consumed paragraph)."""
     parts, last = _paragraph_lines(doc, index, found, stop, heading_lines)
-    paragraph = squash(" ".join(parts))
+    paragraph = without_junk(squash(" ".join(parts)))  # a stray " :" at the end is not the heading's colon
     colon = paragraph.find(":")
     if 0 <= colon <= HEADING_MAX:
         return _clean(paragraph[:colon]), paragraph[colon + 1 :].strip(), last, True

@@ -57,7 +57,10 @@ def numeral_prefix(line: str) -> Prefix | None:
         index += 1
     start = index
     allowed = _NUMERAL_CHARS | _DIGITS | _SEPARATORS | _JUNK
+    after_separator = _SEPARATORS | _JUNK - _NUMERAL_CHARS  # "HIỊ.TIÊU": the numeral ends at its dot
     while index < len(line) and line[index] in allowed and index - start <= MAX_CORE + 2:
+        if index > start and line[index - 1] in _SEPARATORS and line[index] not in after_separator:
+            break
         index += 1
     run = line[start:index]
     core = "".join(c for c in run if c not in _SEPARATORS and (c not in _JUNK or c in _NUMERAL_CHARS))
@@ -97,9 +100,8 @@ def damaged_heading(line: str, expected: Expected, roman_doc: bool) -> tuple[int
             return 1, to_roman(value), value, prefix.rest_offset, "roman"
     if digits and len(prefix.core) <= 2 and rest[:1].isupper():
         value = int(prefix.core)
-        # "+1." after "2.": numbering restarts under a new subheading; "1," must be the expected number
-        restart = value == 1 and "." in line[: prefix.rest_offset]
-        if value == expected.arabic or restart:
+        # "+1." or "1," after "2.": the numbering restarts under a new subheading
+        if value in (expected.arabic, 1):
             return 2, str(value), value, prefix.rest_offset, "arabic"
     return None
 

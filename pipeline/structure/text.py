@@ -113,8 +113,13 @@ _TRAILING_JUNK_NO_DASH = re.compile(rf"(?:\s+[{_JUNK_MARKS}]{{1,2}})+\s*$")
 _LEADING_JUNK = re.compile(rf"^\s*[{_JUNK_MARKS}]{{1,2}}\s+(?=\S)")
 
 
+_ATTACHED_JUNK = "_|¬ˆ~`'"  # marks that never end a word, even when OCR glued them to it ("SỞ Y TẾ_")
+
+
 def without_junk(text: str, dash: bool = False) -> str:
-    """The line without stray marks standing apart at its ends (a lone ``-`` at the end too when ``dash``:
-    elsewhere a final dash may announce a continued name). Marks attached to a word are kept."""
+    """The line without stray marks at its ends: marks standing apart (a lone ``-`` at the end too when
+    ``dash``: elsewhere a final dash may announce a continued name), and marks that never end a word."""
     text = _LEADING_JUNK.sub("", text)
-    return (_TRAILING_JUNK if dash else _TRAILING_JUNK_NO_DASH).sub("", text).strip()
+    text = (_TRAILING_JUNK if dash else _TRAILING_JUNK_NO_DASH).sub("", text).strip()
+    stripped = text.rstrip(_ATTACHED_JUNK).rstrip()
+    return stripped if stripped else text
