@@ -29,6 +29,7 @@ the axis-aligned hull of the mapped corners (so each word lies inside its line, 
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
@@ -37,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import numpy as np
 
 from pipeline.outputs import export
 from pipeline.outputs.report.images import rotation_matrix
@@ -156,7 +156,14 @@ def _scan_page(page: PageResult, raw_lines: list[str], by_line: dict[int, list[d
     if page.status is Status.ERROR or not (page.width and page.height):
         result.error = result.error or "no page image"
         return result
-    data = page.to_dict()
+    # What page_words and rotation_matrix read of a page (not to_dict: a deep copy of every word).
+    data = {
+        "width": page.width,
+        "height": page.height,
+        "preprocess": page.preprocess,
+        "deskew_angle": page.deskew_angle,
+        "lines": page.lines,
+    }
     to_scan = _ToScan(data, rotation)
     start = int(page.line_start or 0)
     words_of_lines = page_words(*_one_page(data, raw_lines, by_line, start))
@@ -242,7 +249,8 @@ class _ToScan:
 
     def __init__(self, page: dict, rotation: int) -> None:
         # rotation_matrix: scan (upright) -> deskewed, about the centre of the upright page
-        self.inverse = cv2.invertAffineTransform(rotation_matrix(page))
+        inverse = cv2.invertAffineTransform(rotation_matrix(page))
+        self.affine = tuple(float(v) for v in inverse.ravel())  # a, b, c, d, e, f: plain floats are faster
         self.width, self.height = float(page["width"]), float(page["height"])
         self.rotation = rotation
         turned = rotation in (90, 270)
@@ -251,16 +259,16 @@ class _ToScan:
 
     def box(self, bbox: Iterable[float]) -> Box:
         x0, y0, x1, y1 = (float(v) for v in bbox)
-        corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]])
-        upright = corners @ self.inverse.T
-        xs, ys = self._unturn(upright[:, 0], upright[:, 1])
-        left = int(np.clip(np.floor(xs.min()), 0, self.scan_width))
-        top = int(np.clip(np.floor(ys.min()), 0, self.scan_height))
-        right = int(np.clip(np.ceil(xs.max()), left, self.scan_width))
-        bottom = int(np.clip(np.ceil(ys.max()), top, self.scan_height))
+        a, b, c, d, e, f = self.affine
+        corners = [self._unturn(a * x + b * y + c, d * x + e * y + f) for x in (x0, x1) for y in (y0, y1)]
+        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+        left = int(min(max(math.floor(min(xs)), 0), self.scan_width))
+        top = int(min(max(math.floor(min(ys)), 0), self.scan_height))
+        right = int(min(max(math.ceil(max(xs)), left), self.scan_width))
+        bottom = int(min(max(math.ceil(max(ys)), top), self.scan_height))
         return (left, top, right, bottom)
 
-    def _unturn(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _unturn(self, x: float, y: float) -> tuple[float, float]:
         """Upright-page coordinates back to the scan, which was turned clockwise by ``rotation``."""
         if self.rotation == 90:
             return y, self.width - x
