@@ -14,7 +14,8 @@ provides it; otherwise they are measured raw and the output says so. Optionally 
 Field accuracy: exact match per field after NFC and whitespace normalisation (strict), and the same
 comparison after removing diacritics (folded), which shows what structure alone gets right on raw text.
 Section F1: a predicted section matches an expected one when number, level and label agree and the
-headings have rapidfuzz ratio >= 90.
+headings have rapidfuzz ratio >= 90. Times are for fields and sections only; the last line gives what the
+per-section terms (underthesea word segmentation, on by default in ``extract_record``) add.
 
 Usage: python benchmarks/structure_bench.py [--verbose] [--seed-dir DIR --seed-expected FILE]
 """

@@ -2,9 +2,13 @@
 
 On photocopies the numeral is what OCR damages most (``1,`` ``T,`` ``1L`` ``HIỊ.`` ``VỊ`` ``'VI.`` ``H.`` for
 ``I.`` … ``VI.``) while the heading words are read correctly. Sections come in order (I, II, III …; 1., 2. …
-under each of them; a), b) … under those), so a line whose words match a section label after a short
-numeral-like prefix takes the numeral that the sequence expects; a junk-prefixed or comma-separated
-``2,`` / ``+2.`` / ``_3.`` takes its number only when it is the expected one.
+under each of them; a), b) … under those), so a capitalised line whose words match a section label after a
+short numeral-like prefix takes the numeral that the sequence expects (its own reading when that is the
+next one or the one after). A junk-prefixed or comma-separated ``2,`` / ``+2.`` / ``_3.`` takes its number
+only when it is the expected one or 1 (numbering restarts under a subheading); ``8)`` / ``b]`` take the
+expected letter. In a document numbered I, II, III a capitalised label line whose numeral faded away
+altogether is a section too, and ``sections.py`` renumbers a roman numeral that repeats the previous one
+(``I.PHẠM VI`` after ``I.``: numbers never repeat).
 """
 
 from __future__ import annotations
