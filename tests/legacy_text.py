@@ -6,6 +6,7 @@ followed by its combining tone byte. TCVN3 and VNI invert the converters' letter
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from functools import lru_cache
 
@@ -50,3 +51,10 @@ def _vni_table() -> dict[str, str]:
 def to_vni(text: str) -> bytes:
     table = _vni_table()
     return "".join(table.get(c, c) for c in text).encode("cp1252")
+
+
+def random_bytes(seed: int = 0, n: int = 3000) -> bytes:
+    """Printable-looking 8-bit noise: no NUL or control bytes, so it passes for text until it is read."""
+    rng = random.Random(seed)
+    alphabet = [*range(0x20, 0x7F), *range(0xA0, 0x100), 0x0A]
+    return bytes(rng.choice(alphabet) for _ in range(n))

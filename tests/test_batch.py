@@ -18,6 +18,7 @@ from devtools.synth import parse_source, render_document
 from devtools.synth.degrade import degrade
 from tests import bad_inputs
 from tests.cli import sohoa
+from tests.legacy_text import random_bytes
 
 ENGLISH_PAGE = """
 [body]
@@ -54,7 +55,7 @@ def archive(tmp_path_factory, scanned_plan_pdf: Path, scanned_plan_png: Path) ->
     bad_inputs.zero_page_pdf(bad / "zero.pdf")
     bad_inputs.truncated_pdf(bad / "truncated.pdf")
     bad_inputs.huge_png(bad / "poster.png")
-    (bad / "legacy.txt").write_bytes(b"K\xea ho\xe1ch thi \xf0ua")
+    (bad / "undecodable.txt").write_bytes(random_bytes())  # no encoding reads it as Vietnamese
     (bad / "english.txt").write_text(ENGLISH_TEXT, encoding="utf-8")
     english = render_document(parse_source(ENGLISH_PAGE, "english"), dpi=300, seed=1)[0]
     degrade(english, "scan", seed=2).convert("RGB").save(bad / "english_page.jpg", quality=85)
@@ -67,7 +68,7 @@ EXPECTED_ERRORS = {
     "zero.pdf": "PDF has no pages",
     "truncated.pdf": "corrupt or truncated PDF",
     "poster.png": "image too large",
-    "legacy.txt": "not valid UTF-8",
+    "undecodable.txt": "encoding not recognised",
     "english.txt": "does not look Vietnamese",
     "english_page.jpg": "does not look Vietnamese",
 }

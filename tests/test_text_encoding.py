@@ -6,14 +6,13 @@ The legacy files are made from Unicode text by the encoders of ``tests.legacy_te
 from __future__ import annotations
 
 import codecs
-import random
 
 import pytest
 
 from pipeline.errors import TextEncodingError
 from pipeline.scan import text_encoding
 from tests.cli import sohoa
-from tests.legacy_text import to_cp1258, to_tcvn3, to_vni
+from tests.legacy_text import random_bytes, to_cp1258, to_tcvn3, to_vni
 
 # Capitals with tone marks do not exist in TCVN3 (they were a second font), so the text has none.
 TEXT = (
@@ -34,13 +33,6 @@ ENCODED = {
     "tcvn3": to_tcvn3(TEXT),
     "vni": to_vni(TEXT),
 }
-
-
-def random_bytes(seed: int = 0, n: int = 3000) -> bytes:
-    """Printable-looking 8-bit noise: no NUL or control bytes, so it passes for text until it is read."""
-    rng = random.Random(seed)
-    alphabet = [*range(0x20, 0x7F), *range(0xA0, 0x100), 0x0A]
-    return bytes(rng.choice(alphabet) for _ in range(n))
 
 
 @pytest.mark.parametrize("encoding", list(ENCODED))
