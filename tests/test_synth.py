@@ -1,11 +1,15 @@
 """Tests of the synthetic document generator: source parsing, layout/truth, rendering, seal, degradation,
-PDF/TIFF writing, and that real Tesseract reads a clean render (so the truth matches the pixels)."""
+PDF/TIFF writing, that real Tesseract reads a clean render (so the truth matches the pixels), and the
+archive conditions: turned pages, received stamp, handwriting, typewriter, aged paper, 200-dpi grey with
+skew, copy of a copy, each recorded and never in the truth; and the committed archive samples."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytesseract
 import pytest
@@ -24,9 +28,12 @@ from devtools.synth import (
     truth_pages,
     truth_text,
 )
+from devtools.synth.archive import Conditions, level_conditions, make_document
 from devtools.synth.degrade import degrade
-from devtools.synth.layout import TEXT_W
-from devtools.synth.pdf import write_pdf, write_tiff
+from devtools.synth.layout import INDENT, MARGIN_LEFT, TEXT_W
+from devtools.synth.marks import INKS, received_stamp
+from devtools.synth.pdf import sample_record, write_pdf, write_tiff
+from devtools.synth.typewriter import typewriter_source
 
 SAMPLE_SOURCES = Path(__file__).resolve().parents[1] / "scripts" / "sample_sources"
 
@@ -280,3 +287,284 @@ def test_tesseract_reads_clean_render_of_body_within_3_percent_cer():
     ocr = pytesseract.image_to_string(page, lang="vie")
     cer = Levenshtein.normalized_distance(_nonblank(ocr), _nonblank(truth_text(source)))
     assert cer < 0.03, (cer, ocr)
+
+
+# --- archive conditions (issue 11): each switch does what it says and is recorded; the truth stays text
+
+
+def _archive(source, seed=3, **switches):
+    switches.setdefault("scan", "clean")
+    switches.setdefault("dpi", 100)
+    return make_document(source, Conditions(**switches), seed=seed)
+
+
+def _hue_mask(array: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Saturated pixels whose hue (degrees) lies in [low, high]."""
+    hsv = cv2.cvtColor(np.ascontiguousarray(array[..., :3]), cv2.COLOR_RGB2HSV_FULL).astype(float)
+    hue = hsv[..., 0] * 360.0 / 256.0
+    return (hsv[..., 1] > 60) & (hsv[..., 2] > 60) & (hue >= low) & (hue <= high)
+
+
+BLUE_HUES, VIOLET_HUES = (205.0, 250.0), (255.0, 300.0)
+
+
+def _px_box(box_pt, dpi):
+    return tuple(round(v * dpi / 72) for v in box_pt)
+
+
+def test_conditions_validate_and_record_their_switches():
+    with pytest.raises(ValueError):
+        Conditions(skew=3.5)
+    with pytest.raises(ValueError):
+        Conditions(turns=((2, 45),))
+    with pytest.raises(ValueError):
+        Conditions(scan="fax")
+    cond = Conditions(turns=((2, 180),), stamp=True, handwriting=(1,), typewriter=True, aged=True, grey=True)
+    record = cond.as_dict()
+    assert record["turns"] == {"2": 180} and record["handwriting"] == [1]
+    assert all(record[key] for key in ("stamp", "typewriter", "aged", "grey"))
+    json.dumps(record)
+    assert Conditions().summary() == "-"
+
+
+def test_turned_pages_are_rotated_clockwise_by_their_angle_and_keep_their_truth():
+    source = load_source(SAMPLE_SOURCES / "ke_hoach_nghe_an.txt")
+    upright = _archive(source, dpi=40)
+    turned = _archive(source, dpi=40, turns=((1, 90), (2, 180), (3, 270)))
+    assert turned.truths == upright.truths == truth_pages(source)
+    for index, k in enumerate((-1, 2, 1)):  # np.rot90 turns counter-clockwise
+        page, plain = np.asarray(turned.pages[index]), np.asarray(upright.pages[index])
+        assert np.array_equal(page, np.rot90(plain, k))
+        assert turned.meta["pages"][index]["turn_cw"] == (90, 180, 270)[index]
+        assert turned.meta["pages"][index]["size"] == list(turned.pages[index].size)
+    width, height = upright.pages[0].size
+    assert turned.pages[0].size == (height, width) and turned.pages[1].size == (width, height)
+
+
+@pytest.mark.parametrize(("ink", "hues"), [("blue", BLUE_HUES), ("violet", VIOLET_HUES)])
+def test_received_stamp_is_stamp_pad_ink_with_its_fields_filled_in(ink, hues):
+    page = np.full((260, 420, 3), 255, np.uint8)
+    received_stamp(
+        page, (10, 10, 410, 250), 300, ["SỞ NỘI VỤ"], np.random.default_rng(1), ink=ink, pen="black"
+    )
+    stamped = _hue_mask(page, *hues)
+    assert stamped.sum() > 2000
+    other = VIOLET_HUES if ink == "blue" else BLUE_HUES
+    assert _hue_mask(page, *other).sum() < 0.05 * stamped.sum()
+    dark = page.max(axis=2) < 110  # the black pen's number, date and routing
+    assert dark.sum() > 300
+
+
+def test_stamp_lands_in_the_header_area_and_never_in_the_truth(plan):
+    plain = _archive(plan)
+    doc = _archive(plan, stamp=True)
+    assert doc.truth == plain.truth == truth_text(plan)
+    stamp = doc.meta["pages"][0]["stamp"]
+    assert stamp["ink"] in ("blue", "violet") and stamp["place"] in ("number", "below")
+    x0, y0, x1, y1 = _px_box(stamp["box_pt"], 100)
+    layout = render_pages(plan, dpi=100, seed=3)[0]
+    number = dict(layout.line_boxes("header-left"))["Số: 27/KH-STP"]
+    body = layout.line_boxes("body")
+    assert y0 <= number[3] + 14 and y1 > number[3]  # from the number line down
+    assert y1 < body[3][1][3]  # within the header and title area
+    hues = BLUE_HUES if stamp["ink"] == "blue" else VIOLET_HUES
+    image = np.asarray(doc.pages[0])
+    inked = _hue_mask(image, *hues)
+    assert inked[y0:y1, x0:x1].sum() > 400
+    assert inked.sum() - inked[y0 - 3 : y1 + 3, x0 - 3 : x1 + 3].sum() == 0
+    assert not _hue_mask(np.asarray(plain.pages[0]), *hues)[: y1 + 3].any()
+    assert "Chuyển" not in doc.truth and stamp["office"][0] not in doc.truth.splitlines()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5, 8])
+def test_handwriting_is_inked_in_its_margin_box_only(seed):
+    source = load_source(SAMPLE_SOURCES / "cong_van_binh_dinh.txt")
+    plain = _archive(source, seed=seed)
+    doc = _archive(source, seed=seed, handwriting=(1,))
+    assert doc.truth == plain.truth
+    note = doc.meta["pages"][0]["handwriting"]
+    assert note["place"] in ("left", "top", "blank") and note["lines"] in (2, 3) and note["ink"] in INKS
+    x0, y0, x1, y1 = _px_box(note["box_pt"], 100)
+    changed = np.abs(np.asarray(doc.pages[0], int) - np.asarray(plain.pages[0], int)).max(axis=2) > 30
+    ys, xs = np.nonzero(changed)
+    assert len(xs) > 150
+    slack = 12
+    assert (
+        xs.min() >= x0 - slack
+        and xs.max() <= x1 + slack
+        and ys.min() >= y0 - slack
+        and ys.max() <= y1 + slack
+    )
+    if note["place"] == "left":  # written up the page: the ink is taller than wide
+        assert ys.max() - ys.min() > 2 * (xs.max() - xs.min())
+
+
+def test_typewriter_sets_the_same_words_ragged_in_mono_with_uneven_ink(plan):
+    typed = typewriter_source(plan)
+    assert truth_text(typed, "mono").split() == truth_text(plan).split()
+    pages = render_pages(typed, dpi=150, seed=2, face="mono")
+    body = [line for page in pages for line in page.layout.lines if line.block == "body"]
+    assert {line.face for line in body} == {"mono"} and {line.size for line in body} == {12.0}
+    wrapped = [line for line in body if len(line.text) > 40 and not line.bold]  # paragraphs, not titles
+    assert len({round(line.x1) for line in wrapped}) > 1  # ragged right, not justified
+    assert {round(line.x0 - MARGIN_LEFT) for line in wrapped} <= {0, round(INDENT)}
+
+    def glyph_darkness(image) -> np.ndarray:
+        gray = np.asarray(image.convert("L"))
+        count, labels = cv2.connectedComponents((gray < 200).astype(np.uint8))
+        mins = [gray[labels == i].min() for i in range(1, min(count, 300))]
+        return np.array(mins, float)
+
+    printed = render_pages(plan, dpi=150, seed=2)[0].image
+    assert glyph_darkness(pages[0].image).std() > 3 * max(1.0, glyph_darkness(printed).std())
+
+
+def test_aged_paper_is_yellowed_creased_and_spotted(plan):
+    doc = _archive(plan, aged=True)
+    aged = doc.meta["pages"][0]["aged"]
+    assert aged["spots"] > 0 and aged["creases"]
+    image = np.asarray(doc.pages[0]).astype(float)
+    plain = np.asarray(_archive(plan).pages[0]).astype(float)
+    paper = plain.min(axis=2) > 250
+    assert (image[..., 0] - image[..., 2])[paper].mean() > 8  # yellow: blue is absorbed
+    assert (plain[..., 0] - plain[..., 2])[paper].mean() < 1
+    fold = next(c for c in aged["creases"] if c["axis"] == "h")
+    row = round(fold["at"] * image.shape[0])
+    band = image[row - 6 : row + 7, 20:-20].mean(axis=(1, 2))
+    assert band.min() < np.median(band) - 5
+
+
+def _skew_estimate(gray: np.ndarray) -> float:
+    """Angle (degrees, counter-clockwise) that the text lines were turned by: best projection profile."""
+    ink = (gray < 128).astype(np.float32)
+    best, angle = -1.0, 0.0
+    for candidate in np.arange(-4.0, 4.01, 0.25):
+        m = cv2.getRotationMatrix2D((ink.shape[1] / 2, ink.shape[0] / 2), -candidate, 1.0)
+        rows = cv2.warpAffine(ink, m, ink.shape[::-1]).sum(axis=1)
+        score = float((np.diff(rows) ** 2).sum())
+        if score > best:
+            best, angle = score, candidate
+    return angle
+
+
+def test_grey_200_dpi_scan_with_skew(plan):
+    doc = _archive(plan, scan="scan", dpi=200, grey=True, skew=2.5)
+    page = doc.pages[0]
+    assert page.mode == "L" and page.info["dpi"] == (200, 200)
+    assert page.size == (round(210 / 25.4 * 200), round(297 / 25.4 * 200))
+    assert doc.meta["pages"][0]["skew_ccw"] == 2.5 and doc.meta["conditions"]["dpi"] == 200
+    small = np.asarray(page.resize((page.width // 2, page.height // 2)))
+    assert abs(_skew_estimate(small) - 2.5) <= 0.5
+    other = _archive(plan, scan="scan", dpi=100, grey=True, skew=-2.0).pages[0]
+    assert abs(_skew_estimate(np.asarray(other)) + 2.0) <= 0.5
+
+
+def test_copy_of_a_copy_is_bilevel_with_thick_strokes_and_specks(plan):
+    page = render_document(plan, dpi=150, seed=1)[0]
+    copy = degrade(page, "copy2", 5)
+    assert copy.mode == "1" and copy.size == page.size and copy.info["dpi"] == (150, 150)
+    assert np.array_equal(np.asarray(copy), np.asarray(degrade(page, "copy2", 5)))
+    black = ~np.asarray(copy)
+    clean_black = np.asarray(page.convert("L")) < 128
+    inner = (slice(100, -100), slice(100, -100))  # away from the copier's edge shadow
+    assert black[inner].mean() > 1.3 * clean_black[inner].mean()
+    count, _ = cv2.connectedComponents(black[inner].astype(np.uint8))
+    clean_count, _ = cv2.connectedComponents(clean_black[inner].astype(np.uint8))
+    assert count > clean_count + 100  # toner specks
+    assert Conditions(scan="copy2").summary() == "copy of a copy, 1-bit"
+    assert level_conditions("copy2") == Conditions(scan="copy2")
+
+
+def test_archive_level_mixes_the_conditions():
+    conds = [level_conditions("archive", variant, pages=3) for variant in range(8)]
+    assert all(c.dpi == 200 and c.grey and c.stamp and 1 in c.handwriting for c in conds)
+    assert all(c.skew is not None and abs(c.skew) <= 3 for c in conds)
+    assert {c.typewriter for c in conds} == {True, False} and {c.aged for c in conds} == {True, False}
+    angles = {angle for c in conds for _, angle in c.turns}
+    assert angles == {90, 180, 270}
+    assert level_conditions("scan") == Conditions(scan="scan")
+
+
+def test_bilevel_pdf_and_jpeg_tiff_round_trip_with_their_record(tmp_path, plan):
+    page = degrade(render_document(plan, dpi=100, seed=1)[0], "copy2", 2)
+    record = {"conditions": {"scan": "copy2"}, "note": "Số (ĐẾN)"}
+    pdf = write_pdf(
+        [page, page.transpose(Image.Transpose.ROTATE_90)],
+        tmp_path / "c.pdf",
+        100,
+        encoding="flate",
+        record=record,
+    )
+    image = PdfReader(pdf).pages[0]["/Resources"]["/XObject"]["/Im0"]
+    assert image["/BitsPerComponent"] == 1
+    assert image.get_data() == page.tobytes()  # lossless, 1 is white as in PIL
+    back = convert_from_path(pdf, dpi=100)
+    assert np.mean((np.asarray(back[0].convert("L")) < 128) != ~np.asarray(page)) < 0.05
+    assert back[1].size == (page.height, page.width)
+    assert sample_record(pdf) == record
+    grey = degrade(render_document(plan, dpi=100, seed=1)[0], "scan", 2, grey=True)
+    tiff = write_tiff([grey, grey], tmp_path / "g.tif", jpeg_quality=45, record=record)
+    with Image.open(tiff) as im:
+        assert im.n_frames == 2 and im.mode == "L" and round(im.info["dpi"][0]) == 100
+    assert sample_record(tiff) == record
+    assert sample_record(write_pdf([grey], tmp_path / "plain.pdf", 100)) is None
+
+
+SAMPLES_DIR = SAMPLE_SOURCES.parents[1] / "samples"
+
+
+def _sample_records() -> dict[Path, dict]:
+    files = [p for p in sorted(SAMPLES_DIR.iterdir()) if p.suffix in (".pdf", ".tif")]
+    return {p: r for p in files if (r := sample_record(p))}
+
+
+def test_committed_archive_samples_match_their_record_and_truth():
+    records = _sample_records()
+    assert len({r["source"] for r in records.values()}) >= 3
+    seen = set()
+    for path, record in records.items():
+        cond = Conditions(
+            **{
+                **record["conditions"],
+                "turns": tuple((int(p), a) for p, a in record["conditions"]["turns"].items()),
+                "handwriting": tuple(record["conditions"]["handwriting"]),
+            }
+        )
+        source = load_source(SAMPLE_SOURCES / f"{record['source']}.txt")
+        typed = typewriter_source(source) if cond.typewriter else source
+        truth = path.with_name(path.name.rsplit(".", 1)[0] + ".gt.txt").read_text(encoding="utf-8")
+        assert truth == truth_text(typed, cond.face) + "\n"
+        assert "Chuyển" not in truth and "ĐẾN Số" not in truth
+        assert path.stat().st_size < 500_000
+        if path.suffix == ".pdf":
+            reader = PdfReader(path)
+            sizes = [
+                (
+                    int(p["/Resources"]["/XObject"][f"/Im{i}"]["/Width"]),
+                    int(p["/Resources"]["/XObject"][f"/Im{i}"]["/Height"]),
+                )
+                for i, p in enumerate(reader.pages)
+            ]
+            bits = {
+                int(p["/Resources"]["/XObject"][f"/Im{i}"]["/BitsPerComponent"])
+                for i, p in enumerate(reader.pages)
+            }
+        else:
+            with Image.open(path) as im:
+                sizes, bits = [], set()
+                for frame in range(im.n_frames):
+                    im.seek(frame)
+                    sizes.append(im.size)
+                    bits.add(1 if im.mode == "1" else 8)
+        assert sizes == [tuple(page["size"]) for page in record["pages"]]
+        for page, size in zip(record["pages"], sizes, strict=True):
+            portrait = size[0] < size[1]
+            assert portrait == (page["turn_cw"] in (0, 180))
+        if cond.scan == "copy2":
+            assert bits == {1}
+            seen.add("copy2")
+        if cond.stamp and 180 in dict(cond.turns).values():
+            seen.add("stamp+180")
+        if cond.typewriter and cond.aged and cond.grey and cond.dpi == 200 and cond.handwriting:
+            seen.add("typed")
+    assert seen == {"copy2", "stamp+180", "typed"}

@@ -9,7 +9,7 @@ result. The seed only moves the seal and the signature, never the text.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,12 +18,15 @@ from PIL import ImageFont
 from devtools.synth.source import SECTIONS, Directive, DocumentSource, Item, Line
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-_FONT_FILES = {
-    (False, False): "LiberationSerif-Regular.ttf",
-    (True, False): "LiberationSerif-Bold.ttf",
-    (False, True): "LiberationSerif-Italic.ttf",
-    (True, True): "LiberationSerif-BoldItalic.ttf",
+_FAMILIES = {"serif": "LiberationSerif", "mono": "LiberationMono"}
+_STYLES = {
+    (False, False): "Regular",
+    (True, False): "Bold",
+    (False, True): "Italic",
+    (True, True): "BoldItalic",
 }
+FACES = tuple(_FAMILIES)
+"""Type faces: ``serif`` (Liberation Serif, printed documents) and ``mono`` (Liberation Mono, typewriters)."""
 
 PAGE_W = 595.276  # A4 in points
 PAGE_H = 841.890
@@ -46,18 +49,22 @@ _REF_SIZE = 1000
 
 
 @lru_cache(maxsize=16)
-def font_file(bold: bool, italic: bool) -> Path:
-    return FONT_DIR / _FONT_FILES[(bold, italic)]
+def font_file(bold: bool, italic: bool, face: str = "serif") -> Path:
+    if face not in _FAMILIES:
+        raise ValueError(f"unknown face {face!r}; expected one of {FACES}")
+    return FONT_DIR / f"{_FAMILIES[face]}-{_STYLES[(bold, italic)]}.ttf"
 
 
-@lru_cache(maxsize=8)
-def _reference_font(bold: bool, italic: bool) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_file(bold, italic)), _REF_SIZE)
+@lru_cache(maxsize=16)
+def _reference_font(bold: bool, italic: bool, face: str) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_file(bold, italic, face)), _REF_SIZE)
 
 
-def text_width(text: str, size: float, bold: bool = False, italic: bool = False) -> float:
+def text_width(
+    text: str, size: float, bold: bool = False, italic: bool = False, face: str = "serif"
+) -> float:
     """Advance width of ``text`` in points."""
-    return _reference_font(bold, italic).getlength(text) * size / _REF_SIZE
+    return _reference_font(bold, italic, face).getlength(text) * size / _REF_SIZE
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class PlacedLine:
     bold: bool
     italic: bool
     underline: bool
+    face: str = "serif"
 
     @property
     def x0(self) -> float:
@@ -80,7 +88,7 @@ class PlacedLine:
     @property
     def x1(self) -> float:
         word, x = self.words[-1]
-        return x + text_width(word, self.size, self.bold, self.italic)
+        return x + text_width(word, self.size, self.bold, self.italic, self.face)
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -149,8 +157,9 @@ def _set_line(
     width: float,
     baseline: float,
     last: bool,
+    face: str = "serif",
 ) -> PlacedLine:
-    space = text_width(" ", item.size, item.bold, item.italic)
+    space = text_width(" ", item.size, item.bold, item.italic, face)
     natural = sum(widths) + space * (len(words) - 1)
     gap = space
     if item.align == "justify" and not last and len(words) > 1:
@@ -168,15 +177,23 @@ def _set_line(
         placed.append((word, x))
         x += word_width + gap
     return PlacedLine(
-        block, " ".join(words), tuple(placed), baseline, item.size, item.bold, item.italic, item.underline
+        block,
+        " ".join(words),
+        tuple(placed),
+        baseline,
+        item.size,
+        item.bold,
+        item.italic,
+        item.underline,
+        face,
     )
 
 
-def set_paragraph(item: Line, block: str, x0: float, width: float) -> list[PlacedLine]:
+def set_paragraph(item: Line, block: str, x0: float, width: float, face: str = "serif") -> list[PlacedLine]:
     """Wrap and align one item horizontally; baselines are 0 (the caller stacks the lines)."""
     words = item.text.split()
-    widths = [text_width(w, item.size, item.bold, item.italic) for w in words]
-    space = text_width(" ", item.size, item.bold, item.italic)
+    widths = [text_width(w, item.size, item.bold, item.italic, face) for w in words]
+    space = text_width(" ", item.size, item.bold, item.italic, face)
     indent = INDENT if item.indent else 0.0
     groups = _wrap(words, widths, space, width - indent, width)
     out = []
@@ -191,15 +208,14 @@ def set_paragraph(item: Line, block: str, x0: float, width: float) -> list[Place
             width - shift,
             0.0,
             number == len(groups) - 1,
+            face,
         )
         out.append(line)
     return out
 
 
 def _moved(line: PlacedLine, baseline: float) -> PlacedLine:
-    return PlacedLine(
-        line.block, line.text, line.words, baseline, line.size, line.bold, line.italic, line.underline
-    )
+    return replace(line, baseline=baseline)
 
 
 def _underline(line: PlacedLine) -> Rule:
@@ -209,15 +225,15 @@ def _underline(line: PlacedLine) -> Rule:
 class _Column:
     """Stacks the items of a header or footer block in a column [x0, x0+width] from ``top`` down."""
 
-    def __init__(self, block: str, x0: float, width: float, top: float, rng: random.Random):
-        self.block, self.x0, self.width, self.y, self.rng = block, x0, width, top, rng
+    def __init__(self, block: str, x0: float, width: float, top: float, rng: random.Random, face: str):
+        self.block, self.x0, self.width, self.y, self.rng, self.face = block, x0, width, top, rng, face
         self.lines: list[PlacedLine] = []
         self.rules: list[Rule] = []
         self.marks: list[Mark] = []
 
     def add(self, item: Item) -> None:
         if isinstance(item, Line):
-            for line in set_paragraph(item, self.block, self.x0, self.width):
+            for line in set_paragraph(item, self.block, self.x0, self.width, self.face):
                 placed = _moved(line, self.y + ASCENT * line.size)
                 self.lines.append(placed)
                 self.y += BLOCK_LEADING * line.size
@@ -264,10 +280,10 @@ def _seal_mark(lines: list[PlacedLine], y_after: float, text: str, rng: random.R
     return Mark("seal", (cx - r, cy - r, cx + r, cy + r), text)
 
 
-def _place_header(source: DocumentSource, page: PageLayout, rng: random.Random) -> float:
+def _place_header(source: DocumentSource, page: PageLayout, rng: random.Random, face: str) -> float:
     split = MARGIN_LEFT + 0.40 * TEXT_W
-    left = _Column("header-left", MARGIN_LEFT - 15.0, split - MARGIN_LEFT + 15.0, MARGIN_TOP, rng)
-    right = _Column("header-right", split, MARGIN_LEFT + TEXT_W + 12.0 - split, MARGIN_TOP, rng)
+    left = _Column("header-left", MARGIN_LEFT - 15.0, split - MARGIN_LEFT + 15.0, MARGIN_TOP, rng, face)
+    right = _Column("header-right", split, MARGIN_LEFT + TEXT_W + 12.0 - split, MARGIN_TOP, rng, face)
     for column, block in ((left, "header-left"), (right, "header-right")):
         for item in source.blocks[block]:
             column.add(item)
@@ -279,21 +295,24 @@ def _place_header(source: DocumentSource, page: PageLayout, rng: random.Random) 
     return max(left.y, right.y) + HEADER_BODY_GAP
 
 
-def _footer_columns(source: DocumentSource, top: float, rng: random.Random) -> tuple[_Column, _Column]:
+def _footer_columns(
+    source: DocumentSource, top: float, rng: random.Random, face: str
+) -> tuple[_Column, _Column]:
     split = MARGIN_LEFT + 0.45 * TEXT_W
-    left = _Column("footer-left", MARGIN_LEFT, split - MARGIN_LEFT, top, rng)
-    right = _Column("footer-right", split, MARGIN_LEFT + TEXT_W - split, top, rng)
+    left = _Column("footer-left", MARGIN_LEFT, split - MARGIN_LEFT, top, rng, face)
+    right = _Column("footer-right", split, MARGIN_LEFT + TEXT_W - split, top, rng, face)
     for column, block in ((left, "footer-left"), (right, "footer-right")):
         for item in source.blocks[block]:
             column.add(item)
     return left, right
 
 
-def layout_document(source: DocumentSource, seed: int = 0) -> list[PageLayout]:
-    """Lay out all pages: header on the first, body flowing over pages, footer block on the last."""
+def layout_document(source: DocumentSource, seed: int = 0, face: str = "serif") -> list[PageLayout]:
+    """Lay out all pages: header on the first, body flowing over pages, footer block on the last.
+    ``face`` is ``serif`` (printed) or ``mono`` (typewritten)."""
     rng = random.Random(seed)
     pages = [PageLayout()]
-    y = _place_header(source, pages[0], rng)
+    y = _place_header(source, pages[0], rng, face)
     bottom = PAGE_H - MARGIN_BOTTOM
     first_item = True
     for item in source.blocks["body"]:
@@ -310,7 +329,7 @@ def layout_document(source: DocumentSource, seed: int = 0) -> list[PageLayout]:
         if not first_item and item.align in ("justify", "left"):
             y += PARAGRAPH_SPACE
         first_item = False
-        for line in set_paragraph(item, "body", MARGIN_LEFT, TEXT_W):
+        for line in set_paragraph(item, "body", MARGIN_LEFT, TEXT_W, face):
             height = BODY_LEADING * line.size
             if y + height > bottom:
                 pages.append(PageLayout())
@@ -320,14 +339,22 @@ def layout_document(source: DocumentSource, seed: int = 0) -> list[PageLayout]:
             if placed.underline:
                 pages[-1].rules.append(_underline(placed))
             y += height
-    if any(source.blocks[name] for name in ("footer-left", "footer-right")):
-        top = y + BODY_FOOTER_GAP
-        left, right = _footer_columns(source, top, random.Random(rng.random()))
-        if max(left.y, right.y) > bottom and y > MARGIN_TOP:
-            pages.append(PageLayout())
-            left, right = _footer_columns(source, MARGIN_TOP, random.Random(rng.random()))
-        for column in (left, right):
-            pages[-1].lines += column.lines
-            pages[-1].rules += column.rules
-            pages[-1].marks += column.marks
+    _place_footer(source, pages, y, rng, face)
     return pages
+
+
+def _place_footer(
+    source: DocumentSource, pages: list[PageLayout], y: float, rng: random.Random, face: str
+) -> None:
+    """Recipients and signer block under the body, or at the top of a new page if they do not fit."""
+    if not any(source.blocks[name] for name in ("footer-left", "footer-right")):
+        return
+    top = y + BODY_FOOTER_GAP
+    left, right = _footer_columns(source, top, random.Random(rng.random()), face)
+    if max(left.y, right.y) > PAGE_H - MARGIN_BOTTOM and y > MARGIN_TOP:
+        pages.append(PageLayout())
+        left, right = _footer_columns(source, MARGIN_TOP, random.Random(rng.random()), face)
+    for column in (left, right):
+        pages[-1].lines += column.lines
+        pages[-1].rules += column.rules
+        pages[-1].marks += column.marks

@@ -1,8 +1,11 @@
-"""The non-text ink of a signed document: the red round seal and the handwritten signature.
+"""The non-text ink of a document: the red round seal, the signature, the received stamp, handwriting.
 
 WHY: real scans carry a semi-transparent red stamp over the signer's title and a scrawl over the name
-area; OCR must survive both (the seal's ring text is not document text). They are drawn as alpha masks
-and multiplied into the page, so the black print under the red ink stays visible as on paper.
+area; archive copies also carry the receiving office's rectangular "ĐẾN" stamp (blue or violet, its
+number, date and routing filled in by hand) in the header area and short handwritten notes in a margin.
+OCR must survive all of them, and none is document text. They are drawn as alpha masks and multiplied
+into the page, so the black print under the ink stays visible as on paper. Handwriting is not a font:
+it is polylines of cursive-looking loops, ascenders, descenders and tone-mark ticks.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 SEAL_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"
+STAMP_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
 BLUE_INK = (28, 48, 150)
 BLACK_INK = (35, 35, 40)
+INKS = {"blue": BLUE_INK, "violet": (96, 38, 150), "black": BLACK_INK}
+"""Pen and stamp-pad inks by name."""
+STAMP_INKS = ("blue", "violet")
 
 
 def multiply_ink(page: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int], x0: int, y0: int) -> None:
@@ -155,3 +162,177 @@ def sign(page: np.ndarray, box: tuple[int, int, int, int], dpi: int, rng: np.ran
     alpha = np.clip(alpha * 1.3, 0, 1) * _ink_texture(alpha.shape, rng, 0.7)
     color = BLUE_INK if rng.random() < 0.6 else BLACK_INK
     multiply_ink(page, alpha, color, x0 - pad, y0 - pad)
+
+
+def _ink_mask(paths: list[np.ndarray], size: tuple[int, int], width: int, pad: int) -> np.ndarray:
+    """Coverage (0..1) of pen polylines drawn ``width`` px wide on a ``size`` (w, h) canvas plus ``pad``."""
+    mask = Image.new("L", (size[0] + 2 * pad, size[1] + 2 * pad), 0)
+    draw = ImageDraw.Draw(mask)
+    for path in paths:
+        points = [(float(px) + pad, float(py) + pad) for px, py in path]
+        if len(points) > 1:
+            draw.line(points, fill=255, width=width, joint="curve")
+    return np.asarray(mask, dtype=np.float32) / 255.0
+
+
+def _pen(alpha: np.ndarray, dpi: int, rng: np.random.Generator) -> np.ndarray:
+    alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.5, dpi / 400))
+    return np.clip(alpha * 1.3, 0, 1) * _ink_texture(alpha.shape, rng, 0.7)
+
+
+def _letter_strokes(kind: str, xh: float, width: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """One cursive letter as (x, y) with the baseline at y=0 and y growing downwards: an up-and-down
+    stroke that runs back at its top (a loop, as in l, e, h) or not (an arch, as in n, u), tall for
+    ascenders, with a loop below the baseline for descenders."""
+    s = np.linspace(0.0, 1.0, 28, endpoint=False)
+    looped = kind == "asc" or rng.random() < 0.45
+    wobble = width * (rng.uniform(0.2, 0.32) if looped else rng.uniform(0.0, 0.12))
+    x = width * s + wobble * np.sin(2 * np.pi * s + rng.uniform(-0.3, 0.3))
+    top = xh * rng.uniform(0.8, 1.15) * (rng.uniform(2.0, 2.6) if kind == "asc" else 1.0)
+    y = -top * (0.5 - 0.5 * np.cos(2 * np.pi * s))
+    if kind == "desc":
+        y += xh * rng.uniform(1.0, 1.5) * np.clip(-np.sin(2 * np.pi * s), 0, None) * (s > 0.5)
+    return x, y
+
+
+def _cursive_word(letters: int, xh: float, rng: np.random.Generator) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A handwritten word (baseline y=0, starting at x=0): its stroke and its tone-mark ticks."""
+    kinds = rng.choice(["x", "asc", "desc"], size=letters, p=[0.66, 0.2, 0.14])
+    xs, ys, ticks = [], [], []
+    x0 = 0.0
+    for kind in kinds:
+        width = xh * rng.uniform(0.7, 1.15)
+        x, y = _letter_strokes(str(kind), xh, width, rng)
+        xs.append(x + x0)
+        ys.append(y)
+        if kind == "x" and rng.random() < 0.4:  # Vietnamese: marks above many letters
+            tx, ty = x0 + width * rng.uniform(0.2, 0.7), -xh * rng.uniform(1.5, 2.0)
+            length = xh * rng.uniform(0.35, 0.6)
+            angle = rng.uniform(-2.4, -0.6)
+            ticks.append(np.array([[tx, ty], [tx + length * np.cos(angle), ty + length * np.sin(angle)]]))
+        x0 += width
+    tail = np.array([[x0, 0.0], [x0 + 0.4 * xh, -0.35 * xh]])  # the exit stroke of the last letter
+    stroke = np.concatenate([np.stack([np.concatenate(xs), np.concatenate(ys)], axis=1), tail])
+    stroke[:, 1] += xh * 0.06 * np.sin(np.linspace(0, rng.uniform(2, 5), len(stroke)))
+    return stroke, ticks
+
+
+def handwriting_paths(
+    width: float, height: float, lines: int, rng: np.random.Generator, fill: tuple[float, float] = (0.6, 0.95)
+) -> list[np.ndarray]:
+    """Pen polylines of ``lines`` handwritten lines in a width x height box (pixels): slanted cursive words
+    on a slightly sloping, wandering baseline, each line running to a ``fill`` fraction of the width."""
+    pitch = height / lines
+    xh = pitch * rng.uniform(0.26, 0.32)
+    slant = np.tan(np.radians(rng.uniform(8, 22)))
+    paths: list[np.ndarray] = []
+    for row in range(lines):
+        baseline = pitch * (row + 0.68)
+        slope = np.tan(np.radians(rng.uniform(-2.5, 2.5)))
+        x = width * rng.uniform(0.0, 0.05) + (pitch * rng.uniform(0.1, 0.6) if row else 0.0)
+        end = width * rng.uniform(*fill) * (rng.uniform(0.4, 1.0) if row == lines - 1 and row else 1.0)
+        first = True
+        while first or x < end:
+            stroke, ticks = _cursive_word(int(rng.integers(1, 7)), xh, rng)
+            span = float(stroke[:, 0].max())
+            if x + span > width and not first:
+                break
+            for part in (stroke, *ticks):
+                px = part[:, 0] + x - part[:, 1] * slant
+                py = part[:, 1] + baseline + slope * (part[:, 0] + x)
+                paths.append(np.stack([px, py], axis=1))
+            x += span + xh * rng.uniform(0.9, 1.6)
+            first = False
+    return paths
+
+
+def write_hand(
+    page: np.ndarray,
+    box: tuple[int, int, int, int],
+    dpi: int,
+    rng: np.random.Generator,
+    *,
+    lines: int = 2,
+    ink: str = "blue",
+    vertical: bool = False,
+) -> None:
+    """Write ``lines`` lines of handwriting into ``box`` (pixels) with a pen of ``ink``; ``vertical``
+    writes them up the page (a note along the left margin, read with the head turned left)."""
+    x0, y0, x1, y1 = box
+    w, h = (y1 - y0, x1 - x0) if vertical else (x1 - x0, y1 - y0)
+    pad = 10
+    width = max(1, round(dpi / 72 * rng.uniform(0.6, 0.95)))
+    alpha = _pen(_ink_mask(handwriting_paths(w, h, lines, rng), (w, h), width, pad), dpi, rng)
+    if vertical:
+        alpha = np.ascontiguousarray(np.rot90(alpha))  # text runs bottom to top
+    multiply_ink(page, alpha, INKS[ink], x0 - pad, y0 - pad)
+
+
+def _fit_font(text: str, path: str, size: float, width: float) -> ImageFont.FreeTypeFont:
+    font = ImageFont.truetype(path, max(6, round(size)))
+    if font.getlength(text) > width:
+        font = ImageFont.truetype(path, max(6, round(size * width / font.getlength(text))))
+    return font
+
+
+def _stamp_print(w: int, h: int, office: list[str], frame: float) -> tuple[Image.Image, list[tuple]]:
+    """The rubber of a received stamp (w x h px): office name, a big ĐẾN, the Số/Ngày/Chuyển fields.
+    Returns the mask and the (x0, x1, baseline) of each field's dotted line, for the pen."""
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    inset = max(2, round(frame))
+    draw.rectangle((inset, inset, w - 1 - inset, h - 1 - inset), outline=255, width=max(2, round(frame)))
+    y = 0.07 * h
+    for name in office:
+        font = _fit_font(name, SEAL_FONT, 0.105 * h, 0.86 * w)
+        draw.text((w / 2, y), name, font=font, fill=255, anchor="mt")
+        y += 0.125 * h
+    row = (h - inset - y) / 3.2
+    big = _fit_font("ĐẾN", SEAL_FONT, 0.27 * h, 0.3 * w)
+    draw.text((0.07 * w, y + 1.55 * row), "ĐẾN", font=big, fill=255, anchor="lm")
+    label = ImageFont.truetype(STAMP_FONT, max(6, round(0.11 * h)))
+    fields = []
+    left = 0.07 * w + big.getlength("ĐẾN") + 0.05 * w
+    for text, x, base in (
+        ("Số:", left, y + 1.0 * row),
+        ("Ngày:", left, y + 2.1 * row),
+        ("Chuyển:", 0.07 * w, y + 3.05 * row),
+    ):
+        draw.text((x, base), text, font=label, fill=255, anchor="ls")
+        start = x + label.getlength(text) + 0.02 * w
+        dots = "." * max(3, int((0.93 * w - start) / max(1.0, label.getlength("."))))
+        draw.text((start, base), dots, font=label, fill=255, anchor="ls")
+        fields.append((start, 0.93 * w, base))
+    return mask, fields
+
+
+def received_stamp(
+    page: np.ndarray,
+    box: tuple[int, int, int, int],
+    dpi: int,
+    office: list[str],
+    rng: np.random.Generator,
+    *,
+    ink: str = "violet",
+    pen: str = "blue",
+) -> None:
+    """Stamp a rectangular "ĐẾN" received stamp filling ``box`` (pixels) in ``ink`` and fill its number,
+    date and routing in by hand with a ``pen``; both are tilted together a few degrees."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    mask, fields = _stamp_print(w, h, office, dpi / 72 * 0.9)
+    paths = []
+    for (start, end, base), fill in zip(fields, ((0.25, 0.5), (0.35, 0.7), (0.5, 0.95)), strict=True):
+        line_h = 0.2 * h
+        for path in handwriting_paths(end - start, line_h, 1, rng, fill=fill):
+            paths.append(path + np.array([start, base - 0.78 * line_h]))
+    pen_alpha = _pen(_ink_mask(paths, (w, h), max(1, round(dpi / 72 * 0.7)), 0), dpi, rng)
+    angle = float(rng.uniform(-4.0, 4.0))
+    stamp = mask.rotate(angle, resample=Image.BILINEAR)
+    alpha = np.asarray(stamp, dtype=np.float32) / 255.0
+    alpha *= _ink_texture(alpha.shape, rng, 0.5) * float(rng.uniform(0.85, 1.0))
+    pen_alpha = (
+        np.asarray(Image.fromarray((pen_alpha * 255).astype(np.uint8)).rotate(angle), np.float32) / 255
+    )
+    multiply_ink(page, alpha, INKS[ink], x0, y0)
+    multiply_ink(page, pen_alpha, INKS[pen], x0, y0)
