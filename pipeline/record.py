@@ -163,6 +163,11 @@ class DocumentResult:
     def sections(self) -> list[dict]:
         return (self.record or {}).get("sections") or []
 
+    @property
+    def terms(self) -> list[dict]:
+        """Multi-syllable terms counted per section: ``{section_order, term, count}``."""
+        return (self.record or {}).get("terms") or []
+
     def to_dict(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["status"] = self.status.value
@@ -236,6 +241,17 @@ class DocumentRow:
     signer_name: str | None = column("string")
     digital_signature: dict | None = column("digital_signature")
     processed_at: str | None = column("string")
+
+
+@dataclass
+class TermRow:
+    """One row of ``terms.parquet``: a multi-syllable term ("thi đua", "khen thưởng") and how often one
+    section uses it, from underthesea's word segmentation; ``section_order`` joins ``sections.order``."""
+
+    doc_id: str = column("string")
+    section_order: int = column("int32")
+    term: str = column("string")
+    count: int = column("int32")
 
 
 LEGAL_BASIS_KEYS = ("doc_type", "number", "symbol", "date", "issuer")

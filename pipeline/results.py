@@ -47,6 +47,7 @@ class Results:
     out_dir: Path
     documents: pd.DataFrame
     sections: pd.DataFrame
+    terms: pd.DataFrame  # doc_id, section_order (joins sections.order), term, count
 
     def tokens(self, doc_id: str) -> pd.DataFrame:
         """One row per word of a document's restoration: original, restored, confidence (restoration, 0-1),
@@ -114,7 +115,13 @@ def load_results(out_dir: str | Path) -> Results:
     from pipeline.structure import SECTION_LABELS
 
     sections["label"] = pd.Categorical(sections["label"], categories=list(SECTION_LABELS))
-    return Results(out, documents, sections)
+    terms_path = out / "terms.parquet"
+    terms = (
+        _read_table(terms_path)
+        if terms_path.exists()  # runs of older versions have no terms table
+        else export.TERM_SCHEMA.empty_table().to_pandas(types_mapper=_NULLABLE_INTS.get)
+    )
+    return Results(out, documents, sections, terms)
 
 
 def _read_table(path: Path) -> pd.DataFrame:

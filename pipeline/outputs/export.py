@@ -19,7 +19,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.record import LEGAL_BASIS_KEYS, SIGNATURE_KEYS, DocumentResult, DocumentRow, document_row
+from pipeline.record import (
+    LEGAL_BASIS_KEYS,
+    SIGNATURE_KEYS,
+    DocumentResult,
+    DocumentRow,
+    TermRow,
+    document_row,
+)
 from pipeline.structure.record import Section
 
 DOCUMENTS_DIR = "documents"
@@ -51,6 +58,7 @@ def arrow_schema(cls: type, prefix: tuple[tuple[str, str], ...] = ()) -> pa.Sche
 
 DOCUMENT_SCHEMA = arrow_schema(DocumentRow)
 SECTION_SCHEMA = arrow_schema(Section, prefix=(("doc_id", "string"),))
+TERM_SCHEMA = arrow_schema(TermRow)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -172,20 +180,26 @@ def section_rows(doc: DocumentResult) -> list[dict]:
     return [{**{k: s.get(k) for k in SECTION_SCHEMA.names}, "doc_id": doc.doc_id} for s in doc.sections]
 
 
-def write_tables(out_dir: Path, summaries: Iterable[dict]) -> tuple[int, int]:
-    """Rewrite documents.parquet and sections.parquet (atomically) from document summaries.
+def term_rows(doc: DocumentResult) -> list[dict]:
+    return [{**{k: t.get(k) for k in TERM_SCHEMA.names}, "doc_id": doc.doc_id} for t in doc.terms]
+
+
+def write_tables(out_dir: Path, summaries: Iterable[dict]) -> tuple[int, int, int]:
+    """Rewrite documents.parquet, sections.parquet and terms.parquet (atomically) from document summaries.
 
     ``summaries`` come in source-path order, so that tables of two runs over the same inputs compare equal.
     Returns the row counts.
     """
-    document_rows: list[dict] = []
-    rows_of_sections: list[dict] = []
+    rows: dict[str, list[dict]] = {"documents": [], "sections": [], "terms": []}
     for summary in summaries:
         doc = DocumentResult.from_dict(summary)
-        document_rows.append(asdict(document_row(doc)))
-        rows_of_sections.extend(section_rows(doc))
-    documents = pa.Table.from_pylist(document_rows, schema=DOCUMENT_SCHEMA)
-    sections = pa.Table.from_pylist(rows_of_sections, schema=SECTION_SCHEMA)
-    atomic_write_table(out_dir / "documents.parquet", documents)
-    atomic_write_table(out_dir / "sections.parquet", sections)
-    return documents.num_rows, sections.num_rows
+        rows["documents"].append(asdict(document_row(doc)))
+        rows["sections"].extend(section_rows(doc))
+        rows["terms"].extend(term_rows(doc))
+    counts = []
+    schemas = {"documents": DOCUMENT_SCHEMA, "sections": SECTION_SCHEMA, "terms": TERM_SCHEMA}
+    for name, schema in schemas.items():
+        table = pa.Table.from_pylist(rows[name], schema=schema)
+        atomic_write_table(out_dir / f"{name}.parquet", table)
+        counts.append(table.num_rows)
+    return counts[0], counts[1], counts[2]
