@@ -72,8 +72,10 @@ def test_grey_seal_is_faded_on_a_photocopy(short_plan_pages) -> None:
 
 def test_each_step_can_be_switched_off(short_plan_pages) -> None:
     page = _rgb(short_plan_pages[0])
-    out, report = preprocess_page(page, 300, PreprocessOptions(False, False, False, False, False, False))
+    out, report = preprocess_page(page, 300, PreprocessOptions(**dict.fromkeys(preprocess.STEPS, False)))
     assert report.applied == []
     assert out.shape == page.shape[:2]
     _, full = preprocess_page(page, 300, PreprocessOptions())
-    assert full.applied == ["remove_seal", "normalize", "deskew", "binarize", "despeckle"]  # seal was red
+    # the seal was red: no grey seal to fade
+    assert full.applied == ["remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle"]
+    assert full.rotation == 0

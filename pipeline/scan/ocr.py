@@ -20,6 +20,16 @@ BLOCK_GAP_PX = 40
 # A word made only of these at the start or end of a line is a speck or seal remnant, not text: no line
 # of an official document begins with "„" or ";." nor ends with a lone quote.
 _STRAY_MARK = re.compile(r"^[„;.,:'`~_|^¸˛‚]+$")
+# ... unless it is punctuation a line really ends with (" ." and ", ." typed with a space, "...") or
+# begins with (an ellipsis), read confidently and set a space from the text: a speck read as "." is
+# usually read with low confidence or lies far from the last word.
+_END_PUNCTUATION = re.compile(r"^[.,:;…]+$")
+_START_PUNCTUATION = re.compile(r"^(\.\.\.|…)$")
+STRAY_MAX_CONF = 60.0  # a mark read with less confidence than this is a speck
+# A mark further from its neighbour than this many word heights (and this many of the line's usual word
+# gaps) is isolated: a space is 0.3-0.6 word heights, even in a justified line.
+ISOLATED_HEIGHTS = 1.0
+ISOLATED_GAPS = 2.5
 # Tesseract's "single column of text of variable sizes": the stacked blocks are exactly that.
 STACKED_PSM = 4
 
@@ -136,7 +146,27 @@ def _lines(
 
 
 def _trim_stray_marks(line: OcrLine) -> None:
+    """Move specks read as marks off the ends of the line into ``line.stray``; real punctuation stays."""
     while line.words and _STRAY_MARK.match(line.words[0].text):
+        if _is_real_punctuation(line.words, 0, _START_PUNCTUATION):
+            break
         line.stray.append(line.words.pop(0))
     while line.words and _STRAY_MARK.match(line.words[-1].text):
+        if _is_real_punctuation(line.words, len(line.words) - 1, _END_PUNCTUATION):
+            break
         line.stray.append(line.words.pop())
+
+
+def _is_real_punctuation(words: list[OcrWord], i: int, pattern: re.Pattern) -> bool:
+    """Whether the mark ``words[i]`` at an end of its line is punctuation: confident and not isolated."""
+    mark = words[i]
+    if len(words) < 2 or not pattern.match(mark.text) or mark.conf < STRAY_MAX_CONF:
+        return False
+    neighbour = words[i - 1] if i else words[1]
+    gap = mark.bbox[0] - neighbour.bbox[2] if i else neighbour.bbox[0] - mark.bbox[2]
+    others = words[:i] + words[i + 1 :]
+    heights = [w.bbox[3] - w.bbox[1] for w in others if not _STRAY_MARK.match(w.text)]
+    height = float(np.median(heights)) if heights else float(neighbour.bbox[3] - neighbour.bbox[1])
+    gaps = [b.bbox[0] - a.bbox[2] for a, b in zip(others, others[1:], strict=False)]
+    usual = ISOLATED_GAPS * float(np.median(gaps)) if gaps else 0.0
+    return gap <= max(ISOLATED_HEIGHTS * height, usual)

@@ -1,0 +1,225 @@
+"""Page orientation: find pages fed sideways or upside down and turn them upright before deskew.
+
+Tesseract reads a page turned by 180° as confident-looking garbage and a page turned by 90° as nothing, so
+every page is checked, but cheaply. Two measurements on the page's glyphs at 150 dpi (a few tens of ms)
+settle almost every page:
+
+* the axis: text lines run where each glyph's nearest neighbour is. On an upright or upside-down page
+  about 80 % of the glyphs have theirs beside them, on a sideways page about 20 %;
+* up or down: in a word, Latin (and even more Vietnamese) script puts much more ink above the x-height
+  band (ascenders, capitals, tone marks) than below it (descenders, the dot below).
+
+An upright page (text lines across, ink above the band) is left alone without calling Tesseract. Any
+other page is given to Tesseract's orientation detection (OSD, ``--psm 0``) on the same 150 dpi image,
+which must agree with the text axis. When OSD cannot decide, a strip of the page is read at the two
+candidate turns and the one read with the clearly higher confidence wins. A page is turned only when
+the evidence says so: a doubtful page with horizontal lines stays as it is.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.errors import PageError
+from pipeline.external import tesseract
+
+# Resolution the orientation is measured at: glyphs are still well formed, the page is 4x smaller.
+ORIENT_DPI = 150
+# Fewer glyphs than this: nothing to orient (blank page, photo, a few words).
+MIN_GLYPHS = 40
+# Share of glyphs whose nearest neighbour lies beside them: >= HORIZONTAL means lines across the page,
+# <= VERTICAL lines down it (measured 0.79-0.85 and 0.15-0.21 on the sample scans and photocopies).
+HORIZONTAL = 0.6
+VERTICAL = 0.4
+# (ink above - ink below the x-height band) / (both), over all words: upright pages measure +0.14 to
+# +0.35, the same pages upside down the opposite. Past UPRIGHT the page is taken as upright without OSD.
+UPRIGHT = 0.08
+# Fewer words than this give no reliable up/down score.
+MIN_WORDS = 15
+# OSD confidences below this are a guess (an upright 150 dpi page measures 5-15).
+OSD_MIN_CONFIDENCE = 1.5
+# OSD classifies this many characters (Tesseract's default is 50): each costs about 35 ms of CPU, and
+# OSD here only confirms the glyph measurements.
+OSD_CHARACTERS = 20
+OSD_TIMEOUT_S = 30.0
+# The strip read at two turns: the turn read with mean word confidence this much higher wins.
+STRIP_MARGIN = 10.0
+STRIP_TIMEOUT_S = 30.0
+
+_TURN = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+@dataclass
+class Orientation:
+    """How a page was found to lie and what was done about it."""
+
+    rotation: int = 0  # degrees clockwise the page was turned to stand upright: 0, 90, 180 or 270
+    method: str = "upright"  # what decided: upright, too little text, osd, strip, axis, unsure
+    horizontal: float | None = None  # share of glyphs with their nearest neighbour beside them
+    updown: float | None = None  # ink above minus below the x-height band, for the page as it came in
+    osd_rotation: int | None = None
+    osd_confidence: float | None = None
+    strip_confidences: dict[int, float] | None = None  # mean word confidence of the strip at each turn
+    ms: float = 0.0  # time spent deciding
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        if self.strip_confidences is not None:
+            data["strip_confidences"] = {str(k): round(v, 1) for k, v in self.strip_confidences.items()}
+        return data
+
+
+def turn(image: np.ndarray, rotation: int) -> np.ndarray:
+    """``image`` turned clockwise by ``rotation`` (a multiple of 90), losslessly."""
+    rotation %= 360
+    return image if rotation == 0 else cv2.rotate(image, _TURN[rotation])
+
+
+def orient(gray: np.ndarray, dpi: int, *, lang: str = "vie") -> Orientation:
+    """Decide how to turn a greyscale page (dark text on light paper) so that its text stands upright."""
+    started = time.perf_counter()
+    scale = min(1.0, ORIENT_DPI / max(dpi, 1))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small_dpi = max(1, round(dpi * scale))
+    block = max(15, int(small_dpi / 300 * 41)) | 1
+    binary = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 15)
+    result = _decide(gray, binary, small_dpi, scale, lang)
+    result.ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _decide(gray: np.ndarray, binary: np.ndarray, small_dpi: int, scale: float, lang: str) -> Orientation:
+    ink = (binary < 128).astype(np.uint8)
+    glyphs = _glyphs(ink)
+    if len(glyphs) < MIN_GLYPHS:
+        return Orientation(method="too little text")
+    result = Orientation(horizontal=round(_horizontal_share(glyphs), 3))
+    height = float(np.median(glyphs[:, 3]))
+    result.updown = _updown(ink, height)
+    if result.horizontal >= HORIZONTAL:
+        if result.updown is not None and result.updown >= UPRIGHT:
+            return result
+        candidates = (0, 180)
+    elif result.horizontal <= VERTICAL:
+        # Lines run down the page: turned clockwise by 90 the text is upright or upside down.
+        updown = _updown(turn(ink, 90), height)
+        candidates = (90, 270) if updown is None or updown >= 0 else (270, 90)
+    else:
+        candidates = (0,)  # no clear text direction (a table, a form, a drawing): left alone
+    _ask_osd(result, binary, small_dpi, candidates)
+    if result.method == "osd" or len(candidates) == 1:
+        return result
+    strip = _text_strip(gray, glyphs, scale, across=0 in candidates)
+    _read_strip(result, strip, candidates, lang)
+    return result
+
+
+def _ask_osd(result: Orientation, binary: np.ndarray, dpi: int, candidates: tuple[int, ...]) -> None:
+    """Take Tesseract's OSD answer if it is confident and fits the text axis."""
+    try:
+        guess = tesseract.detect_orientation(
+            binary, dpi=dpi, timeout_s=OSD_TIMEOUT_S, min_characters=OSD_CHARACTERS
+        )
+    except PageError:
+        guess = None  # the strip check decides; the page's OCR will report a broken Tesseract itself
+    result.method = "unsure"
+    if guess is None:
+        return
+    result.osd_rotation, result.osd_confidence = guess.rotate, round(guess.confidence, 2)
+    if guess.rotate in candidates and guess.confidence >= OSD_MIN_CONFIDENCE:
+        result.rotation, result.method = guess.rotate, "osd"
+
+
+def _read_strip(result: Orientation, strip: np.ndarray, candidates: tuple[int, ...], lang: str) -> None:
+    """Read the densest band of text at each candidate turn; a clear winner decides.
+
+    Without one, a sideways page is turned by the text-axis guess (the first candidate) and a page with
+    horizontal lines is left as it is.
+    """
+    confs: dict[int, float] = {}
+    for rotation in candidates:
+        try:
+            words = tesseract.recognize_words(
+                turn(strip, rotation), lang=lang, psm=6, timeout_s=STRIP_TIMEOUT_S
+            )
+        except PageError:
+            words = []
+        confs[rotation] = float(np.mean([w.conf for w in words])) if words else 0.0
+    result.strip_confidences = confs
+    best = max(confs, key=confs.__getitem__)
+    others = [c for r, c in confs.items() if r != best]
+    if confs[best] >= max(others) + STRIP_MARGIN:
+        result.rotation, result.method = best, "strip"
+    elif 0 not in candidates:
+        result.rotation, result.method = candidates[0], "axis"
+
+
+def _glyphs(ink: np.ndarray) -> np.ndarray:
+    """Stats rows (x, y, w, h, area) of the components that look like letters, not specks or rules."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    stats = stats[1:n]
+    h_img, w_img = ink.shape
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    inside = (x > 2) & (y > 2) & (x + w < w_img - 2) & (y + h < h_img - 2)
+    sized = (np.maximum(w, h) >= 4) & (np.maximum(w, h) <= max(h_img, w_img) / 20)
+    stats = stats[inside & sized]
+    if len(stats) == 0:
+        return stats
+    size = np.maximum(stats[:, 2], stats[:, 3])
+    typical = float(np.median(size))
+    return stats[(size >= 0.5 * typical) & (size <= 2.5 * typical)]
+
+
+def _horizontal_share(glyphs: np.ndarray, sample: int = 400) -> float:
+    """Share of glyphs whose nearest glyph (centre to centre) lies more beside than above or below them."""
+    centres = (glyphs[:, :2] + glyphs[:, 2:4] / 2.0).astype(np.float32)
+    queries = centres
+    if len(centres) > sample:
+        queries = centres[np.random.default_rng(0).choice(len(centres), sample, replace=False)]
+    d = centres[None, :, :] - queries[:, None, :]
+    dist = np.square(d[..., 0]) + np.square(d[..., 1])
+    dist[dist == 0] = np.inf  # the glyph itself
+    nearest = d[np.arange(len(queries)), dist.argmin(axis=1)]
+    return float((np.abs(nearest[:, 0]) > np.abs(nearest[:, 1])).mean())
+
+
+def _updown(ink: np.ndarray, glyph_height: float) -> float | None:
+    """Ink above minus ink below the x-height band of each word, over all words; None if too few words.
+
+    Words are glyphs joined across letter gaps; within a word skew does not matter. The band is the rows
+    of a word's box holding at least half of its fullest row's ink.
+    """
+    join = max(2, int(round(glyph_height * 0.5)))
+    joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (join, 1)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    above = below = 0.0
+    counted = 0
+    for x, y, w, h, _ in stats[1:n]:
+        if not (1.2 * glyph_height <= h <= 3 * glyph_height and w >= 2 * h):
+            continue
+        profile = ink[y : y + h, x : x + w].sum(axis=1, dtype=np.int64)
+        band = np.flatnonzero(profile * 2 >= profile.max())
+        above += float(profile[: band[0]].sum())
+        below += float(profile[band[-1] + 1 :].sum())
+        counted += 1
+    if counted < MIN_WORDS or above + below == 0:
+        return None
+    return round((above - below) / (above + below), 3)
+
+
+def _text_strip(gray: np.ndarray, glyphs: np.ndarray, scale: float, across: bool) -> np.ndarray:
+    """The band of whole text lines (an eighth of the page) holding the most glyphs, at full resolution.
+
+    ``across``: text lines run across the page, the band is a band of rows; else a band of columns.
+    """
+    axis = 1 if across else 0  # glyph centre coordinate along which the band is cut (y or x)
+    length = gray.shape[0] if across else gray.shape[1]
+    centres = (glyphs[:, axis] + glyphs[:, axis + 2] / 2.0) / scale
+    counts = np.bincount(np.clip(centres.astype(np.int64), 0, length - 1), minlength=length)
+    size = max(1, length // 8)
+    start = int(np.argmax(np.convolve(counts, np.ones(size), mode="valid")))
+    return gray[start : start + size, :] if across else gray[:, start : start + size]
