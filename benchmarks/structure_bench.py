@@ -37,9 +37,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from devtools.garble import garble, strip_diacritics  # noqa: E402
+from devtools.photocopy_damage import photocopy  # noqa: E402
 from pipeline.structure import FIELD_NAMES, extract_record  # noqa: E402
 from pipeline.structure.text import fold  # noqa: E402
-from tests.test_structure_damage import photocopy  # noqa: E402
 
 PLANS = REPO / "tests" / "data" / "plans"
 HEADING_RATIO = 90.0
