@@ -170,10 +170,6 @@ def _viqr_any(m: re.Match[str]) -> str:
     return _viqr_sub(m)
 
 
-def viqr_to_unicode(text: str) -> str:
-    return _viqr_mapped(text)[0]
-
-
 def _tcvn3_mapped(text: str) -> tuple[str, list[int]]:
     return text.translate(_TCVN3), list(range(len(text) + 1))
 

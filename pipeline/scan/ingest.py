@@ -173,11 +173,6 @@ def _list_folder(folder: Path, seen: set[tuple[int, int]]) -> list[os.DirEntry] 
         return DiscoveredPath(folder, f"cannot list folder: {exc.strerror or exc}")
 
 
-def is_ground_truth(path: Path) -> bool:
-    """True for transcription files that evaluation folders keep beside their scans."""
-    return path.name.lower().endswith(GROUND_TRUTH_SUFFIXES)
-
-
 def sniff_kind(head: bytes) -> str | None:
     """The kind of a file from its first bytes, or None when it is none of the kinds we read."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -55,10 +55,6 @@ class DocTypes:
             return part
         return self.folded_codes.get(fold(part).lower())
 
-    def code_for_name(self, name_key: str) -> str | None:
-        """Code for a type name given in :func:`key` form (``ke hoach``)."""
-        return self.name_keys.get(name_key)
-
 
 @lru_cache(maxsize=1)
 def doc_types() -> DocTypes:
