@@ -139,6 +139,7 @@ def scan_pages(doc: DocumentResult) -> list[ScanPage]:
 
 def _scan_page(page: PageResult, raw_lines: list[str], by_line: dict[int, list[dict]]) -> ScanPage:
     rotation = int(getattr(page, "rotation", 0) or 0) % 360
+    rotation = rotation if rotation in (0, 90, 180, 270) else 0
     width, height = page.width, page.height
     if width and height and rotation in (90, 270):
         width, height = height, width  # the OCR'd page stood upright; the scan lies on its side
