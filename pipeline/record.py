@@ -72,7 +72,7 @@ class PageResult:
 
     @classmethod
     def failed(cls, index: int, message: str) -> PageResult:
-        return cls(index=index, status=Status.ERROR, error=message)
+        return cls(index=index, status=Status.ERROR, error=one_line(message))
 
     @property
     def ok(self) -> bool:
@@ -139,12 +139,14 @@ class DocumentResult:
     @classmethod
     def failed(cls, path: str, message: str, *, doc_id: str | None = None) -> DocumentResult:
         """The result of an input that could not be processed; keyed by its path if its content is unknown."""
-        return cls(doc_id=doc_id or path_doc_id(path), source_path=path, status=Status.ERROR, error=message)
+        return cls(
+            doc_id=doc_id or path_doc_id(path), source_path=path, status=Status.ERROR, error=one_line(message)
+        )
 
     def fail(self, message: str) -> DocumentResult:
         """Mark this document as failed (keeping what is known of it) and return it."""
         self.status = Status.ERROR
-        self.error = message
+        self.error = one_line(message)
         return self
 
     def mark_partial(self, reason: str) -> None:
@@ -152,7 +154,7 @@ class DocumentResult:
         if self.status is Status.ERROR:
             return
         self.status = Status.PARTIAL
-        self.error = f"{self.error}; {reason}" if self.error else reason
+        self.error = f"{self.error}; {one_line(reason)}" if self.error else one_line(reason)
 
     @property
     def fields(self) -> dict:
@@ -196,6 +198,11 @@ class DocumentResult:
         if self.record is not None:
             data["record"] = {k: v for k, v in self.record.items() if k in ("fields", "sections", "terms")}
         return data
+
+
+def one_line(message: str) -> str:
+    """A reason as one line: library messages (OpenCV's, for one) can carry newlines and trailing blanks."""
+    return " ".join(str(message).split())
 
 
 def path_doc_id(path: str) -> str:

@@ -91,3 +91,65 @@ def test_any_file_name_gets_exactly_its_row(tmp_path_factory, names: list[bytes]
     check = check_run(inputs, out, summary.exit_code, "")
     assert check.ok, "\n".join(check.problems())
     assert summary.n_inputs == len(inputs) and check.statuses.get("ok") == len(inputs)
+
+
+# --- what fuzzing found, kept as regression tests -------------------------------------------------------
+
+
+def test_a_page_too_small_to_read_fails_alone_in_one_line(tmp_path: Path) -> None:
+    """A damaged PDF page renders as 1x1 px; OpenCV's resize then failed with a two-line message."""
+    from PIL import Image
+
+    from pipeline.scan import ingest
+    from pipeline.stages import ProcessOptions, process_page
+
+    Image.new("L", (1, 1), 255).save(tmp_path / "dot.png")
+    page = process_page(ingest.inspect(tmp_path / "dot.png"), 0, ProcessOptions())
+    assert page.status == "error" and page.error == "page image too small to read (1x1 px)"
+
+
+def test_failure_reasons_are_always_one_line() -> None:
+    from pipeline.record import DocumentResult, PageResult
+
+    assert PageResult.failed(0, "error: (-215:Assertion failed)\n").error == "error: (-215:Assertion failed)"
+    doc = DocumentResult.failed("/a/b.pdf", "first\nsecond  ")
+    assert doc.error == "first second"
+    assert DocumentResult(doc_id="x", source_path="y").fail("a\r\nb").error == "a b"
+
+
+def test_a_text_whose_bom_lies_is_refused_at_inspection(tmp_path: Path) -> None:
+    """A UTF-8 byte-order mark in front of a PNG used to pass inspection and crash the batch later."""
+    from pipeline.errors import IngestError
+    from pipeline.scan import ingest
+
+    lying = tmp_path / "lying.txt"
+    lying.write_bytes(b"\xef\xbb\xbf" + b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(IngestError) as caught:
+        ingest.inspect(lying)
+    assert "\n" not in str(caught.value) and "UTF-8" in str(caught.value)
+
+
+def test_a_task_that_raises_costs_its_document_not_the_batch(tmp_path: Path) -> None:
+    import dataclasses
+
+    from pipeline.batch.executors import open_executor
+    from pipeline.batch.manifest import Manifest
+    from pipeline.batch.scheduler import DocumentDone, Scheduler
+    from pipeline.scan import ingest
+    from pipeline.stages import ProcessOptions
+
+    (tmp_path / "good.txt").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "odd.txt").write_text(PLAN + "Hồ sơ lẻ.\n", encoding="utf-8")
+    good = ingest.inspect(tmp_path / "good.txt")
+    broken = dataclasses.replace(ingest.inspect(tmp_path / "odd.txt"), text_encoding="no-such-codec")
+    options = ProcessOptions(restore=False)  # no language model to load: the point is the scheduler
+    executor = open_executor("local", options, workers=1, scheduler=None)
+    try:
+        with Manifest(tmp_path, options.fingerprint()) as manifest:
+            events = list(Scheduler(executor, manifest).run(iter([broken, good])))
+    finally:
+        executor.close()
+    done = {e.doc.doc_id: e.doc for e in events if isinstance(e, DocumentDone)}
+    assert done[good.doc_id].status == "ok"
+    assert done[broken.doc_id].status == "error"
+    assert done[broken.doc_id].error.startswith("internal error: LookupError")

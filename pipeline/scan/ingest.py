@@ -33,6 +33,8 @@ MAX_PAGE_PIXELS = 60_000_000
 # Above this, decoding alone would take gigabytes: refuse instead of downscaling.
 MAX_DECODE_PIXELS = 150_000_000
 DEFAULT_IMAGE_DPI = 300
+# Below this many pixels a side, a page cannot hold a readable letter (and preprocessing cannot scale it).
+MIN_PAGE_SIDE = 16
 # Ground-truth transcriptions (tesstrain's ``.gt.txt`` convention, and ``.gold.txt``) sit beside scans in
 # sample and evaluation folders; they are answers, not inputs.
 GROUND_TRUTH_SUFFIXES = (".gt.txt", ".gold.txt")
@@ -326,13 +328,19 @@ def load_page(source: SourceFile, index: int, dpi: int) -> tuple[np.ndarray, int
     """Page ``index`` (0-based) as an RGB array, and the resolution it is at.
 
     Pages that would exceed MAX_PAGE_PIXELS are rendered or scaled down to fit, and the lower resolution
-    is returned so that the record says what Tesseract really saw.
+    is returned so that the record says what Tesseract really saw. A page too small to hold a letter (a
+    damaged PDF page renders as 1x1 px) is an IngestError, not food for the preprocessing.
     """
     if source.kind == KIND_PDF:
-        return poppler.render_page(source.path, index, dpi=dpi, max_pixels=MAX_PAGE_PIXELS)
-    if source.kind in IMAGE_KINDS:
-        return _load_image_frame(source.path, index, source.dpi)
-    raise IngestError(f"{source.kind} files have no page images")
+        page, dpi = poppler.render_page(source.path, index, dpi=dpi, max_pixels=MAX_PAGE_PIXELS)
+    elif source.kind in IMAGE_KINDS:
+        page, dpi = _load_image_frame(source.path, index, source.dpi)
+    else:
+        raise IngestError(f"{source.kind} files have no page images")
+    height, width = page.shape[:2]
+    if min(height, width) < MIN_PAGE_SIDE:
+        raise IngestError(f"page image too small to read ({width}x{height} px)")
+    return page, dpi
 
 
 def _load_image_frame(path: Path, index: int, dpi: int) -> tuple[np.ndarray, int]:
