@@ -99,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
     report.set_defaults(handler=_cmd_report)
 
+    review = sub.add_parser(
+        "review", help="correct words and fields in the browser: the report as a local web app (127.0.0.1)"
+    )
+    review.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
+    review.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1, default 8765 (0: any)")
+    review.add_argument("--open", action="store_true", help="open it in the default browser")
+    review.set_defaults(handler=_cmd_review)
+
     export = sub.add_parser("export", help="write the documents and sections tables for spreadsheets")
     export.add_argument("output", type=Path, metavar="OUT", help="output folder of sohoa run")
     export.add_argument("--xlsx", type=Path, metavar="FILE", help="Excel workbook, one sheet per table")
@@ -297,6 +305,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"sohoa report: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     print(index)
+    return ExitCode.OK
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pipeline.outputs.review_server import serve
+
+    if not 0 <= args.port <= 65535:
+        print("sohoa review: --port must be between 0 and 65535", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        serve(args.output, args.port, open_browser=args.open, echo=lambda line: print(line, flush=True))
+    except FileNotFoundError as exc:
+        print(f"sohoa review: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except OSError as exc:
+        print(f"sohoa review: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return ExitCode.USAGE
     return ExitCode.OK
 
 

@@ -31,7 +31,10 @@ def to_review(ocr_confidence: float | None, confidence: float | None) -> bool:
 
 
 def token_to_review(token: dict) -> bool:
-    """:func:`to_review` of a stored restoration token (a dict with ``confidence`` and ``ocr_confidence``)."""
+    """:func:`to_review` of a stored restoration token (a dict with ``confidence`` and ``ocr_confidence``);
+    a word a person corrected or confirmed (``corrected``, :mod:`pipeline.outputs.corrections`) is not."""
+    if token.get("corrected"):
+        return False
     return to_review(token.get("ocr_confidence"), token.get("confidence"))
 
 

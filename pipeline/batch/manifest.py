@@ -159,6 +159,10 @@ class Manifest:
             )
             self.db.execute("DELETE FROM pages WHERE doc_id = ?", (doc.doc_id,))
 
+    def store_summary(self, doc: DocumentResult) -> None:
+        """Replace a finished document's summary (after a correction changed its stored JSON)."""
+        self._store_summary(doc)
+
     def _store_summary(self, doc: DocumentResult) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO documents (doc_id, source_path, status, fingerprint, summary) "

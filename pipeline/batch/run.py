@@ -27,7 +27,7 @@ from pipeline.batch.tasks import cpu_seconds, peak_rss_mb
 from pipeline.errors import ExitCode, IngestError
 from pipeline.external import tesseract
 from pipeline.logs import file_done, get_logger
-from pipeline.outputs import export
+from pipeline.outputs import corrections, export
 from pipeline.record import DocumentResult, Status, path_doc_id
 from pipeline.scan import ingest
 from pipeline.stages import ProcessOptions
@@ -226,6 +226,7 @@ class _Run:
     def _store(self, doc: DocumentResult) -> None:
         doc.source_path = ingest.display_path(doc.source_path)
         doc.processed_at = now_iso()
+        corrections.reapply(self.out_dir, doc)  # what an archivist corrected survives any rerun
         export.write_document(self.out_dir, doc)
         self.manifest.finish_document(doc)
         _write_outputs(self.out_dir, doc, self.batch)
@@ -290,6 +291,14 @@ def _write_outputs(
             _write_pdf(out_dir, doc)
         else:
             _write_layout(out_dir, doc, kind)
+
+
+def rewrite_outputs(out_dir: Path, doc: DocumentResult) -> None:
+    """After a stored document changed (a correction): its ALTO again, and its hOCR and PDF where a run
+    wrote them."""
+    existing = _page_outputs(out_dir, doc.doc_id, BatchOptions(write_pdf=True, write_hocr=True))
+    batch = BatchOptions(write_pdf=existing["pdf"].exists(), write_hocr=existing["hocr"].exists())
+    _write_outputs(out_dir, doc, batch)
 
 
 def _write_layout(out_dir: Path, doc: DocumentResult, kind: str) -> None:

@@ -58,6 +58,54 @@ def write_report(out_dir: Path, *, image_width: int = IMAGE_WIDTH) -> Path:
     return index
 
 
+def document_parts(out_dir: Path, doc: dict, *, editor: str = "") -> list[tuple[str, str]]:
+    """A stored document's report pages (file name, HTML) as they are now, with the page images the report
+    already rendered (none are rendered here) and its neighbours in the index's order; ``editor``: see
+    :func:`pages.document_pages`."""
+    out_dir = Path(out_dir)
+    report_dir = out_dir / REPORT_DIR
+    images: dict[int, str] = {}
+    notes: dict[int, str] = {}
+    for page in doc.get("pages") or []:
+        name = f"{IMAGE_DIR}/{doc['doc_id']}_p{int(page['index']) + 1}.jpg"
+        if (report_dir / name).is_file():
+            images[page["index"]] = name
+        else:
+            notes[page["index"]] = "no page image (sohoa report OUT renders them)"
+    rows = review_rows(out_dir)
+    ids = [str(row["doc_id"]) for row in rows]
+    neighbours = pages.Neighbours()
+    if doc["doc_id"] in ids:
+        number = ids.index(doc["doc_id"])
+        neighbours = pages.Neighbours(
+            _neighbour(rows[number - 1]) if number > 0 else None,
+            _neighbour(rows[number + 1]) if number + 1 < len(rows) else None,
+        )
+    return pages.document_pages(doc, images, notes, neighbours, editor=editor)
+
+
+def review_rows(out_dir: Path) -> list[dict]:
+    """The rows of ``documents.parquet`` in the index's order (none when there is no table yet)."""
+    table = Path(out_dir) / "documents.parquet"
+    return pages.review_order(pd.read_parquet(table).to_dict("records")) if table.is_file() else []
+
+
+def refresh_document(out_dir: Path, doc_id: str) -> None:
+    """After a document changed (a correction): rewrite its pages of an existing report, and the index."""
+    out_dir = Path(out_dir)
+    report_dir = out_dir / REPORT_DIR
+    index = report_dir / "index.html"
+    doc = export.read_document(out_dir, doc_id)
+    if doc is None or not index.is_file():
+        return
+    for name, html in document_parts(out_dir, doc):
+        export.atomic_write_text(report_dir / name, html)
+        (report_dir / name).chmod(0o644)
+    title = f"sohoa — {out_dir.resolve().name}"
+    export.atomic_write_text(index, pages.index_page(review_rows(out_dir), title))
+    index.chmod(0o644)
+
+
 def _neighbour(row: dict) -> tuple[str, str]:
     return str(row["doc_id"]), Path(str(row.get("source_path") or "")).name or str(row["doc_id"])
 

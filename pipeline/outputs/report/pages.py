@@ -100,7 +100,7 @@ _INDEX_COLUMNS = [
 _DEFAULT_SORT = 'class="desc"'
 
 
-def index_page(rows: list[dict], title: str) -> str:
+def index_page(rows: list[dict], title: str, *, notice: str = "") -> str:
     """The sortable, filterable table of all documents of a run, most words to review first.
 
     Sorting and filtering also read the address: ``index.html#sort=-pages&status=error``.
@@ -117,7 +117,7 @@ def index_page(rows: list[dict], title: str) -> str:
     options = "".join(f'<option value="{s}">{s} ({n})</option>' for s, n in counts.items() if n)
     html = (
         f"<header><h1>{escape(title)}</h1><div>{len(rows)} documents: {escape(summary)}</div></header>\n"
-        "<main>\n"
+        f"<main>\n{notice}"
         '<div class="tools"><input id="filter" type="search" placeholder="Lọc / filter (e.g. thi dua, 2024)" '
         'aria-label="filter" autofocus> <select id="status" aria-label="status">'
         f'<option value="">trạng thái / status: tất cả / all ({len(rows)})</option>{options}</select>'
@@ -171,21 +171,40 @@ class _Part:
 
 
 def document_pages(
-    doc: dict, images: dict[int, str], image_notes: dict[int, str], neighbours: Neighbours | None = None
+    doc: dict,
+    images: dict[int, str],
+    image_notes: dict[int, str],
+    neighbours: Neighbours | None = None,
+    *,
+    editor: str = "",
 ) -> list[tuple[str, str]]:
     """A document as (file name, HTML) parts: header fields and section outline first, then the page images
     with words to review boxed beside their restored text (or the text alone, for a text dump).
-    ``images`` maps page index -> image file name (relative). Long documents get several parts."""
-    lines = _restored_lines(doc)
+    ``images`` maps page index -> image file name (relative). Long documents get several parts.
+
+    With ``editor`` (the script of ``sohoa review``, added to every part) every word and every single-valued
+    field is an element that names what it is (``data-l``/``data-c``/``data-o``: line, column and OCR
+    reading of the word; ``data-field``), for the script to make them editable."""
+    editable = bool(editor)
+    lines = _restored_lines(doc, editable)
     parts = _parts(doc, lines)
     part_of_line = {n: part.number for part in parts for n in range(part.line_start, part.line_end)}
+    view = _View(images, image_notes, neighbours, part_of_line, editor)
     return [
-        (
-            document_file(doc["doc_id"], part.number),
-            _part_html(doc, part, len(parts), lines, images, image_notes, neighbours, part_of_line),
-        )
+        (document_file(doc["doc_id"], part.number), _part_html(doc, part, len(parts), lines, view))
         for part in parts
     ]
+
+
+@dataclass
+class _View:
+    """What a document's parts share besides its text: page images, neighbours, the review editor."""
+
+    images: dict[int, str]
+    image_notes: dict[int, str]
+    neighbours: Neighbours | None
+    part_of_line: dict[int, int]
+    editor: str = ""
 
 
 def document_page(doc: dict, images: dict[int, str], image_notes: dict[int, str]) -> str:
@@ -217,25 +236,17 @@ def _parts(doc: dict, lines: list[str]) -> list[_Part]:
     return parts or [_Part(1, 0, 0)]
 
 
-def _part_html(
-    doc: dict,
-    part: _Part,
-    n_parts: int,
-    lines: list[str],
-    images: dict[int, str],
-    image_notes: dict[int, str],
-    neighbours: Neighbours | None,
-    part_of_line: dict[int, int],
-) -> str:
+def _part_html(doc: dict, part: _Part, n_parts: int, lines: list[str], view: _View) -> str:
     name = Path(doc.get("source_path") or "").name or doc["doc_id"]
-    parts = [_document_header(doc, name, neighbours), "<main>"]
+    images, image_notes = view.images, view.image_notes
+    parts = [_document_header(doc, name, view.neighbours), "<main>"]
     if part.number == 1:
         if doc.get("error"):
             parts.append(f'<p class="error">{escape(doc["error"])}</p>')
         parts.extend(f'<p class="note">{escape(w)}</p>' for w in doc.get("warnings") or [])
         parts.append(_summary(doc))
-        parts.append(_fields(doc))
-        parts.append(_outline(doc, part_of_line))
+        parts.append(_fields(doc, editable=bool(view.editor)))
+        parts.append(_outline(doc, view.part_of_line))
     parts.append(_part_links(doc["doc_id"], part.number, n_parts))
     parts.append(_LEGEND)
     if part.pages:
@@ -250,7 +261,7 @@ def _part_html(
         parts.append(_part_links(doc["doc_id"], part.number, n_parts))
     parts.append("</main>")
     title = name if n_parts == 1 else f"{name} ({part.number}/{n_parts})"
-    return templates.page(f"{title} — sohoa", "\n".join(parts))
+    return templates.page(f"{title} — sohoa", "\n".join(parts), extra=view.editor)
 
 
 _LEGEND = (
@@ -303,8 +314,9 @@ def _summary(doc: dict) -> str:
     return f"<p>{shown}</p>"
 
 
-def _restored_lines(doc: dict) -> list[str]:
-    """Each line of the restored text as HTML, changed and doubtful tokens marked."""
+def _restored_lines(doc: dict, editable: bool = False) -> list[str]:
+    """Each line of the restored text as HTML, changed, doubtful and corrected tokens marked (and, when
+    ``editable``, every token an element naming it)."""
     raw_lines = (doc.get("raw_text") or "").split("\n") if doc.get("raw_text") is not None else []
     final_lines = (doc.get("text") or "").split("\n") if doc.get("text") is not None else raw_lines
     by_line = tokens_by_line(doc)
@@ -315,11 +327,11 @@ def _restored_lines(doc: dict) -> list[str]:
         if "".join(s.text for s in segments) != final:
             out.append(escape(final))  # tokens do not rebuild this line: show it unmarked rather than wrong
             continue
-        out.append("".join(_segment_html(s.text, s.token) for s in segments))
+        out.append("".join(_segment_html(s.text, s.token, editable) for s in segments))
     return out
 
 
-def _segment_html(text: str, token: dict | None) -> str:
+def _segment_html(text: str, token: dict | None, editable: bool = False) -> str:
     if token is None:
         return escape(text)
     low = token_to_review(token)
@@ -330,12 +342,22 @@ def _segment_html(text: str, token: dict | None) -> str:
         f"OCR: {token['original']}{ocr_text} · alternatives: {alternatives} · "
         f"confidence {float(token['confidence']):.2f}"
     )
-    if token.get("changed"):
-        classes = "changed low" if low else "changed"
-        return f'<mark class="{classes}" title="{escape(title)}">{escape(text)}</mark>'
-    if low:
-        return f'<span class="low" title="{escape(title)}">{escape(text)}</span>'
-    return escape(text)
+    classes = [c for c, on in (("changed", token.get("changed")), ("low", low)) if on]
+    if token.get("corrected"):
+        classes.append("corrected")
+        title = f"sửa tay / corrected {_text(token.get('corrected_at'))[:16]}: " + (
+            f"{token.get('restored_before', '')} → {token['restored']} · OCR: {token['original']}"
+        )
+    word = f' data-l="{int(token["line"])}" data-c="{int(token["col"])}" data-o="{escape(token["original"])}"'
+    if editable:
+        classes.append("w")
+    elif not classes:
+        return escape(text)
+    tag = "mark" if token.get("changed") else "span"
+    return (
+        f'<{tag} class="{" ".join(classes)}" title="{escape(title)}"{word if editable else ""}>'
+        f"{escape(text)}</{tag}>"
+    )
 
 
 def _line_html(number: int, html: str) -> str:
@@ -379,14 +401,30 @@ def _overlay(doc: dict, page: dict) -> str:
     )
 
 
-def _fields(doc: dict) -> str:
-    fields = (doc.get("record") or {}).get("fields") or {}
+def _fields(doc: dict, editable: bool = False) -> str:
+    """The header fields as a list; when ``editable``, every single-valued one (empty ones too) is an
+    element naming its field for the review editor. Fields a person corrected are marked."""
+    from pipeline.outputs.corrections import EDITABLE_FIELDS
+
+    record = doc.get("record") or {}
+    fields, corrected = record.get("fields") or {}, record.get("corrected_fields") or {}
     items = []
     for key, label in _FIELD_LABELS.items():
         value = fields.get(key)
-        if value in (None, "", [], {}):
+        can_edit = editable and key in EDITABLE_FIELDS
+        if value in (None, "", [], {}) and not can_edit:
             continue
-        items.append(f'<dt title="{escape(key)}">{escape(label)}</dt><dd>{_field_value(value)}</dd>')
+        classes, attrs = [], ""
+        if key in corrected:
+            classes.append("corrected")
+            attrs = f' title="sửa tay / corrected {escape(_text(corrected[key])[:16])}"'
+
+        if can_edit:
+            classes.append("f")
+            attrs += f' data-field="{escape(key)}" data-value="{escape(_text(value))}"'
+        if classes:
+            attrs += f' class="{" ".join(classes)}"'
+        items.append(f'<dt title="{escape(key)}">{escape(label)}</dt><dd{attrs}>{_field_value(value)}</dd>')
     if not items:
         return ""
     return f'<h2>Thông tin văn bản / fields</h2><dl class="fields">{"".join(items)}</dl>'

@@ -48,6 +48,7 @@ mark.changed{background:#d6e6ff;border-bottom:2px solid #2a6fdb;color:inherit}
 .low{background:#ffe3b3;border-bottom:2px dotted #e07b00}
 mark.changed.low{background:#ffd08a}
 .legend span{margin-right:1.2em}
+.corrected,mark.corrected{background:#d3f0d8;border-bottom:2px solid #1b6e2e}
 dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;background:#fff;padding:.6em .8em;
  border:1px solid #d7d3c8}
 dl.fields dt{font-weight:600;color:#555}
@@ -125,9 +126,10 @@ SCRIPT = """
 """
 
 
-def page(title: str, body: str, *, script: bool = False) -> str:
-    """A complete HTML document with the stylesheet (and the table script) inline."""
-    js = f"<script>{SCRIPT}</script>" if script else ""
+def page(title: str, body: str, *, script: bool = False, extra: str = "") -> str:
+    """A complete HTML document with the stylesheet (and the table script) inline; ``extra`` (markup of
+    ``sohoa review``) goes at the end of the body."""
+    js = (f"<script>{SCRIPT}</script>" if script else "") + extra
     return (
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
