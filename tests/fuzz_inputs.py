@@ -263,7 +263,7 @@ def check_run(
     if returncode not in (0, 1) or "Traceback" in stderr:
         check.crashes.append(f"exit {returncode}: {stderr.strip().splitlines()[-1:] or ''}")
     _check_half_written(out, check)
-    if check.crashes or check.half_written:
+    if check.crashes or check.half_written or check.missing_rows:
         return check
     expected = {display_path(os.fsdecode(os.path.abspath(p))) for p in inputs}
     ledger = _ledger(out)
@@ -304,6 +304,9 @@ def _check_half_written(out: Path, check: RunCheck) -> None:
         except ValueError as exc:
             check.half_written.append(f"{path.name}: {exc}")
     for table in ("documents.parquet", "sections.parquet"):
+        if not (out / table).exists():
+            check.missing_rows.append(f"no {table}")
+            continue
         try:
             pq.read_table(out / table)
         except Exception as exc:
