@@ -230,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path
         app = self.server.app
+        if path == "/favicon.ico":
+            return self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         if path in ("/", "/index.html"):
             return self._send(HTTPStatus.OK, app.index().encode("utf-8"), "text/html; charset=utf-8")
         page = _DOCUMENT_PAGE.match(path)
