@@ -1,0 +1,111 @@
+"""Pages fed sideways or upside down are turned upright before OCR; upright pages are never turned.
+
+Real Tesseract (OCR and OSD) on real rendered pages: the test plan, and the archive samples whose
+generation record says which pages were fed turned.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+from devtools.synth.degrade import degrade
+from devtools.synth.pdf import sample_record
+from pipeline.scan import ingest, orientation
+from pipeline.scan.ocr import ocr_page
+from pipeline.scan.preprocess import PreprocessOptions, normalize_background, preprocess_page
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+
+
+def _flat(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _gray(rgb: np.ndarray, dpi: int = 300) -> np.ndarray:
+    return normalize_background(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dpi)
+
+
+@pytest.fixture(scope="module")
+def scanned(short_plan_pages) -> np.ndarray:
+    return np.asarray(degrade(short_plan_pages[0], "scan", seed=7).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def upright_text(scanned) -> str:
+    page, report = preprocess_page(scanned, 300, PreprocessOptions())
+    assert report.rotation == 0 and report.orientation["method"] == "upright"
+    return _flat(ocr_page(page, 300).text)
+
+
+@pytest.mark.parametrize("fed_turned", [90, 180, 270])
+def test_a_turned_page_reads_like_the_upright_one(scanned, upright_text, short_plan_truth, fed_turned):
+    fed = np.ascontiguousarray(orientation.turn(scanned, fed_turned))  # text turned clockwise by fed_turned
+    page, report = preprocess_page(fed, 300, PreprocessOptions())
+    assert report.rotation == (360 - fed_turned) % 360, report.orientation
+    assert "orient" in report.applied and page.shape == scanned.shape[:2]
+    text = _flat(ocr_page(page, 300).text)
+    assert Levenshtein.normalized_distance(upright_text, text) <= 0.01
+    assert Levenshtein.normalized_distance(_flat(short_plan_truth), text) <= 0.02
+
+
+def _text_page(lines: list[str], size: tuple[int, int], font_px: int = 50) -> np.ndarray:
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, font_px)
+    for i, line in enumerate(lines):
+        draw.text((150, 150 + int(font_px * 1.6) * i), line, font=font, fill=0)
+    return np.asarray(image)
+
+
+BODY = (
+    "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về việc tổ chức phong trào thi đua yêu nước,",
+    "các sở, ban, ngành và địa phương xây dựng kế hoạch cụ thể, báo cáo kết quả định kỳ.",
+    "Khen thưởng kịp thời những tập thể, cá nhân có thành tích xuất sắc trong phong trào.",
+)
+
+
+def test_upright_pages_are_never_turned(short_plan_pages) -> None:
+    pages = {
+        level: _gray(np.asarray(degrade(short_plan_pages[0], level, seed=5).convert("RGB")))
+        for level in ("clean", "scan", "photocopy")
+    }
+    pages["landscape"] = _text_page(list(BODY) * 6, (3508, 2480))  # a landscape form is upright as it is
+    pages["capitals"] = _text_page([line.upper() for line in BODY] * 4, (2480, 3508))
+    for name, gray in pages.items():
+        found = orientation.orient(gray, 300)
+        assert found.rotation == 0, (name, found)
+    # A dense upright page is recognised from its glyphs alone, without a Tesseract call.
+    assert orientation.orient(pages["scan"], 300).method == "upright"
+
+
+def test_pages_without_text_direction_are_left_alone() -> None:
+    blank = np.full((3508, 2480), 255, np.uint8)
+    assert orientation.orient(blank, 300).method == "too little text"
+    rng = np.random.default_rng(0)
+    noise = (rng.random((438, 310)) < 0.5).astype(np.uint8) * 255
+    noise = cv2.resize(noise, (2480, 3508), interpolation=cv2.INTER_NEAREST)
+    found = orientation.orient(noise, 300)
+    assert found.rotation == 0 and found.osd_rotation is None  # noise has no axis: OSD is not asked
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ke_hoach_lam_dong_archive.pdf", "ke_hoach_an_giang_typewriter.tif", "ke_hoach_quang_tri_copy2.pdf"],
+)
+def test_archive_samples_fed_turned_are_turned_back(name: str) -> None:
+    turns = (sample_record(SAMPLES / name) or {}).get("conditions", {}).get("turns") or {}
+    assert turns, "the sample records which pages were fed turned"
+    source = ingest.inspect(SAMPLES / name, dpi=300)
+    for index in range(source.n_pages):
+        rgb, dpi = ingest.load_page(source, index, 300)
+        found = orientation.orient(_gray(rgb, dpi), dpi)
+        shown = int(turns.get(str(index + 1), 0))  # the clockwise turn the page's text shows
+        assert found.rotation == (360 - shown) % 360, (name, index + 1, found)
