@@ -386,13 +386,15 @@ def _overlay(doc: dict, page: dict) -> str:
     for line in page_words(doc, page):
         for word in line:
             low = word.to_review
-            if not (low or word.changed):
+            corrected = any(t.get("corrected") for t in word.tokens)
+            if not (low or word.changed or corrected):
                 continue
             x0, y0, x1, y1 = word.bbox
             conf = "" if word.confidence is None else f", restoration {word.confidence:.2f}"
             tip = f"OCR: {word.ocr_text} ({word.ocr_conf:.0f}%{conf}) → {word.restored}"
+            kind = "corrected" if corrected else "low" if low else "changed"
             rects.append(
-                f'<rect class="{"low" if low else "changed"}" x="{x0}" y="{y0}" width="{x1 - x0}" '
+                f'<rect class="{kind}" x="{x0}" y="{y0}" width="{x1 - x0}" '
                 f'height="{y1 - y0}"><title>{escape(tip)}</title></rect>'
             )
     return (

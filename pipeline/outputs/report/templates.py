@@ -39,6 +39,7 @@ nav.parts a,nav.parts b{display:inline-block;min-width:1.6em;text-align:center}
 .scan svg{position:absolute;left:0;top:0;width:100%;height:100%}
 .scan rect.low{fill:rgba(255,170,0,.18);stroke:#e07b00;stroke-width:3}
 .scan rect.changed{fill:rgba(60,140,255,.12);stroke:#2a6fdb;stroke-width:2}
+.scan rect.corrected{fill:rgba(27,110,46,.15);stroke:#1b6e2e;stroke-width:2}
 .text{background:#fff;border:1px solid #d7d3c8;padding:.6em .8em;
  font-family:"Noto Serif","Liberation Serif",serif}
 .ln{white-space:pre-wrap;padding-left:3.2em;text-indent:-3.2em}
