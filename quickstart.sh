@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 mode="${1:-demo}"
 case "$mode" in demo|test|setup) ;; *) echo "usage: $0 demo|test|setup" >&2; exit 2;; esac
 
-apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils)
+apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils ghostscript)
 if [ "$mode" = test ]; then
   # Tests render their own page images with a Times-like font and check the HTML report in a real browser.
   apt_packages+=(fonts-liberation2 chromium)

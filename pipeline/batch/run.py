@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
@@ -22,8 +22,8 @@ from pipeline import __version__
 from pipeline.batch.executors import EXECUTOR_LOCAL, open_executor
 from pipeline.batch.lock import OutputLock
 from pipeline.batch.manifest import Manifest, now_iso
-from pipeline.batch.scheduler import DocumentDone, PageDone, Scheduler
-from pipeline.batch.tasks import cpu_seconds, peak_rss_mb
+from pipeline.batch.scheduler import DocumentDone, PageDone, PdfDone, Scheduler
+from pipeline.batch.tasks import PdfResult, cpu_seconds, make_pdf, peak_rss_mb
 from pipeline.errors import ExitCode, IngestError
 from pipeline.external import tesseract
 from pipeline.logs import file_done, get_logger
@@ -86,8 +86,9 @@ def run_batch(
 
     Every scanned document that came through gets ``out_dir/alto/<doc_id>.xml`` (ALTO);
     ``batch.write_hocr`` also writes ``out_dir/hocr/<doc_id>.hocr`` and ``batch.write_pdf``
-    ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text searchable. Raises LockedError when
-    another run holds ``out_dir``.
+    ``out_dir/pdf/<doc_id>.pdf``, the scans with the restored text searchable (PDF/A, made by the
+    workers). Raises LockedError when another run holds ``out_dir``, RunRefused when ``--pdf`` lacks
+    OCRmyPDF or Ghostscript.
     """
     batch = batch or BatchOptions()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +96,10 @@ def run_batch(
         export.remove_stale_temporaries(out_dir)
         manifest.reconcile()
         tesseract.check_language(options.lang)
+        if batch.write_pdf:
+            from pipeline.external import ocrmypdf
+
+            ocrmypdf.check()
         run = _Run(out_dir, options, batch, manifest, progress or ProgressListener())
         clock = time.perf_counter()
         run.execute(inputs)
@@ -126,6 +131,12 @@ class _Run:
         self.executor_info: dict = {"executor": batch.executor, "workers": 0}
         self.workers: dict = {}
         self.log = get_logger()
+        # Searchable PDFs are made by the workers: queued once the document is stored (or, for a document
+        # done before, once found without its PDF), even before the scheduler starts.
+        self.scheduler: Scheduler | None = None
+        self.pending_pdfs: list[tuple[ingest.SourceFile, DocumentResult]] = []
+        self.pdfs_queued: set[str] = set()
+        self.here = replace(batch, write_pdf=False)  # the page outputs this process writes itself
 
     def execute(self, inputs: Sequence[Path]) -> None:
         # Absolute paths: workers (on other machines, in other folders) must find the files, and a rerun
@@ -134,18 +145,23 @@ class _Run:
         self.progress.start(len(found))
         sources = self._sources(found)
         first = next(sources, None)
-        if first is None:
+        if first is None and not self.pending_pdfs:
             return  # nothing to do: do not start workers
         executor = open_executor(
             self.batch.executor, self.options, workers=self.batch.workers, scheduler=self.batch.scheduler
         )
         try:
-            scheduler = Scheduler(executor, self.manifest)
-            for event in scheduler.run(chain([first], sources)):
+            scheduler = self.scheduler = Scheduler(executor, self.manifest)
+            for source, doc in self.pending_pdfs:
+                scheduler.add_pdf(source, doc)
+            self.pending_pdfs.clear()
+            for event in scheduler.run(chain([first] if first else [], sources)):
                 if isinstance(event, PageDone):
                     self.progress.page_done()
                 elif isinstance(event, DocumentDone):
-                    self._store(event.doc)
+                    self._store(event.doc, event.source)
+                elif isinstance(event, PdfDone):
+                    _store_pdf(self.out_dir, event.result, ingest.display_path(event.source.path))
             self.executor_info = executor.describe()
             self.workers = {name: asdict(stats) for name, stats in scheduler.workers.items()}
         finally:
@@ -164,7 +180,7 @@ class _Run:
                 if not self.batch.force and self.manifest.unchanged_and_done(
                     path, stat.st_size, stat.st_mtime_ns
                 ):
-                    self._skip(path, None)
+                    self._skip(path, None, real=item.path)
                     continue
                 source = ingest.inspect(item.path, dpi=self.options.dpi)
             except (IngestError, OSError) as exc:
@@ -189,19 +205,21 @@ class _Run:
                     extra={"event": "duplicate", "path": path, "doc_id": source.doc_id},
                 )
                 self.manifest.record_input(path, status=Status.DUPLICATE, **identity)
-                self._skip(path, None, source.kind)
+                self._skip(path, None, source.kind, real=item.path)
                 continue
             seen[source.doc_id] = path
             if not self.batch.force and self.manifest.document_done(source.doc_id):
                 self.manifest.record_input(path, status=Status.OK, **identity)
-                self._skip(path, source.doc_id, source.kind)
+                self._skip(path, source.doc_id, source.kind, real=item.path)
                 continue
             self.manifest.record_input(path, status=Status.RUNNING, attempt=True, **identity)
             if source.kind != ingest.KIND_TEXT:
                 self.progress.add_pages(source.n_pages)
             yield source
 
-    def _skip(self, path: str, doc_id: str | None, kind: str | None = None) -> None:
+    def _skip(
+        self, path: str, doc_id: str | None, kind: str | None = None, *, real: Path | None = None
+    ) -> None:
         """A document already done; writes those of its page outputs (ALTO, hOCR, PDF) that are missing."""
         self.summary.n_skipped += 1
         self.progress.document_skipped()
@@ -210,7 +228,9 @@ class _Run:
         if missing and (kind or self.manifest.kind_of(path)) != ingest.KIND_TEXT:
             doc = export.read_result(self.out_dir, doc_id)
             if doc is not None:
-                _write_outputs(self.out_dir, doc, self.batch, only=missing)
+                _write_outputs(self.out_dir, doc, self.here, only=missing)
+                if "pdf" in missing:
+                    self._queue_pdf(doc, _stored_source(doc, real))
 
     def _unreadable(self, path: str, message: str) -> None:
         doc = DocumentResult.failed(path, message)
@@ -223,13 +243,15 @@ class _Run:
         export.document_path(self.out_dir, stale).unlink(missing_ok=True)
         self.manifest.forget_document(stale)
 
-    def _store(self, doc: DocumentResult) -> None:
+    def _store(self, doc: DocumentResult, source: ingest.SourceFile | None = None) -> None:
         doc.source_path = ingest.display_path(doc.source_path)
         doc.processed_at = now_iso()
         corrections.reapply(self.out_dir, doc)  # what an archivist corrected survives any rerun
         export.write_document(self.out_dir, doc)
         self.manifest.finish_document(doc)
-        _write_outputs(self.out_dir, doc, self.batch)
+        _write_outputs(self.out_dir, doc, self.here)
+        if self.batch.write_pdf and source is not None:
+            self._queue_pdf(doc, source)
         _count(self.summary, doc)
         if doc.status is not Status.OK:
             self.log.error(
@@ -246,6 +268,16 @@ class _Run:
         else:
             file_done(doc.source_path, doc.doc_id, doc.status.value)
         self.progress.document_done(doc)
+
+    def _queue_pdf(self, doc: DocumentResult, source: ingest.SourceFile) -> None:
+        """Have a worker make the searchable PDF of a stored scanned document (once per run)."""
+        if not _has_pages(doc) or doc.doc_id in self.pdfs_queued:
+            return
+        self.pdfs_queued.add(doc.doc_id)
+        if self.scheduler is None:
+            self.pending_pdfs.append((source, doc))
+        else:
+            self.scheduler.add_pdf(source, doc)
 
     def run_json(self, inputs: Sequence[Path]) -> dict:
         return {
@@ -277,12 +309,31 @@ def _missing_outputs(out_dir: Path, doc_id: str, batch: BatchOptions) -> list[st
     return [kind for kind, path in _page_outputs(out_dir, doc_id, batch).items() if not path.exists()]
 
 
+def _has_pages(doc: DocumentResult) -> bool:
+    """A scanned document that came through (text dumps have no pages)."""
+    return doc.status.done and doc.kind != ingest.KIND_TEXT and bool(doc.pages)
+
+
+def _stored_source(doc: DocumentResult, path: Path | None) -> ingest.SourceFile:
+    """The source of a document stored by an earlier run, as far as the worker making its PDF needs it
+    (the worker checks the file's content against ``doc.sha256``)."""
+    dpi = max((p.dpi or 0 for p in doc.pages), default=0) or 300
+    return ingest.SourceFile(
+        path=path or Path(doc.source_path),
+        kind=doc.kind or "",
+        sha256=doc.sha256 or doc.doc_id,
+        size=doc.size_bytes or 0,
+        n_pages=doc.n_pages or len(doc.pages),
+        dpi=dpi,
+    )
+
+
 def _write_outputs(
     out_dir: Path, doc: DocumentResult, batch: BatchOptions, only: list[str] | None = None
 ) -> None:
     """The page outputs of a scanned document that came through (text dumps have no pages): in this
     process, from the stored result; failing to write one costs a warning, not the document."""
-    if not doc.status.done or doc.kind == ingest.KIND_TEXT or not doc.pages:
+    if not _has_pages(doc):
         return
     for kind in _page_outputs(out_dir, doc.doc_id, batch):
         if only is not None and kind not in only:
@@ -318,20 +369,26 @@ def _write_layout(out_dir: Path, doc: DocumentResult, kind: str) -> None:
 
 
 def _write_pdf(out_dir: Path, doc: DocumentResult) -> None:
-    """A searchable PDF for a scanned document; failing to write one costs a warning, not the document."""
-    if not doc.status.done or doc.kind == ingest.KIND_TEXT:
-        return
-    from pipeline.outputs.searchable_pdf import write_searchable_pdf
+    """A searchable PDF for a scanned document, made in this process (a batch has its workers make
+    them); failing to write one costs a warning, not the document."""
+    if _has_pages(doc):
+        _store_pdf(out_dir, make_pdf(None, doc), doc.source_path)
 
-    try:
-        write_searchable_pdf(doc.to_dict(), out_dir / "pdf" / f"{doc.doc_id}.pdf")
-    except Exception as exc:
-        get_logger().warning(
-            "%s: no searchable PDF: %s",
-            doc.source_path,
-            exc,
-            extra={"event": "pdf_failed", "path": doc.source_path, "doc_id": doc.doc_id},
-        )
+
+def _store_pdf(out_dir: Path, result: PdfResult, path: str) -> None:
+    """Write a searchable PDF a worker made, or log why there is none."""
+    if result.data is not None:
+        try:
+            export.atomic_write_bytes(out_dir / "pdf" / f"{result.doc_id}.pdf", result.data)
+            return
+        except OSError as exc:
+            result = PdfResult(result.doc_id, error=f"cannot write it: {exc}")
+    get_logger().warning(
+        "%s: no searchable PDF: %s",
+        path,
+        result.error,
+        extra={"event": "pdf_failed", "path": path, "doc_id": result.doc_id},
+    )
 
 
 def _count(summary: RunSummary, doc: DocumentResult) -> None:

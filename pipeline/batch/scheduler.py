@@ -4,7 +4,8 @@ Documents are pulled from a lazy stream only when the executor has room, and at 
 in flight, so memory stays bounded however many documents and pages the batch holds and the first results
 arrive at once (no upfront scan of the whole archive). Each finished page is checkpointed in the
 manifest, not kept in memory; when a document's last page is in, its pages are read back and sent with the
-"finish" task. A page checkpointed by a killed run is not OCR'd again.
+"finish" task. A page checkpointed by a killed run is not OCR'd again. The searchable PDF of a stored
+document is one more task (:meth:`Scheduler.add_pdf`), run by a worker like the rest.
 
 When a local worker dies, the whole pool goes with it and nobody knows which task killed it. Every task
 that was in flight is then a suspect and is retried alone, one at a time: a suspect that kills the pool
@@ -19,7 +20,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pipeline.batch.executors import Executor
-from pipeline.batch.tasks import KIND_FINISH, KIND_PAGE, KIND_TEXT, Outcome, Task, crashed
+from pipeline.batch.tasks import (
+    KIND_FINISH,
+    KIND_PAGE,
+    KIND_PDF,
+    KIND_TEXT,
+    Outcome,
+    PdfResult,
+    Task,
+    crashed,
+)
 from pipeline.errors import PoolBroken, TaskCrashed
 from pipeline.record import DocumentResult, PageResult
 from pipeline.scan import ingest
@@ -46,6 +56,12 @@ class DocumentDone:
 
 
 @dataclass
+class PdfDone:
+    source: ingest.SourceFile
+    result: PdfResult
+
+
+@dataclass
 class WorkerStats:
     """What one worker process did and the most memory it ever held."""
 
@@ -68,7 +84,11 @@ class Scheduler:
         # Full page results (words, boxes) of documents being finished: the finish task gets only their text.
         self._finishing: dict[str, list[PageResult]] = {}
 
-    def run(self, sources: Iterator[ingest.SourceFile]) -> Iterator[PageDone | DocumentDone]:
+    def add_pdf(self, source: ingest.SourceFile, doc: DocumentResult) -> None:
+        """Queue the searchable PDF of a stored document, ahead of new pages (it holds the document)."""
+        self._queue.appendleft(Task(KIND_PDF, source, doc=doc))
+
+    def run(self, sources: Iterator[ingest.SourceFile]) -> Iterator[PageDone | DocumentDone | PdfDone]:
         """Yield pages and documents as they finish, in completion order."""
         in_flight: dict[Any, Task] = {}
         exhausted = False
@@ -127,7 +147,7 @@ class Scheduler:
         self._finishing[source.doc_id] = pages
         return Task(KIND_FINISH, source, pages=[page.text_only() for page in pages])
 
-    def _outcome(self, handle: Any, task: Task) -> PageResult | DocumentResult | None:
+    def _outcome(self, handle: Any, task: Task) -> PageResult | DocumentResult | PdfResult | None:
         """The task's result, or None when it was lost with its pool and will be retried."""
         try:
             outcome = self.executor.outcome(handle)
@@ -154,7 +174,12 @@ class Scheduler:
         stats.cpu_seconds = max(stats.cpu_seconds, outcome.cpu_seconds)
         stats.tesseract_cpu_seconds = max(stats.tesseract_cpu_seconds, outcome.tesseract_cpu_seconds)
 
-    def _completed(self, task: Task, value: PageResult | DocumentResult) -> Iterator[PageDone | DocumentDone]:
+    def _completed(
+        self, task: Task, value: PageResult | DocumentResult | PdfResult
+    ) -> Iterator[PageDone | DocumentDone | PdfDone]:
+        if isinstance(value, PdfResult):
+            yield PdfDone(task.source, value)
+            return
         if isinstance(value, DocumentResult):
             yield DocumentDone(task.source, self._with_full_pages(value))
             return

@@ -23,17 +23,29 @@ from pipeline.stages import ProcessOptions, finish_document, process_page, proce
 KIND_PAGE = "page"
 KIND_TEXT = "text"
 KIND_FINISH = "finish"
+KIND_PDF = "pdf"
 
 
 @dataclass
 class Task:
-    """One page to OCR, one text dump to restore, or one document to join and structure."""
+    """One page to OCR, one text dump to restore, one document to join and structure, or the searchable
+    PDF of a stored document."""
 
     kind: str
     source: ingest.SourceFile
     index: int = 0
     pages: list[PageResult] = field(default_factory=list)  # for "finish": text and line confidences only
     attempts: int = 0
+    doc: DocumentResult | None = None  # for "pdf": the document as stored (pages with words and boxes)
+
+
+@dataclass
+class PdfResult:
+    """A searchable PDF made in a worker, or why it could not be (only the main process writes to OUT)."""
+
+    doc_id: str
+    data: bytes | None = None
+    error: str | None = None
 
     @property
     def label(self) -> str:
@@ -46,7 +58,7 @@ class Task:
 class Outcome:
     """A task's result and the worker's vital signs when it finished."""
 
-    value: PageResult | DocumentResult
+    value: PageResult | DocumentResult | PdfResult
     worker: str
     peak_rss_mb: float
     cpu_seconds: float
@@ -64,6 +76,8 @@ def run_task(task: Task, options: ProcessOptions) -> Outcome:
         value = process_text_document(task.source, options)
     elif task.kind == KIND_FINISH:
         value = finish_document(task.source, task.pages, options)
+    elif task.kind == KIND_PDF and task.doc is not None:
+        value = make_pdf(task.source, task.doc)
     else:
         raise ValueError(f"unknown task kind {task.kind!r}")
     return Outcome(
@@ -75,6 +89,18 @@ def run_task(task: Task, options: ProcessOptions) -> Outcome:
         model_loads=model_loads(),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def make_pdf(source: ingest.SourceFile | None, doc: DocumentResult) -> PdfResult:
+    """The searchable PDF/A of a stored document, from its source file; a failure comes back as a reason."""
+    from pipeline.outputs.searchable_pdf import searchable_pdf
+
+    try:
+        data = searchable_pdf(doc, source.path if source is not None else None)
+    except Exception as exc:  # any failure costs the PDF only, never the document or the batch
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return PdfResult(doc.doc_id, error=reason)
+    return PdfResult(doc.doc_id, data=data)
 
 
 def warm_up(load_language_model: bool) -> None:
@@ -126,8 +152,10 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def crashed(task: Task, reason: str) -> PageResult | DocumentResult:
+def crashed(task: Task, reason: str) -> PageResult | DocumentResult | PdfResult:
     """The result recorded for a task whose worker died (or was killed) every time it was tried."""
+    if task.kind == KIND_PDF:
+        return PdfResult(task.source.doc_id, error=reason)
     if task.kind == KIND_PAGE:
         return PageResult.failed(task.index, f"{reason} on page {task.index + 1}")
     return DocumentResult.failed(str(task.source.path), reason, doc_id=task.source.doc_id)
