@@ -1,8 +1,18 @@
 """OCR benchmark: ``sohoa run`` against plain ``tesseract -l vie`` on generated pages with exact truth.
 
 Pages: every document in scripts/sample_sources/ rendered by devtools.synth (A4, given dpi), one PNG per
-page, at three damage levels (clean / scan / photocopy; same seeds every run). Each page has its truth
-``<stem>.gt.txt`` beside it (the batch skips those files).
+page, at five levels (same seeds every run):
+  clean      no damage
+  scan       flatbed scan: small skew, blur, sensor noise, JPEG
+  photocopy  scan of a photocopy, grey
+  archive    archive copies (``devtools.synth.archive.level_conditions``): 200-dpi grey scans skewed up
+             to 3°, about half of the pages turned by 90, 180 or 270°, the received "ĐẾN" stamp in the
+             header with handwritten fields, 2-3 handwritten lines in a margin, typewritten (every other
+             document) or printed, aged paper (most documents); always 200 dpi, whatever ``--dpi``
+  copy2      a photocopy of a photocopy, 1-bit
+Each page has its truth ``<stem>.gt.txt`` beside it (the batch skips those files): the printed text of
+the upright page; stamps and handwriting are not text. What was done to each page is written to
+``<work>/conditions_<level>.json``.
 
 Metrics per level, micro-averaged over pages (sum of edits / sum of truth length):
   CER  character Levenshtein distance / truth characters
@@ -11,12 +21,15 @@ Both texts are NFC and every whitespace run (including line breaks) becomes one 
 does not count but reading order does: a header read across both columns (left and right lines
 interleaved) costs edits, as it costs the archive's users. Punctuation and quotes count as they are.
 Speed: pages per minute of wall time for each engine with the same number of processes (``--workers``);
-plain Tesseract runs one single-threaded process per page (OMP_THREAD_LIMIT=1, like the pipeline), psm 3.
-``sohoa run`` time includes its start-up and model loading (a fresh output folder each level).
+plain Tesseract runs one single-threaded process per page (OMP_THREAD_LIMIT=1, like the pipeline), with
+``--psm 3`` (automatic layout, no orientation detection) and ``--psm 1`` (the same with orientation and
+script detection, OSD). ``sohoa run`` time includes its start-up and model loading (a fresh output folder
+each level).
 
 Usage:
-    .venv/bin/python benchmarks/ocr_bench.py [--workers 2] [--dpi 300] [--levels clean scan photocopy]
-        [--docs ke_hoach_quang_tri ...] [--max-pages N] [--work DIR] [--skip-sohoa] [--skip-tesseract]
+    .venv/bin/python benchmarks/ocr_bench.py [--workers 2] [--dpi 300]
+        [--levels clean scan photocopy archive copy2] [--docs ke_hoach_quang_tri ...] [--max-pages N]
+        [--psm 3 1] [--work DIR] [--skip-sohoa] [--skip-tesseract] [--json FILE]
 """
 
 from __future__ import annotations
@@ -31,7 +44,7 @@ import tempfile
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -40,8 +53,8 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from devtools.synth import load_source, render_document, truth_pages  # noqa: E402
-from devtools.synth.degrade import LEVELS, degrade  # noqa: E402
+from devtools.synth import load_source, truth_pages  # noqa: E402
+from devtools.synth.archive import LEVELS, level_conditions, make_document  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "sample_sources"
 SOHOA = ROOT / ".venv" / "bin" / "sohoa"
@@ -89,30 +102,39 @@ class Score:
 
 
 def make_pages(work: Path, levels: list[str], docs: list[str], dpi: int, max_pages: int | None) -> dict:
-    """Render and degrade the pages; returns {level: [(png path, truth text), ...]}."""
+    """Render and degrade the pages; returns {level: [(png path, truth text), ...]} and writes what was
+    done to each document to ``work/conditions_<level>.json``."""
     pages: dict[str, list[tuple[Path, str]]] = {level: [] for level in levels}
-    for doc_index, name in enumerate(docs):
-        source = load_source(SOURCES / f"{name}.txt")
-        truths = truth_pages(source)
-        images = render_document(source, dpi=dpi, seed=doc_index)
-        for level in levels:
-            folder = work / "inputs" / level
-            folder.mkdir(parents=True, exist_ok=True)
-            for page_index, (image, truth) in enumerate(zip(images, truths, strict=True)):
+    for level in levels:
+        folder = work / "inputs" / level
+        folder.mkdir(parents=True, exist_ok=True)
+        records = []
+        for doc_index, name in enumerate(docs):
+            if max_pages is not None and len(pages[level]) >= max_pages:
+                break
+            source = load_source(SOURCES / f"{name}.txt")
+            count = max(len(truth_pages(source, face)) for face in ("serif", "mono"))
+            conditions = level_conditions(level, doc_index, count)
+            if level != "archive":
+                conditions = replace(conditions, dpi=dpi)
+            doc = make_document(source, conditions, seed=doc_index, degrade_seed=1000 * doc_index)
+            records.append(doc.meta)
+            for page_index, (image, truth) in enumerate(zip(doc.pages, doc.truths, strict=True)):
                 if max_pages is not None and len(pages[level]) >= max_pages:
                     break
                 stem = f"{name}_p{page_index + 1}_{level}"
                 path = folder / f"{stem}.png"
-                degrade(image, level, 1000 * doc_index + page_index).save(path, dpi=(dpi, dpi))
+                image.save(path, dpi=(conditions.dpi, conditions.dpi))
                 (folder / f"{stem}.gt.txt").write_text(truth + "\n", encoding="utf-8")
                 pages[level].append((path, truth))
+        (work / f"conditions_{level}.json").write_text(json.dumps(records, ensure_ascii=False, indent=1))
     return pages
 
 
-def _tesseract(path: Path) -> str:
+def _tesseract(path: Path, psm: int) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     run = subprocess.run(
-        ["tesseract", str(path), "stdout", "-l", "vie", "--psm", "3"],
+        ["tesseract", str(path), "stdout", "-l", "vie", "--psm", str(psm)],
         capture_output=True,
         text=True,
         check=True,
@@ -121,12 +143,12 @@ def _tesseract(path: Path) -> str:
     return run.stdout
 
 
-def bench_tesseract(pages: list[tuple[Path, str]], workers: int) -> Score:
-    """Plain Tesseract, one process per page, ``workers`` at a time."""
+def bench_tesseract(pages: list[tuple[Path, str]], workers: int, psm: int) -> Score:
+    """Plain Tesseract with page segmentation mode ``psm``, one process per page, ``workers`` at a time."""
     score = Score()
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        texts = list(pool.map(_tesseract, [path for path, _ in pages]))
+        texts = list(pool.map(lambda path: _tesseract(path, psm), [path for path, _ in pages]))
     score.seconds = time.perf_counter() - start
     for (path, truth), text in zip(pages, texts, strict=True):
         score.add(path.stem, text, truth)
@@ -172,7 +194,7 @@ def bench_sohoa(pages: list[tuple[Path, str]], folder: Path, out: Path, workers:
 def _row(level: str, engine: str, score: Score) -> str:
     missing = f"  ({score.missing} pages without output)" if score.missing else ""
     return (
-        f"{level:<10} {engine:<10} {score.pages:>5} {100 * score.cer:>7.2f} {100 * score.wer:>7.2f} "
+        f"{level:<10} {engine:<11} {score.pages:>5} {100 * score.cer:>7.2f} {100 * score.wer:>7.2f} "
         f"{score.pages_per_minute:>9.1f}{missing}"
     )
 
@@ -188,24 +210,27 @@ def main() -> None:
     parser.add_argument("--sohoa", type=Path, default=SOHOA)
     parser.add_argument("--skip-sohoa", action="store_true")
     parser.add_argument("--skip-tesseract", action="store_true")
+    parser.add_argument("--psm", type=int, nargs="+", default=[3, 1], help="plain Tesseract modes to run")
     parser.add_argument("--json", type=Path, default=None, help="also write per-page CERs here")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="ocr_bench_"))
     pages = make_pages(work, args.levels, args.docs, args.dpi, args.max_pages)
-    print(f"pages in {work / 'inputs'}; dpi {args.dpi}; {args.workers} processes per engine")
-    print(f"{'level':<10} {'engine':<10} {'pages':>5} {'CER%':>7} {'WER%':>7} {'pages/min':>9}")
+    print(f"pages in {work / 'inputs'}; dpi {args.dpi} (archive: 200); {args.workers} processes per engine")
+    print(f"{'level':<10} {'engine':<11} {'pages':>5} {'CER%':>7} {'WER%':>7} {'pages/min':>9}")
     report: dict[str, dict] = {}
+    started = time.perf_counter()
     for level in args.levels:
-        if not args.skip_tesseract:
-            score = bench_tesseract(pages[level], args.workers)
-            print(_row(level, "tesseract", score), flush=True)
-            report[f"{level}/tesseract"] = score.per_page
+        for psm in [] if args.skip_tesseract else args.psm:
+            score = bench_tesseract(pages[level], args.workers, psm)
+            print(_row(level, f"tess-psm{psm}", score), flush=True)
+            report[f"{level}/tesseract-psm{psm}"] = score.per_page
         if not args.skip_sohoa:
             folder = work / "inputs" / level
             score = bench_sohoa(pages[level], folder, work / f"sohoa_{level}", args.workers, args.sohoa)
             print(_row(level, "sohoa", score), flush=True)
             report[f"{level}/sohoa"] = score.per_page
+    print(f"benchmark {time.perf_counter() - started:.0f} s (page generation not counted)")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     if args.work is None:
