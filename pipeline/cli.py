@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-columns", action="store_true", help="let Tesseract find the layout itself")
     run.add_argument("--no-restore", action="store_true", help="keep the OCR text as it is")
     run.add_argument("--no-structure", action="store_true", help="do not extract header fields and sections")
-    for step in ("remove-seal", "normalize", "deskew", "binarize", "despeckle"):
+    for step in ("remove-seal", "normalize", "orient", "deskew", "binarize", "despeckle"):
         run.add_argument(f"--no-{step}", action="store_true", help=f"skip the {step} preprocessing step")
     run.set_defaults(handler=_cmd_run)
 
@@ -148,6 +148,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         preprocess=PreprocessOptions(
             remove_seal=not args.no_remove_seal,
             normalize=not args.no_normalize,
+            orient=not args.no_orient,
             deskew=not args.no_deskew,
             binarize=not args.no_binarize,
             despeckle=not args.no_despeckle,

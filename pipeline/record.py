@@ -56,14 +56,17 @@ class PageResult:
 
     index: int  # 0-based
     status: Status = Status.OK
-    error: str | None = None
-    width: int | None = None
+    error: str | None = None  # why the page failed, or why it is unreadable (the page guard)
+    width: int | None = None  # of the page as OCR'd: upright (turned by ``rotation``), before deskew
     height: int | None = None
     dpi: int | None = None
     preprocess: list[str] = field(default_factory=list)  # the preprocessing steps applied, in order
+    rotation: int = 0  # degrees clockwise the scan was turned to stand upright: 0, 90, 180 or 270
+    orientation: dict | None = None  # how the rotation was decided (``pipeline.scan.orientation``)
     deskew_angle: float | None = None
     seal_pixels: int | None = None
     ocr_mean_confidence: float | None = None
+    valid_syllables: float | None = None  # share of the page's words that are Vietnamese syllables
     segments: list[dict] = field(default_factory=list)  # layout zones read as separate blocks
     lines: list[dict] = field(default_factory=list)  # OCR lines with words, confidences and boxes
     seconds: float = 0.0
@@ -192,7 +195,10 @@ class DocumentResult:
         data = self.to_dict()
         for name in ("text", "raw_text"):
             data.pop(name)
-        data["pages"] = [{"index": p.index, "status": p.status.value} for p in self.pages]
+        data["pages"] = [
+            {"index": p.index, "status": p.status.value} | ({"rotation": p.rotation} if p.rotation else {})
+            for p in self.pages
+        ]
         if self.restoration is not None:
             data["restoration"] = {k: v for k, v in self.restoration.items() if k != "tokens"}
         if self.record is not None:
@@ -222,6 +228,7 @@ class DocumentRow:
     size_bytes: int | None = column("int64")
     n_pages: int | None = column("int32")
     n_pages_failed: int | None = column("int32")
+    page_rotations: list[int] | None = column("list<int32>")  # per page, degrees it was turned clockwise
     status: str = column("string")
     error: str | None = column("string")
     warning: str | None = column("string")
@@ -279,6 +286,7 @@ def document_row(doc: DocumentResult) -> DocumentRow:
         size_bytes=doc.size_bytes,
         n_pages=len(doc.pages) or doc.n_pages,
         n_pages_failed=sum(1 for p in doc.pages if p.status is Status.ERROR),
+        page_rotations=[p.rotation for p in doc.pages] or None,
         status=doc.status.value,
         error=doc.error,
         warning="; ".join(doc.warnings) or None,

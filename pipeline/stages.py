@@ -16,7 +16,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.errors import IngestError, SohoaError
 from pipeline.record import DocumentResult, PageResult, Status
-from pipeline.scan import ingest, ocr, preprocess
+from pipeline.scan import guard, ingest, ocr, preprocess
 
 # Below these, a page or text holds too little to judge its language; above, it must look Vietnamese.
 MIN_WORDS_FOR_LANGUAGE_CHECK = 20
@@ -59,19 +59,28 @@ def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions)
 def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOptions) -> None:
     rgb, dpi = ingest.load_page(source, page.index, options.dpi)
     page.width, page.height, page.dpi = int(rgb.shape[1]), int(rgb.shape[0]), dpi
-    image, steps = preprocess.preprocess_page(rgb, dpi, options.preprocess)
+    image, steps = preprocess.preprocess_page(rgb, dpi, options.preprocess, lang=options.lang)
     del rgb
     page.preprocess, page.deskew_angle, page.seal_pixels = (
         steps.applied,
         steps.deskew_angle,
         steps.seal_pixels,
     )
+    # A page turned by 90 or 270 degrees was read upright, with its width and height swapped.
+    page.rotation, page.orientation = steps.rotation, steps.orientation
+    page.width, page.height = int(image.shape[1]), int(image.shape[0])
     result = ocr.ocr_page(
         image, dpi, lang=options.lang, timeout_s=options.page_timeout_s, columns=options.columns
     )
     page.ocr_mean_confidence = result.mean_conf
     page.segments = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
     page.lines = [_line_record(line) for line in result.lines]
+    # The page guard: garbage must not pass as text. The lines stay in the page for review; the
+    # document leaves them out of its text and is partial.
+    check = guard.check_page(result, image)
+    page.valid_syllables = check.valid_syllables
+    if check.problem:
+        page.status, page.error = Status.ERROR, check.problem
 
 
 def _line_record(line: ocr.OcrLine) -> dict:
@@ -123,7 +132,7 @@ def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOp
     word_confidences: list[list[float]] = []
     for page in doc.pages:
         page.line_start = len(lines)
-        for line in page.lines:
+        for line in page.lines if page.status is not Status.ERROR else ():  # unreadable: not text
             lines.append(line["text"])
             confidences.append(line["conf"] / 100.0)
             word_confidences.append([w["conf"] for w in line.get("words") or []])

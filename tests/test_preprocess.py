@@ -79,3 +79,42 @@ def test_each_step_can_be_switched_off(short_plan_pages) -> None:
     # the seal was red: no grey seal to fade
     assert full.applied == ["remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle"]
     assert full.rotation == 0
+
+
+def _lines_image(lines: list[tuple[str, str]], size: int = 54) -> np.ndarray:
+    image = Image.new("L", (2480, 120 + 110 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for i, (style, text) in enumerate(lines):
+        font = f"/usr/share/fonts/truetype/liberation2/LiberationSerif-{style}.ttf"
+        draw.text((200, 80 + 110 * i), text, font=ImageFont.truetype(font, size), fill=0)
+    return np.asarray(image)
+
+
+def test_despeckle_keeps_long_words_ellipses_and_spaced_full_stops() -> None:
+    """Regressions on clean scans: the long-line filter took the x-height band of long unbroken words for a
+    ruled line, and the speck filter the dots of an ellipsis and a full stop typed after a space."""
+    binary = preprocess.binarize(
+        _lines_image(
+            [
+                ("Regular", "Thông tin chi tiết tại thiduakhenthuongbinhdinhgovvn"),
+                ("Bold", "THIĐUAKHENTHƯỞNGTỈNHBÌNHĐỊNH"),
+                ("Regular", "Khen thưởng tập thể, cá nhân tiêu biểu, v.v..."),
+                ("Regular", "Các nội dung khác …"),
+                ("Regular", "Báo cáo kết quả về Sở trước ngày 30 tháng 5 ."),
+                ("Regular", "Tổ chức sơ kết, tổng kết phong trào thi đua, ."),
+            ]
+        ),
+        300,
+    )
+    cleaned = preprocess.despeckle(binary, 300)
+    assert ((binary < 128) & (cleaned >= 128)).sum() == 0  # not one pixel of text lost
+
+
+def test_rules_and_underlines_still_go_next_to_long_words() -> None:
+    image = _lines_image([("Bold", "THIĐUAKHENTHƯỞNGTỈNHBÌNHĐỊNH")]).copy()
+    image[200:204, 150:2300] = 0  # a ruled line under the heading, 4 px thick
+    binary = preprocess.binarize(image, 300)
+    cleaned = preprocess.despeckle(binary, 300)
+    assert (cleaned[200:204, 150:2300] < 128).mean() < 0.05
+    word = binary[60:170] < 128
+    assert ((cleaned[60:170] < 128) == word).all()

@@ -40,6 +40,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "float64": pa.float64(),
     "date32": pa.date32(),
     "list<string>": pa.list_(pa.string()),
+    "list<int32>": pa.list_(pa.int32()),
     "legal_bases": pa.list_(pa.struct([(k, pa.string()) for k in LEGAL_BASIS_KEYS])),
     "digital_signature": pa.struct([(k, pa.string()) for k in SIGNATURE_KEYS]),
 }

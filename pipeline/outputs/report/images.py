@@ -1,8 +1,9 @@
 """Page images for review and for searchable PDFs, re-rendered from the source file.
 
-The OCR boxes are in the coordinates of the preprocessed page: the scan turned back by its measured skew
-about the page centre, same size. A review image is rotated the same way so boxes line up on it; a PDF keeps
-the scan as it is and maps the boxes back through the inverse rotation instead.
+The OCR boxes are in the coordinates of the preprocessed page: the scan turned upright (by the page's
+``rotation``, a multiple of 90 degrees), then turned back by its measured skew about the page centre. A
+review image is turned the same way so boxes line up on it; a PDF shows the scan turned upright but not
+deskewed, and maps the boxes back through the inverse of the deskew instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.errors import IngestError
-from pipeline.scan import ingest
+from pipeline.scan import ingest, orientation
 
 # preprocess.preprocess_page leaves pages whose measured skew is below this unrotated.
 MIN_ROTATION_DEGREES = 0.05
@@ -55,9 +56,10 @@ def rotation_matrix(page: dict, scale: float = 1.0) -> np.ndarray:
 
 
 def load_scan(source: ingest.SourceFile, page: dict, dpi: int) -> Image.Image:
-    """The page as scanned (not deskewed), resized to exactly the pipeline's page shape scaled to ``dpi``."""
+    """The page as scanned (not deskewed) but turned upright as the pipeline turned it, resized to exactly
+    the pipeline's page shape scaled to ``dpi``."""
     rgb, _ = ingest.load_page(source, int(page["index"]), dpi)
-    image = Image.fromarray(rgb)
+    image = Image.fromarray(orientation.turn(rgb, int(page.get("rotation") or 0)))
     scale = dpi / float(page.get("dpi") or dpi)
     size = (max(1, round(page["width"] * scale)), max(1, round(page["height"] * scale)))
     if image.size != size:

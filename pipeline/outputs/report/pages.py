@@ -366,7 +366,10 @@ def _line_html(number: int, html: str) -> str:
 
 def _page_section(doc: dict, page: dict, lines: list[str], image: str | None, note: str | None) -> str:
     index = int(page["index"])
-    heading = f"<h2>Trang / page {index + 1}</h2>"
+    rotation = int(page.get("rotation") or 0)
+    # A page fed sideways or upside down was turned upright before OCR: say so, the scan showed it turned.
+    turned = f' <span class="note">đã xoay / turned {rotation}°</span>' if rotation else ""
+    heading = f"<h2>Trang / page {index + 1}{turned}</h2>"
     if page.get("status") == "error":
         return f'{heading}<p class="error">{escape(page.get("error") or "page failed")}</p>'
     if image:
