@@ -38,6 +38,12 @@ class Task:
     attempts: int = 0
     doc: DocumentResult | None = None  # for "pdf": the document as stored (pages with words and boxes)
 
+    @property
+    def label(self) -> str:
+        """A stable, human-readable key (Dask shows it on its dashboard)."""
+        suffix = f"-p{self.index + 1}" if self.kind == KIND_PAGE else ""
+        return f"{self.kind}-{self.source.doc_id}{suffix}"
+
 
 @dataclass
 class PdfResult:
@@ -46,12 +52,6 @@ class PdfResult:
     doc_id: str
     data: bytes | None = None
     error: str | None = None
-
-    @property
-    def label(self) -> str:
-        """A stable, human-readable key (Dask shows it on its dashboard)."""
-        suffix = f"-p{self.index + 1}" if self.kind == KIND_PAGE else ""
-        return f"{self.kind}-{self.source.doc_id}{suffix}"
 
 
 @dataclass
