@@ -30,7 +30,7 @@ from PIL import Image
 from devtools.synth.layout import ASCENT, DESCENT, text_width
 from devtools.synth.render import render_pages
 from pipeline.batch import run as batch
-from pipeline.batch.tasks import make_pdf
+from pipeline.batch.tasks import KIND_PDF, PdfResult, Task, crashed, make_pdf
 from pipeline.outputs.searchable_pdf import searchable_pdf
 from pipeline.record import DocumentResult
 from tests.cli import sohoa
@@ -266,6 +266,14 @@ def test_a_pdf_failure_is_a_warning_not_a_failed_document(pdf_run, tmp_path, cap
         batch._write_pdf(tmp_path, moved)
     assert not (tmp_path / "pdf" / f"{doc['doc_id']}.pdf").exists()
     assert any("no searchable PDF" in r.getMessage() for r in caplog.records)
+
+
+def test_a_pdf_task_is_labelled_and_its_crash_costs_only_the_pdf(pdf_run) -> None:
+    _, doc, source = pdf_run
+    stored = DocumentResult.from_dict(doc)
+    task = Task(KIND_PDF, batch._stored_source(stored, source), doc=stored)
+    assert task.label == f"pdf-{doc['doc_id']}"  # the Dask key
+    assert crashed(task, "worker process crashed") == PdfResult(doc["doc_id"], error="worker process crashed")
 
 
 def test_a_rerun_makes_a_missing_pdf_again(pdf_run) -> None:
