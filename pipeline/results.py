@@ -28,6 +28,7 @@ TOKEN_COLUMNS = [
     "ocr_confidence",
     "to_review",
     "changed",
+    "corrected",
     "reason",
     "alternatives",
 ]
@@ -52,19 +53,23 @@ class Results:
     def tokens(self, doc_id: str) -> pd.DataFrame:
         """One row per word of a document's restoration: original, restored, confidence (restoration, 0-1),
         ocr_confidence (Tesseract's for the word it lies in, 0-100; NaN for text dumps), to_review (either is
-        low: the rule of ``n_low_confidence_tokens`` and the report, :mod:`pipeline.review`), changed, ..."""
+        low: the rule of ``n_low_confidence_tokens`` and the report, :mod:`pipeline.review`), changed,
+        corrected (by a person, in ``sohoa review``), ..."""
         from pipeline.review import token_to_review
 
         doc = export.read_document(self.out_dir, doc_id)
         if doc is None:
             raise KeyError(f"no document {doc_id} in {self.out_dir}")
         records = (doc.get("restoration") or {}).get("tokens") or []
-        records = [{**t, "to_review": token_to_review(t)} for t in records]
+        records = [
+            {**t, "to_review": token_to_review(t), "corrected": bool(t.get("corrected"))} for t in records
+        ]
         frame = pd.DataFrame.from_records(records, columns=TOKEN_COLUMNS)
         frame["confidence"] = frame["confidence"].astype("float64")
         frame["ocr_confidence"] = frame["ocr_confidence"].astype("float64")
         frame["to_review"] = frame["to_review"].astype("bool")
         frame["changed"] = frame["changed"].astype("bool")
+        frame["corrected"] = frame["corrected"].astype("bool")
         frame["reason"] = frame["reason"].astype("category")
         return frame
 

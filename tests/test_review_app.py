@@ -12,7 +12,11 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline import load_results
 from pipeline.batch.manifest import Manifest
 from pipeline.outputs import corrections, export
 from pipeline.outputs.alto import ALTO_NS
@@ -250,6 +255,23 @@ def test_review_refuses_a_folder_without_a_run(tmp_path: Path) -> None:
     assert result.returncode == 2 and "documents.parquet" in result.stderr
 
 
+def test_sohoa_review_serves_until_ctrl_c(tmp_path: Path) -> None:
+    out = stored_run(tmp_path / "out", make_document())
+    (out / "report").mkdir()
+    (out / "report" / "index.html").write_text("static report", encoding="utf-8")  # no images to render
+    command = [sys.executable, "-m", "pipeline.cli", "review", str(out), "--port", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            url = process.stdout.readline().split()[2]
+            assert url.startswith("http://127.0.0.1:")
+            with urllib.request.urlopen(url + f"{DOC_ID}.html", timeout=60) as response:
+                assert "Lê Văn Hưng" in response.read().decode("utf-8")
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 0
+        finally:
+            process.kill()
+
+
 # --- a rerun -------------------------------------------------------------------------------------------
 
 
@@ -281,6 +303,9 @@ def test_a_forced_rerun_keeps_every_correction(tmp_path: Path) -> None:
     docs = pd.read_parquet(out / "documents.parquet")
     assert docs.place[0] == "Quy Nhơn" and docs.signer_name[0].endswith("Hùng")
     assert len(corrections.read_corrections(out)) == 2
+    tokens = load_results(out).tokens(doc_id)
+    corrected = tokens[tokens.corrected]
+    assert corrected.restored.tolist() == ["Hùng"] and not corrected.to_review.any()
     assert "Quy Nhơn\tplace" in (out / corrections.LEXICON_NAME).read_text(encoding="utf-8")
 
 

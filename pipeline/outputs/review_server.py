@@ -313,9 +313,8 @@ def serve(out_dir: Path, port: int = DEFAULT_PORT, *, open_browser: bool = False
     if not (out_dir / report_site.REPORT_DIR / "index.html").is_file():
         echo(f"writing the report (page images) in {out_dir / report_site.REPORT_DIR} …")
         report_site.write_report(out_dir)
-    with ReviewServer(out_dir, port) as server:
+    with ReviewServer(out_dir, port) as server, contextlib.suppress(KeyboardInterrupt):
         echo(f"sohoa review: {server.url}  (Ctrl-C to stop)")
         if open_browser:
             webbrowser.open(server.url)
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+        server.serve_forever()
