@@ -3,12 +3,13 @@
 ``sohoa run --pdf`` writes ``OUT/pdf/<doc_id>.pdf`` for every scanned document that came through. The
 file is the source itself, page for page: a PDF keeps its page content and image streams byte for byte,
 and an image (TIFF, PNG, JPEG) is wrapped into PDF pages without being decoded (img2pdf copies CCITT,
-JPEG and PNG data as they are). Under each page lies an invisible text layer of the restored words (with
-their diacritics, as in ``text/<doc_id>.txt``), each word stretched over its box on the scan, so that a
-viewer's search finds and highlights the word where it is printed, and copying gives the restored text.
-The file is PDF/A-2b, with XMP metadata from the record: ``dc:title`` the title, ``dc:creator`` and
-``dc:publisher`` the issuer, ``dc:date`` and ``xmp:CreateDate`` the issue date, ``dc:identifier`` the
-number and symbol, ``dc:language`` ``vi``.
+JPEG and PNG data as they are; a TIFF in several strips is joined into one CCITT stream, losslessly).
+Under each page lies an invisible text layer of the restored words (with their diacritics, as in
+``text/<doc_id>.txt``), each word stretched over its box on the scan, so that a viewer's search finds
+and highlights the word where it is printed, and copying gives the restored text. The file is PDF/A-2b,
+with XMP metadata from the record: ``dc:title`` the title, ``dc:creator`` and ``dc:publisher`` the
+issuer, ``dc:date`` and ``xmp:CreateDate`` the issue date, ``dc:identifier`` the number and symbol,
+``dc:language`` ``vi``.
 
 OCRmyPDF does the PDF work (:mod:`pipeline.external.ocrmypdf`): grafting the text layer under the page,
 PDF/A, metadata. This module says where each word goes. The OCR boxes are in the pixels of the page the
@@ -22,6 +23,7 @@ makes a reader's text box (the font's ascent above the baseline) reach the tops 
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import unicodedata
 import warnings
@@ -41,7 +43,6 @@ from pipeline.outputs.report.words import PageWord, page_words, tokens_by_line
 from pipeline.record import DocumentResult, PageResult, Status
 from pipeline.scan import ingest
 
-PDF_DIR = "pdf"
 PDFA_PART = "2"
 KIND_TEXT = "text"
 # OCRmyPDF draws Latin and Vietnamese text in Noto Sans; PDF readers put a glyph's box from the font's
@@ -49,10 +50,6 @@ KIND_TEXT = "text"
 FONT_ASCENT = 1.069
 # Letters and marks that reach below the baseline: a word with one of them does not sit on the baseline.
 _DESCENDING = frozenset("gjpqyQJ,;()[]{}|/\u0323\u0328\u0327")
-
-
-def pdf_path(out_dir: Path, doc_id: str) -> Path:
-    return out_dir / PDF_DIR / f"{doc_id}.pdf"
 
 
 def has_pdf(doc: DocumentResult) -> bool:
@@ -102,19 +99,25 @@ def _checked_source(doc: DocumentResult, source: Path | None) -> ingest.SourceFi
 def _image_pdf(source: ingest.SourceFile, work: Path) -> Path:
     """The image's pages as a PDF, one page per frame at the resolution the pipeline read it at.
 
-    img2pdf copies CCITT, JPEG and PNG data into the PDF as they are. What it refuses (transparency,
-    some TIFF compressions) is re-encoded without loss first: bilevel frames as CCITT G4, others as PNG,
-    transparency laid on white paper as the pipeline saw it.
+    img2pdf copies CCITT, JPEG and PNG data into the PDF as they are (transparency becomes a soft mask,
+    over white paper in every viewer). What it refuses (some TIFF compressions) is re-encoded without
+    loss first: bilevel frames as CCITT G4, others as PNG (grey as grey), transparency laid on white
+    paper as the pipeline saw it.
     """
     import img2pdf
 
     out = work / "pages.pdf"
     layout = img2pdf.get_fixed_dpi_layout_fun((source.dpi, source.dpi))
     options = {"layout_fun": layout, "rotation": img2pdf.Rotation.none}  # pixels as the pipeline read them
+    quiet = logging.getLogger("img2pdf")  # its notes (a soft mask for transparency ...) are not sohoa's
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         data = img2pdf.convert(str(source.path), **options)
-    except Exception:  # img2pdf raises several kinds (alpha channel, unsupported compression ...)
+    except Exception:  # img2pdf raises several kinds (unsupported compression, odd modes ...)
         data = img2pdf.convert(*_lossless_frames(source.path), **options)
+    finally:
+        quiet.setLevel(level)
     out.write_bytes(data)
     return out
 
@@ -128,9 +131,11 @@ def _lossless_frames(path: Path) -> list[bytes]:
         for frame in ImageSequence.Iterator(im):
             buffer = io.BytesIO()
             if frame.mode == "1":
-                frame.save(buffer, "TIFF", compression="group4")
+                frame.save(buffer, "TIFF", compression="group4", strip_size=1 << 30)
             else:
-                ingest.to_rgb(frame).save(buffer, "PNG")
+                page = ingest.to_rgb(frame)
+                grey = frame.mode in ("L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+                (page.convert("L") if grey else page).save(buffer, "PNG")
             frames.append(buffer.getvalue())
     return frames
 
