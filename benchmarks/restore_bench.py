@@ -2,13 +2,20 @@
 
 WER = word-level Levenshtein distance / reference words, case-insensitive, NFC, tone placement normalised
 on both sides (the corpus mixes "hoá" and "hòa"), word = run of letters/digits. Sets:
-  seed-001     the real legacy-OCR seed against its gold restoration (development example: not tuned on)
-  stripped     held-out news_dantri lines with every diacritic removed
-  eng-ocr      held-out lines rendered and OCR'd with tesseract -l eng (work/eval/, if present)
-  vie-ocr      the same with tesseract -l vie (work/eval/, if present)
-  plans        the team's plans in tests/data/plans/*.txt, stripped (if present)
-  clean        held-out clean text and plans fed as they are: share of words changed (must stay tiny)
-Also prints words per second (CPU time of this one process, models preloaded) and peak memory. Usage:
+  seed-001       the real legacy-OCR seed against its gold restoration (development example: not tuned on)
+  plans eng-OCR  our generated plans, scanned or photocopied and read with tesseract -l eng
+                 (tests/data/restore/eval, made by scripts/make_restore_eval.py --split heldout)
+  eng-OCR        held-out news lines rendered and OCR'd with tesseract -l eng (work/eval/, if present:
+                 scripts/synth_ocr_pairs.py --eval)
+  vie-OCR        the same with tesseract -l vie (work/eval/, if present)
+  garbled        held-out news lines damaged by devtools/garble.py (English-model garble imitation)
+  stripped       held-out news lines with every diacritic removed
+  plans          the team's plans in tests/data/plans/*.txt, stripped (if present)
+  clean          held-out clean text and plans fed as they are: share of words changed (must stay tiny)
+Person names: the signer blocks of tests/data/restore/eval/signers.tsv (names composed from the name
+lexicon, rendered, scanned and OCR'd with tesseract -l eng; also stripped and garbled): share of names
+restored exactly (case and marks), and of the plans' signers.
+Also prints words per second per set (CPU time of this one process, models preloaded) and peak memory.
 
     python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40]
 """
@@ -29,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.corpus import heldout_lines  # noqa: E402
+from devtools.garble import garble  # noqa: E402
 from pipeline.restore import restore_text  # noqa: E402
 from pipeline.restore.engine import models  # noqa: E402
 from pipeline.restore.normalize import normalize_syllable, strip_diacritics  # noqa: E402
@@ -36,6 +44,7 @@ from pipeline.restore.normalize import normalize_syllable, strip_diacritics  # n
 _WORD = re.compile(r"[^\W_]+")
 SEEDS = ROOT.parent / "shared" / "seeds"
 EVAL = ROOT / "work" / "eval"
+OURS = ROOT / "tests" / "data" / "restore" / "eval"
 
 
 def words(text: str) -> list[str]:
@@ -48,16 +57,62 @@ def wer(hyp: str, ref: str) -> tuple[int, int]:
     return Levenshtein.distance(words(hyp), r), len(r)
 
 
-def restore_chunks(lines: list[str], chunk: int) -> tuple[list[str], float, int]:
-    out: list[str] = []
-    t0 = time.process_time()
-    n_words = 0
-    for i in range(0, len(lines), chunk):
-        part = lines[i : i + chunk]
-        res = restore_text("\n".join(part))
-        out.extend(res.text.split("\n"))
-        n_words += len(res.tokens)
-    return out, time.process_time() - t0, n_words
+class Bench:
+    """Rows of the WER table, the speed of each set and the name scores."""
+
+    def __init__(self, chunk: int) -> None:
+        self.chunk = chunk
+        self.table: list[tuple[str, int, float, float, float]] = []
+        self.cpu = 0.0
+        self.n_words = 0
+
+    def restore(self, text: str) -> tuple[str, int, float]:
+        t0 = time.process_time()
+        res = restore_text(text)
+        secs = time.process_time() - t0
+        self.cpu += secs
+        self.n_words += len(res.tokens)
+        return res.text, len(res.tokens), secs
+
+    def restore_chunks(self, lines: list[str], chunk: int) -> tuple[list[str], float, int]:
+        out: list[str] = []
+        secs = 0.0
+        n_words = 0
+        for i in range(0, len(lines), chunk):
+            text, n, s = self.restore("\n".join(lines[i : i + chunk]))
+            out.extend(text.split("\n"))
+            n_words += n
+            secs += s
+        return out, secs, n_words
+
+    def row(self, name: str, docs: list[tuple[list[str], list[str]]], chunk: int | None = None) -> None:
+        """One WER row over documents (input lines, reference lines), each restored in chunks."""
+        e_in = e_out = total = n = 0
+        secs = 0.0
+        for inp, ref in docs:
+            hyp, s, k = self.restore_chunks(inp, chunk or self.chunk)
+            a, t = wer("\n".join(inp), "\n".join(ref))
+            b, _ = wer("\n".join(hyp), "\n".join(ref))
+            e_in, e_out, total, n, secs = e_in + a, e_out + b, total + t, n + k, secs + s
+        self.table.append((name, total, 100 * e_in / max(total, 1), 100 * e_out / max(total, 1), n / secs))
+
+    def changed_share(self, lines: list[str]) -> tuple[int, int, float, list[tuple[str, str]]]:
+        changed = total = 0
+        examples: list[tuple[str, str]] = []
+        secs = 0.0
+        for i in range(0, len(lines), self.chunk):
+            t0 = time.process_time()
+            res = restore_text("\n".join(lines[i : i + self.chunk]))
+            secs += time.process_time() - t0
+            for tok in res.tokens:
+                total += 1
+                if words(tok.original) != words(tok.restored):
+                    changed += 1
+                    if len(examples) < 15:
+                        examples.append((tok.original, tok.restored))
+        self.cpu += secs
+        self.n_words += total
+        return changed, total, total / max(secs, 1e-9), examples
 
 
 def take(lines: list[str], max_words: int) -> list[str]:
@@ -70,92 +125,140 @@ def take(lines: list[str], max_words: int) -> list[str]:
     return out
 
 
-def row(name: str, inp: list[str], ref: list[str], chunk: int, table: list, speed: list) -> None:
-    hyp, secs, n = restore_chunks(inp, chunk)
-    e_in, total = wer("\n".join(inp), "\n".join(ref))
-    e_out, _ = wer("\n".join(hyp), "\n".join(ref))
-    table.append((name, total, 100 * e_in / max(total, 1), 100 * e_out / max(total, 1)))
-    speed.append((n, secs))
+def _key(text: str) -> str:
+    """Lowercase letters without marks (to find a name's line whatever restoration made of it)."""
+    return re.sub(r"[^a-z]", "", strip_diacritics(unicodedata.normalize("NFC", text).lower()))
 
 
-def changed_share(lines: list[str], chunk: int, speed: list) -> tuple[int, int, list[tuple[str, str]]]:
-    changed = total = 0
-    examples: list[tuple[str, str]] = []
+def name_line(text: str, gold: str) -> str:
+    """The line of ``text`` that best matches the gold name (by letters), whitespace-normalised."""
+    target = _key(gold)
+    best, score = "", -1.0
+    for line in text.split("\n"):
+        f = _key(line)
+        if not f:
+            continue
+        s = 1.0 - Levenshtein.normalized_distance(f, target)
+        if s > score:
+            best, score = " ".join(line.split()), s
+    return best
+
+
+def name_scores(bench: Bench, ours: Path, show: bool) -> list[tuple[str, int, int]]:
+    """Exact-match share of signer names per damage kind."""
+    path = ours / "signers.tsv"
+    if not path.exists():
+        return []
+    rows = [ln.split("\t") for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    kinds = {
+        "signers eng-OCR": lambda ocr, gold, i: ocr,
+        "signers garbled": lambda ocr, gold, i: garble(gold, seed=i),
+        "signers stripped": lambda ocr, gold, i: strip_diacritics(gold),
+    }
+    out = []
+    for kind, make in kinds.items():
+        right = 0
+        for i, (doc_id, _level, name, ocr, gold) in enumerate(rows):
+            inp = make(ocr.replace("\\n", "\n"), gold.replace("\\n", "\n"), i)
+            restored, _, _ = bench.restore(inp)
+            got = name_line(restored, name)
+            right += got == name
+            if show and got != name and kind == "signers eng-OCR":
+                print(f"   {doc_id}: {name!r} <- {inp.splitlines()[-1:]!r} -> {got!r}")
+        out.append((kind, right, len(rows)))
+    return out
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+def plan_docs(ours: Path) -> list[tuple[list[str], list[str]]]:
+    docs = []
+    for ocr in sorted((ours / "plans").glob("*.ocr.txt")):
+        gold = ocr.with_name(ocr.name.replace(".ocr.txt", ".gold.txt"))
+        docs.append((_lines(ocr), _lines(gold)))
+    return docs
+
+
+def plan_signers(bench: Bench, ours: Path) -> tuple[int, int]:
+    """Signer names of our plans (the last gold line) restored exactly in the whole-document OCR."""
+    right = total = 0
+    for inp, ref in plan_docs(ours):
+        name = [ln for ln in ref if ln.strip()][-1].strip()
+        restored, _, _ = bench.restore("\n".join(inp))
+        right += name_line(restored, name) == name
+        total += 1
+    return right, total
+
+
+def wer_rows(bench: Bench, ours: Path, max_words: int) -> tuple[list[str], list[str]]:
+    """Every WER set present; returns the clean held-out lines and the team's plan lines."""
+    for src in sorted(SEEDS.glob("001_*.txt")):
+        gold = src.with_name(src.name.replace(".txt", ".gold.txt"))
+        if not src.name.endswith(".gold.txt") and gold.exists():
+            bench.row("seed-001 legacy OCR", [(_lines(src), _lines(gold))], 200)
+    docs = plan_docs(ours)
+    if docs:
+        bench.row("plans eng-OCR (ours)", docs, 10_000)
+    for kind in ("eng", "vie"):
+        ocr, ref = EVAL / f"heldout_{kind}_ocr.txt", EVAL / "heldout_clean.txt"
+        if ocr.exists() and ref.exists():
+            o, r = _lines(ocr), _lines(ref)
+            n = len(take(r, max_words))
+            bench.row(f"held-out {kind} OCR", [(o[:n], r[:n])])
+    clean = take([ln for ln in heldout_lines() if ln.strip()], max_words)
+    bench.row("held-out garbled", [([garble(ln, seed=i) for i, ln in enumerate(clean)], clean)])
+    bench.row("held-out stripped", [([strip_diacritics(ln) for ln in clean], clean)])
+    plans = sorted((ROOT / "tests" / "data" / "plans").glob("*.txt"))
+    plan_lines = [ln for p in plans for ln in _lines(p)]
+    if plan_lines:
+        bench.row("plans stripped", [([strip_diacritics(ln) for ln in plan_lines], plan_lines)])
+    return clean, plan_lines
+
+
+def cpu_reference() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast (or how shared) this core is right now."""
     t0 = time.process_time()
-    for i in range(0, len(lines), chunk):
-        res = restore_text("\n".join(lines[i : i + chunk]))
-        for tok in res.tokens:
-            total += 1
-            if words(tok.original) != words(tok.restored):
-                changed += 1
-                if len(examples) < 15:
-                    examples.append((tok.original, tok.restored))
-    speed.append((total, time.process_time() - t0))
-    return changed, total, examples
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return time.process_time() - t0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-words", type=int, default=40_000, help="words per held-out set")
     ap.add_argument("--chunk-lines", type=int, default=40, help="lines per restore_text call (one 'page')")
+    ap.add_argument("--ours", type=Path, default=OURS, help="folder of make_restore_eval.py output")
     ap.add_argument("--show-changes", action="store_true", help="print examples of clean words changed")
+    ap.add_argument("--show-names", action="store_true", help="print the signer names restored wrongly")
     args = ap.parse_args(argv)
     t0 = time.process_time()
     models()
-    print(f"models loaded in {time.process_time() - t0:.2f}s")
-    table: list[tuple[str, int, float, float]] = []
-    speed: list[tuple[int, float]] = []
-
-    for src in sorted(SEEDS.glob("001_*.txt")):
-        if src.name.endswith(".gold.txt"):
-            continue
-        gold = src.with_name(src.name.replace(".txt", ".gold.txt"))
-        if gold.exists():
-            row(
-                "seed-001 legacy OCR",
-                src.read_text().split("\n"),
-                gold.read_text().split("\n"),
-                200,
-                table,
-                speed,
-            )
-
-    clean = take([ln for ln in heldout_lines() if ln.strip()], args.max_words)
-    row("held-out stripped", [strip_diacritics(ln) for ln in clean], clean, args.chunk_lines, table, speed)
-    for kind in ("eng", "vie"):
-        ocr, ref = EVAL / f"heldout_{kind}_ocr.txt", EVAL / "heldout_clean.txt"
-        if ocr.exists() and ref.exists():
-            o, r = ocr.read_text().split("\n"), ref.read_text().split("\n")
-            n = len(take(r, args.max_words))
-            row(f"held-out {kind} OCR", o[:n], r[:n], args.chunk_lines, table, speed)
-    plans = sorted((ROOT / "tests" / "data" / "plans").glob("*.txt"))
-    plan_lines = [ln for p in plans for ln in p.read_text().split("\n")]
-    if plan_lines:
-        row(
-            "plans stripped",
-            [strip_diacritics(ln) for ln in plan_lines],
-            plan_lines,
-            args.chunk_lines,
-            table,
-            speed,
-        )
-
-    print(f"\n{'set':<24}{'words':>8}{'input WER %':>13}{'output WER %':>14}")
-    for name, total, e_in, e_out in table:
-        print(f"{name:<24}{total:>8}{e_in:>13.2f}{e_out:>14.2f}")
+    print(f"models loaded in {time.process_time() - t0:.2f}s; CPU reference loop {cpu_reference():.3f}s")
+    bench = Bench(args.chunk_lines)
+    clean, plan_lines = wer_rows(bench, args.ours, args.max_words)
+    print(f"\n{'set':<24}{'words':>8}{'input WER %':>13}{'output WER %':>14}{'words/s':>10}")
+    for name, total, e_in, e_out, speed in bench.table:
+        print(f"{name:<24}{total:>8}{e_in:>13.2f}{e_out:>14.2f}{speed:>10,.0f}")
     for name, lines in (("clean held-out", clean), ("clean plans", plan_lines)):
-        if not lines:
-            continue
-        changed, total, examples = changed_share(lines, args.chunk_lines, speed)
-        print(f"{name + ' changed':<24}{total:>8}{'':>13}{100 * changed / max(total, 1):>13.3f}%")
-        if args.show_changes:
-            print("   ", examples)
-    n_words = sum(n for n, _ in speed)
-    secs = sum(s for _, s in speed)
+        if lines:
+            changed, total, speed, examples = bench.changed_share(lines)
+            share = 100 * changed / max(total, 1)
+            print(f"{name + ' changed':<24}{total:>8}{'':>13}{share:>13.3f}%{speed:>10,.0f}")
+            if args.show_changes:
+                print("   ", examples)
+    print(f"\n{'person names':<24}{'names':>8}{'exact %':>13}")
+    for kind, right, total in name_scores(bench, args.ours, args.show_names):
+        print(f"{kind:<24}{total:>8}{100 * right / max(total, 1):>13.1f}")
+    right, total = plan_signers(bench, args.ours)
+    if total:
+        print(f"{'plan signers eng-OCR':<24}{total:>8}{100 * right / max(total, 1):>13.1f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"\nspeed {n_words / max(secs, 1e-9):,.0f} words/s on one core ({n_words} words); "
-        f"peak memory {peak:.0f} MB"
+        f"\nspeed {bench.n_words / max(bench.cpu, 1e-9):,.0f} words/s on one core overall ({bench.n_words} "
+        f"words); peak memory {peak:.0f} MB; CPU reference loop {cpu_reference():.3f}s"
     )
     return 0
 

@@ -122,6 +122,42 @@ class RestoreConfig:
     # A clean letter needs this many observations before its letter emissions are trusted.
     letter_min_count: int = 20
 
+    # --- document-level consistency (consistency.py) ---
+    # A repeated OCR form is re-read jointly (log posteriors of its occurrences summed), but an occurrence
+    # only follows the pooled reading if its own posterior gives that reading at least this share of its
+    # current choice: strong local context ("nhận thức" beside "thực hiện") is never overruled.
+    consistency_ratio: float = 0.25
+    # Posterior floor when the occurrences' log posteriors are summed (a reading one occurrence lacks).
+    consistency_floor: float = 1e-3
+
+    # --- names, places and offices (lexicon.py, names.py) ---
+    # Name priors: share of the name lexicon against the plain syllable frequency; the rest keeps names
+    # the corpus never showed possible.
+    name_lexicon_share: float = 0.97
+    # Strength of the "middle given" pair model: pair observations needed to outweigh the given-name prior.
+    name_pair_strength: float = 20.0
+    # log10 floor of every name prior.
+    name_prior_floor: float = -9.0
+    # A user-lexicon entry weighs this share of its kind's whole mass (times its weight): a high prior.
+    user_lexicon_share: float = 0.2
+    # Weight of the name prior against the channel in the name decoder (the LM's place for names).
+    name_prior_weight: float = 1.0
+    # Candidates per name token the name decoder considers.
+    name_candidates: int = 24
+    # Most tokens of one personal name ("Nguyễn Thị Thu Hồng Anh").
+    max_name_tokens: int = 5
+    # Lines after a signer title ("KT. GIÁM ĐỐC") searched for the signer's name (seal and scrawl noise
+    # lines come between).
+    signer_search_lines: int = 8
+    # Lines at the top of a text that may hold the header (issuer, number, place and date).
+    header_max_lines: int = 14
+    # Confidence reported for a lexicon entry matched exactly in its context, and for a fuzzy match.
+    lexicon_confidence: float = 0.9
+    lexicon_fuzzy_confidence: float = 0.6
+    # A fuzzy lexicon match (header lines, damaged spans only) may differ by one edit per this many
+    # folded letters.
+    lexicon_fuzzy_letters: int = 7
+
     # --- output (engine.py) ---
     # A line whose letters are mostly capitals is a heading: the LM context stops there.
     heading_upper_share: float = 0.7

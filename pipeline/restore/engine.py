@@ -18,15 +18,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.restore.candidates import has_marks
+from pipeline.restore.candidates import Candidate, has_marks
 from pipeline.restore.channel import GARBLE_CHAR, GARBLE_SYMBOLS
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
+from pipeline.restore.consistency import pool_repeated_words
 from pipeline.restore.decode import Decoded, Position, decode_segments
 from pipeline.restore.doc_channel import DocChannel, candidate_channel, document_channel
 from pipeline.restore.legacy_encodings import detect_legacy
+from pipeline.restore.lexicon import UserLexicon
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.lm_units import sentences
 from pipeline.restore.model import Models, model_loads, models
+from pipeline.restore.names import NamePass
 from pipeline.restore.normalize import (
     TONE_STYLES,
     apply_case,
@@ -35,10 +38,20 @@ from pipeline.restore.normalize import (
     normalize_syllable,
 )
 from pipeline.restore.protect import restore_code, restore_roman
+from pipeline.restore.slot import Slot
 from pipeline.restore.syllables import is_valid_syllable
 from pipeline.restore.tokenize import LETTER, Piece, tokenize_line
 
-__all__ = ["Models", "Restoration", "RestoreConfig", "TokenRecord", "model_loads", "models", "restore_text"]
+__all__ = [
+    "Models",
+    "Restoration",
+    "RestoreConfig",
+    "TokenRecord",
+    "UserLexicon",
+    "model_loads",
+    "models",
+    "restore_text",
+]
 
 _DIGIT = re.compile(r"\d")
 # Punctuation inside a word token makes it no syllable; apostrophes inside words are misread marks.
@@ -51,7 +64,8 @@ class TokenRecord:
 
     ``col`` is the 0-based character offset of ``original`` in input line ``line`` (for legacy-encoded
     input: in the input as given, before conversion). ``reason`` is one of kept, normalized, diacritics,
-    ocr-confusion, fuzzy, code, protected, roman-numeral, legacy-encoding.
+    ocr-confusion, fuzzy, code, protected, roman-numeral, legacy-encoding, name (decoded with the
+    personal-name lexicon), lexicon (a place, office or user-lexicon entry).
     """
 
     line: int
@@ -74,19 +88,6 @@ class Restoration:
     def low_confidence(self, threshold: float = 0.8) -> list[TokenRecord]:
         """Tokens whose restoration is less certain than ``threshold`` (candidates for human review)."""
         return [t for t in self.tokens if t.confidence < threshold]
-
-
-@dataclass
-class _Slot:
-    """One word token waiting for its decision."""
-
-    line: int
-    piece: Piece
-    words: list[str]  # candidate clean forms (lowercase)
-    reasons: list[str]
-    fixed: str | None = None  # output when the token is not decoded
-    fixed_reason: str = "kept"
-    positions: list[int] = field(default_factory=list)  # indices in the flat position list
 
 
 def _reason_for(kind: str) -> str:
@@ -154,6 +155,10 @@ class _Trellis:
         return dec.best[p_idx], dec.posterior[p_idx]
 
 
+# A token's scored candidates: (score for the beam, channel, LM id, candidate), best first.
+_Scored = list[tuple[float, float, int, Candidate]]
+
+
 @dataclass
 class _Page:
     """What every token decision of one text shares."""
@@ -162,6 +167,17 @@ class _Page:
     doc: DocChannel
     trellis: _Trellis
     cfg: RestoreConfig
+    # Scored candidates per (token, short number): a word recurs many times in one text.
+    memo: dict[tuple[str, bool], _Scored] = field(default_factory=dict)
+
+    def scored(self, lower: str, short_number: bool = False) -> _Scored:
+        """Every candidate of a lowercase token with its channel score, best (channel + frequency) first."""
+        key = (lower, short_number)
+        got = self.memo.get(key)
+        if got is None:
+            got = _score_candidates(lower, short_number, self)
+            self.memo[key] = got
+        return got
 
 
 def _is_short_number(k: int, pieces: list[Piece], page: _Page) -> bool:
@@ -177,7 +193,7 @@ def _is_short_number(k: int, pieces: list[Piece], page: _Page) -> bool:
     )
 
 
-def _plan_fixed(slot: _Slot, k: int, short_number: bool, page: _Page) -> bool:
+def _plan_fixed(slot: Slot, k: int, short_number: bool, page: _Page) -> bool:
     """Fix a token that is not decoded (number, code, numeral, abbreviation, no syllable); False if it
     must be decoded. A fixed token still gives the LM its context."""
     m, trellis, lm = page.m, page.trellis, page.m.lm
@@ -226,11 +242,9 @@ def _not_a_syllable(piece: Piece, page: _Page) -> bool:
     )
 
 
-def _plan_decoded(slot: _Slot, short_number: bool, page: _Page) -> None:
-    """Score the token's candidates (channel + corpus frequency), keep the best few within the beam and
-    add them to the trellis as one position."""
+def _score_candidates(lower: str, short_number: bool, page: _Page) -> _Scored:
+    """Channel score and channel + corpus frequency of every candidate of a token, best first."""
     m, doc, cfg, lm = page.m, page.doc, page.cfg, page.m.lm
-    lower = _lower(slot.piece.text)
     unk, uni, log_freq = lm.unk, lm.uni_list, m.log_freq
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
@@ -245,28 +259,40 @@ def _plan_decoded(slot: _Slot, short_number: bool, page: _Page) -> None:
         chan += cfg.oov_penalty if i == unk and c.kind != "keep" else 0.0
         scored.append((chan + log_freq.get(c.word, uni[i]), chan, i, c))
     scored.sort(key=lambda x: -x[0])
+    return scored
+
+
+def _plan_decoded(slot: Slot, short_number: bool, page: _Page) -> None:
+    """Keep the token's best few candidates within the beam and add them to the trellis as one position."""
+    cfg = page.cfg
+    scored = page.scored(_lower(slot.piece.text), short_number)
     floor = scored[0][0] - cfg.candidate_beam
     kept = [x for x in scored[: cfg.max_candidates] if x[0] >= floor]
     slot.words = [x[3].word for x in kept]
     slot.reasons = [x[3].kind for x in kept]
-    slot.positions.append(page.trellis.add([x[2] for x in kept], [x[1] for x in kept]))
+    slot.chan = [x[1] for x in kept]
+    slot.position = page.trellis.add([x[2] for x in kept], slot.chan)
 
 
-def _plan_token(slot: _Slot, k: int, pieces: list[Piece], page: _Page) -> None:
+def _plan_token(slot: Slot, k: int, pieces: list[Piece], page: _Page) -> None:
     """Decide how one token is handled: fixed (number, code, numeral, abbreviation) or decoded."""
     short_number = _is_short_number(k, pieces, page)
     if not _plan_fixed(slot, k, short_number, page):
         _plan_decoded(slot, short_number, page)
 
 
-def _decision(
-    slot: _Slot, trellis: _Trellis, tone_style: str, cfg: RestoreConfig
-) -> tuple[str, str, float, list[str]]:
-    """(restored token, reason, confidence, alternatives) of a decoded or fixed token."""
+def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str, float, list[str]]:
+    """(restored token, reason, confidence, alternatives) of a decoded, fixed or overridden token."""
     piece = slot.piece
+    if slot.override is not None:
+        o = slot.override
+        text = o.text if tone_style == "modern" else _restyle(o.text, tone_style)
+        alternatives = [a if tone_style == "modern" else _restyle(a, tone_style) for a in o.alternatives]
+        return text, o.reason, o.confidence, alternatives
     if slot.fixed is not None:
         return slot.fixed, slot.fixed_reason, 1.0, []
-    choice, post = trellis.result(slot.positions[0])
+    choice, post = slot.choice, slot.post
+    assert post is not None
     pattern = case_pattern(piece.text)
 
     def surface(word: str) -> str:
@@ -291,6 +317,13 @@ def _decision(
         if len(alternatives) == cfg.max_alternatives:
             break
     return restored, reason, float(min(max(post[choice], 0.0), 1.0)), alternatives
+
+
+def _restyle(text: str, tone_style: str) -> str:
+    """A lexicon surface in another tone style, word by word, keeping each word's case."""
+    return " ".join(
+        apply_case(normalize_syllable(w.lower(), tone_style), case_pattern(w)) for w in text.split(" ")
+    )
 
 
 def _rebuild(line: str, replacements: list[tuple[int, int, str]]) -> str:
@@ -333,11 +366,11 @@ class _Source:
         return self.input_lines[line][col : starts[piece.col + len(piece.text)]], col
 
 
-def _plan(source: _Source, line_pieces: list[list[Piece]], page: _Page) -> list[_Slot]:
+def _plan(source: _Source, line_pieces: list[list[Piece]], page: _Page) -> list[Slot]:
     """Walk all pieces in order: word tokens become slots (fixed or decoded), commas and sentence
     punctuation shape the LM context."""
     trellis = page.trellis
-    slots: list[_Slot] = []
+    slots: list[Slot] = []
     for li, pieces in enumerate(line_pieces):
         for k, piece in enumerate(pieces):
             if piece.kind == "comma":
@@ -345,7 +378,7 @@ def _plan(source: _Source, line_pieces: list[list[Piece]], page: _Page) -> list[
             elif piece.kind == "break":
                 trellis.end_segment()
             elif piece.kind != "other":
-                slot = _Slot(li, piece, [], [])
+                slot = Slot(li, piece, [], [])
                 slots.append(slot)
                 _plan_token(slot, k, pieces, page)
         if _is_line_break(source.lines, li, page.cfg):
@@ -353,24 +386,42 @@ def _plan(source: _Source, line_pieces: list[list[Piece]], page: _Page) -> list[
     return slots
 
 
-def _record(slot: _Slot, source: _Source, page: _Page, tone_style: str) -> TokenRecord:
+def _record(slot: Slot, source: _Source, page: _Page, tone_style: str) -> TokenRecord:
     """The output record of one token, reported at its place in the input as given."""
-    restored, reason, conf, alternatives = _decision(slot, page.trellis, tone_style, page.cfg)
+    restored, reason, conf, alternatives = _decision(slot, tone_style, page.cfg)
     if source.legacy and reason in ("kept", "normalized"):
         reason = "legacy-encoding"
     original, col = source.original(slot.line, slot.piece)
     changed = restored != original
-    if not changed and reason not in ("protected", "code", "roman-numeral"):
+    if not changed and reason not in ("protected", "code", "roman-numeral", "name", "lexicon"):
         reason = "kept"
     return TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives)
 
 
+def _decode(slots: list[Slot], page: _Page) -> None:
+    """Joint decoding of every sentence; each decoded slot gets its choice and posterior."""
+    page.trellis.decode()
+    for slot in slots:
+        if slot.fixed is None:
+            slot.choice, slot.post = page.trellis.result(slot.position)
+
+
 def restore_text(
-    text: str, *, tone_style: str = "modern", config: RestoreConfig = DEFAULT_CONFIG
+    text: str,
+    *,
+    tone_style: str = "modern",
+    config: RestoreConfig = DEFAULT_CONFIG,
+    lexicon: UserLexicon | None = None,
 ) -> Restoration:
     """Restore diacritics and undo OCR garble; same number of lines, per-token records.
 
     ``config`` holds every tuning constant (:class:`RestoreConfig`); the default is the shipped behaviour.
+    ``lexicon`` is an archive's own names and terms (:class:`UserLexicon`), used with a high prior.
+
+    After the joint decoding, two document-level passes: a word that occurs several times with the same
+    OCR form and uncertain, disagreeing readings is read the same way everywhere (evidence pooled), and
+    personal names (signer blocks, after "ông/bà/đồng chí"), offices and places (header, signer blocks)
+    are decoded with the name, place and office lexicons and the user's lexicon.
     """
     if tone_style not in TONE_STYLES:
         raise ValueError(f"tone_style must be one of {TONE_STYLES}")
@@ -378,12 +429,16 @@ def restore_text(
         raise TypeError("text must be str")
     if not isinstance(config, RestoreConfig):
         raise TypeError("config must be a RestoreConfig")
+    if lexicon is not None and not isinstance(lexicon, UserLexicon):
+        raise TypeError("lexicon must be a UserLexicon")
     m = models(config)
     source = _Source.read(text)
     line_pieces = [tokenize_line(line) for line in source.lines]
     page = _Page(m, document_channel(line_pieces, m, config), _Trellis(m.lm, config), config)
     slots = _plan(source, line_pieces, page)
-    page.trellis.decode()
+    _decode(slots, page)
+    pool_repeated_words(slots, config)
+    NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config).run()
 
     records: list[TokenRecord] = []
     replacements: dict[int, list[tuple[int, int, str]]] = {}

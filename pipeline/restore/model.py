@@ -18,12 +18,15 @@ from pipeline.resources import dictionary_file
 from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.channel import SEED_RULES, load_learned_channel, merge_rules
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
+from pipeline.restore.lexicon import Lexicons, LexiconSettings, UserLexicon, read_rows
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.protect import code_variants, load_abbreviations
 from pipeline.restore.syllables import Inventory
 
 # Cached letter-model scores before the cache is emptied: bounds memory on huge batches.
 _LETTER_CACHE_LIMIT = 500_000
+# Compiled lexicons kept (one per user lexicon and lexicon setting): a batch uses one or two.
+_LEXICON_CACHE_LIMIT = 8
 
 
 class Models:
@@ -56,6 +59,29 @@ class Models:
         # "theo" almost always) orders candidates before the decoder sees them.
         n_total = float(sum(self.inventory.counts.values()) or 1)
         self.log_freq = {w: math.log10((c + 1) / n_total) for w, c in self.inventory.counts.items()}
+        self.name_rows = read_rows(dictionary_file("names.tsv"))
+        self._lexicons: dict[tuple[LexiconSettings, UserLexicon | None], Lexicons] = {}
+        self._lexicon_lock = threading.Lock()
+
+    def lexicons(self, config: RestoreConfig, user: UserLexicon | None = None) -> Lexicons:
+        """The name, place and office lexicons (with ``user``'s entries), compiled once per setting."""
+        settings = LexiconSettings(
+            config.name_lexicon_share,
+            config.name_pair_strength,
+            config.name_prior_floor,
+            config.user_lexicon_share,
+        )
+        key = (settings, user)
+        got = self._lexicons.get(key)
+        if got is None:
+            with self._lexicon_lock:
+                got = self._lexicons.get(key)
+                if got is None:
+                    got = Lexicons(self.name_rows, self.log_freq, settings, user)
+                    if len(self._lexicons) >= _LEXICON_CACHE_LIMIT:
+                        self._lexicons.clear()
+                    self._lexicons[key] = got
+        return got
 
     def letter_logp(self, token: str, word: str, floor: float) -> float | None:
         """Learned letter-by-letter log10 P(token | word) of the English OCR model, or None if unknown.

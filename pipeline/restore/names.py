@@ -1,0 +1,442 @@
+"""Names, offices and places: the second, lexicon-aware pass over a decoded text.
+
+After the first decoding, the restored text shows where the words users look up are:
+
+- the **header** (the lines above the document type: issuer "UBND TỈNH …", "SỞ Y TẾ", place and date),
+- **signer blocks** (a title line such as "KT. GIÁM ĐỐC" / "PHÓ CHỦ TỊCH", then, after the seal and the
+  scrawl, the signer's name),
+- names after **ông / bà / đồng chí**.
+
+Spans there are looked up in the phrase lexicons by their fold (:func:`lexicon.fold`, which garble and lost
+marks leave alone, so "SOY TE" finds "Sở Y tế" even with the "Y" glued to the garble) and personal names
+are decoded with the name priors instead of the syllable language model: a small chain
+surname → middle → given over each token's candidates, scored by the channel plus the name prior (and the
+"middle given" pair model). Document-level consistency: every occurrence of the same name (same fold) is
+decoded jointly, its channel evidence summed; a phrase found in the header or a signer block is also
+found in the body ("the header's issuer helps the body"). User-lexicon entries apply wherever they occur.
+Tokens of a clean page that already carry valid marks are never changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.restore.candidates import has_marks
+from pipeline.restore.config import RestoreConfig
+from pipeline.restore.doc_channel import DocChannel
+from pipeline.restore.lexicon import Lexicons, Phrase, fold
+from pipeline.restore.normalize import apply_case, case_pattern, nfc, normalize_syllable, strip_diacritics
+from pipeline.restore.slot import Override, Slot
+from pipeline.restore.syllables import is_valid_syllable
+
+# Consecutive folded words that make a line a signer title ("KT. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN").
+_TITLE_PAIRS = {
+    ("giam", "doc"), ("chu", "tich"), ("truong", "ban"), ("truong", "phong"), ("hieu", "truong"),
+    ("bi", "thu"), ("thu", "truong"), ("cuc", "truong"), ("vien", "truong"), ("chanh", "van"),
+    ("chanh", "thanh"), ("uy", "ban"), ("tong", "giam"), ("truong", "khoa"), ("truong", "tram"),
+}  # fmt: skip
+# Document types that end the header.
+_DOC_TYPES = (
+    "kehoach", "quyetdinh", "thongbao", "baocao", "huongdan", "totrinh", "chuongtrinh", "nghiquyet",
+    "chithi", "giaymoi", "congvan", "phuongan", "dean", "quychehoatdong", "quyche",
+)  # fmt: skip
+# Folded words whose presence near the top of a text says it has an official header.
+_HEADER_MARKS = ("conghoaxahoi", "doclap", "hanhphuc", "ubnd", "uybannhandan")
+# Words after "ông/bà" that end a name ("ông Nguyễn Văn An Phó Giám đốc Sở").
+_NOT_NAME = {
+    "phó", "giám", "đốc", "chủ", "tịch", "trưởng", "sở", "tỉnh", "huyện", "ủy", "ban", "phòng", "bộ", "cục",
+    "viện", "trường", "hội", "đoàn", "đảng", "nhà", "ubnd", "và", "cùng",
+}  # fmt: skip
+_TITLE_WORDS = {"ông", "bà"}
+_PHRASE_KINDS_BODY = ("office", "province", "district", "place")
+_SEPARATORS = {"", "-", "–", ","}
+_MAX_PHRASE_TOKENS = 10
+
+
+def _joinable(line: str, a: Slot, b: Slot) -> bool:
+    """Two word tokens of a phrase: only spaces, a hyphen or a comma between them."""
+    between = line[a.piece.col + len(a.piece.text) : b.piece.col]
+    return between.strip() in _SEPARATORS
+
+
+def _capitalised(slot: Slot) -> bool:
+    first = slot.piece.text[:1]
+    return first.isupper() or first in "¢&"
+
+
+def _lower(text: str) -> str:
+    return normalize_syllable(nfc(text.lower()))
+
+
+@dataclass
+class _Match:
+    slots: list[Slot]
+    phrase: Phrase
+    parts: list[list[int]]  # phrase word indices per token
+
+
+def _align(slots: list[Slot], phrase: Phrase) -> list[list[int]] | None:
+    """Phrase words per token, when every token is a whole number of words ("SOY" = "sở" + "y")."""
+    folds = [fold(w) for w in phrase.words]
+    parts: list[list[int]] = []
+    k = 0
+    for slot in slots:
+        want = fold(slot.piece.text)
+        got = ""
+        mine: list[int] = []
+        while k < len(folds) and len(got) < len(want):
+            got += folds[k]
+            mine.append(k)
+            k += 1
+        if got != want or not mine:
+            return None
+        parts.append(mine)
+    return parts if k == len(folds) else None
+
+
+class NamePass:
+    """The lexicon-aware second pass over one decoded text (see the module docstring)."""
+
+    def __init__(
+        self,
+        lines: list[str],
+        slots: list[Slot],
+        doc: DocChannel,
+        lex: Lexicons,
+        scored: Callable[[str], list],
+        cfg: RestoreConfig,
+    ) -> None:
+        self.lines = lines
+        self.doc = doc
+        self.lex = lex
+        self.scored = scored
+        self.cfg = cfg
+        self.clean_page = not doc.garbled_doc and doc.rates.strip < cfg.unaccented_doc_strip
+        self.by_line: dict[int, list[Slot]] = defaultdict(list)
+        for s in slots:
+            if s.piece.kind == "word" or s.fixed is None:
+                self.by_line[s.line].append(s)
+        self.memory: set[str] = set()
+
+    # --- where the names are -------------------------------------------------------------------------
+
+    def _words(self, li: int) -> list[str]:
+        return [fold(s.word()) for s in self.by_line.get(li, ())]
+
+    def _line_fold(self, li: int) -> str:
+        return "".join(self._words(li))
+
+    def header_lines(self) -> list[int]:
+        """Lines of the header: from the top to the document type, if the top looks like a header."""
+        top = [li for li in range(len(self.lines)) if self.by_line.get(li)][: self.cfg.header_max_lines]
+        if not any(mark in self._line_fold(li) for li in top for mark in _HEADER_MARKS):
+            return []
+        out = []
+        for li in top:
+            if self._line_fold(li).startswith(_DOC_TYPES) and self._mostly_upper(li):
+                break
+            out.append(li)
+        return out
+
+    def _mostly_upper(self, li: int) -> bool:
+        letters = [c for c in self.lines[li] if c.isalpha()]
+        return bool(letters) and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
+
+    def is_title(self, li: int) -> bool:
+        words = self._words(li)
+        if not words or len(words) > 10 or not self._mostly_upper(li):
+            return False
+        return any(pair in _TITLE_PAIRS for pair in zip(words, words[1:], strict=False))
+
+    def _name_line(self, li: int) -> list[Slot] | None:
+        """The tokens of a line that holds only a personal name, else None."""
+        slots = self.by_line.get(li, [])
+        text = self.lines[li].strip()
+        if not 2 <= len(slots) <= self.cfg.max_name_tokens or text[:1] in "-+•*":
+            return None
+        if any(s.piece.kind != "word" or not _capitalised(s) for s in slots):
+            return None
+        if sum(len(fold(s.piece.text)) >= 2 for s in slots) < 2:
+            return None
+        if fold(slots[0].piece.text) not in self.lex.names.surname_folds:
+            return None
+        for a, b in zip(slots, slots[1:], strict=False):
+            if self.lines[li][a.piece.col + len(a.piece.text) : b.piece.col].strip():
+                return None
+        return slots
+
+    def signer_names(self) -> tuple[list[int], list[list[Slot]]]:
+        """(title lines, name spans) of the signer blocks."""
+        titles: list[int] = []
+        names: list[list[Slot]] = []
+        last_title = -(10**9)
+        for li in range(len(self.lines)):
+            if not self.by_line.get(li):
+                continue
+            if self.is_title(li):
+                titles.append(li)
+                last_title = li
+                continue
+            if li - last_title <= self.cfg.signer_search_lines:
+                span = self._name_line(li)
+                if span is not None:
+                    names.append(span)
+                    last_title = -(10**9)
+        return titles, names
+
+    def titled_names(self) -> list[list[Slot]]:
+        """Names after "ông", "bà", "đồng chí": the capitalised tokens that follow on the same line."""
+        spans = []
+        for li, slots in self.by_line.items():
+            for k, s in enumerate(slots[:-1]):
+                w = s.word()
+                if not (w in _TITLE_WORDS or w == "chí" and k > 0 and slots[k - 1].word() == "đồng"):
+                    continue
+                span: list[Slot] = []
+                for t in slots[k + 1 : k + 1 + self.cfg.max_name_tokens]:
+                    prev = span[-1] if span else s
+                    between = self.lines[li][prev.piece.col + len(prev.piece.text) : t.piece.col]
+                    if t.piece.kind != "word" or not _capitalised(t) or between.strip():
+                        break
+                    if t.word() in _NOT_NAME:
+                        break
+                    span.append(t)
+                if len(span) >= 2:
+                    spans.append(span)
+        return spans
+
+    def repeated_names(self, keys: set[tuple[str, ...]]) -> list[list[Slot]]:
+        """Other occurrences of the signers' names (same folds, capitalised), anywhere in the text."""
+        out: list[list[Slot]] = []
+        if not keys:
+            return out
+        firsts = {k[0]: len(k) for k in keys}
+        for slots in self.by_line.values():
+            for i, s in enumerate(slots):
+                n = firsts.get(fold(s.piece.text))
+                if n is None or not _capitalised(s) or i + n > len(slots):
+                    continue
+                span = slots[i : i + n]
+                if tuple(fold(t.piece.text) for t in span) in keys and all(_capitalised(t) for t in span):
+                    out.append(span)
+        return out
+
+    # --- phrases: offices, places, the user's terms -----------------------------------------------------
+
+    def _trusted(self, slot: Slot) -> bool:
+        """A token a clean page printed with valid marks: never changed by a lexicon."""
+        if not self.clean_page:
+            return False
+        low = _lower(slot.piece.text)
+        return has_marks(low) and is_valid_syllable(low)
+
+    def _matches(self, li: int, start: Callable[[Slot], bool]) -> list[_Match]:
+        """Longest phrase matches of one line, left to right, not overlapping."""
+        slots = self.by_line.get(li, [])
+        index = self.lex.phrases
+        out: list[_Match] = []
+        i = 0
+        while i < len(slots):
+            best: _Match | None = None
+            if slots[i].piece.kind == "word" and start(slots[i]):
+                key = ""
+                for j in range(i, min(i + _MAX_PHRASE_TOKENS, len(slots))):
+                    if j > i and (
+                        slots[j].piece.kind != "word" or not _joinable(self.lines[li], slots[j - 1], slots[j])
+                    ):
+                        break
+                    key += fold(slots[j].piece.text)
+                    if len(key) > index.max_len:
+                        break
+                    phrase = index.get(key)
+                    if phrase is not None:
+                        parts = _align(slots[i : j + 1], phrase)
+                        if parts is not None:
+                            best = _Match(slots[i : j + 1], phrase, parts)
+            if best is None:
+                i += 1
+            else:
+                out.append(best)
+                i += len(best.slots)
+        return out
+
+    @staticmethod
+    def _surface(phrase: Phrase, idx: list[int], upper: bool) -> str:
+        """The phrase's words for one token, spelled as the lexicon prints them (or in capitals)."""
+        text = " ".join(phrase.display[k] if k < len(phrase.display) else phrase.words[k] for k in idx)
+        return text.upper() if upper else text
+
+    def _apply(self, m: _Match, confidence: float) -> bool:
+        """Print the phrase over its tokens unless a trusted token disagrees; True if it was taken."""
+        wanted = [" ".join(m.phrase.words[k] for k in idx) for idx in m.parts]
+        for slot, want in zip(m.slots, wanted, strict=True):
+            if self._trusted(slot) and _lower(slot.piece.text) != want:
+                return False
+        letters = [c for s in m.slots for c in s.piece.text if c.isalpha()]
+        upper = len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
+        for slot, idx, want in zip(m.slots, m.parts, wanted, strict=True):
+            same_case = not upper or case_pattern(slot.piece.text) == "upper"
+            if slot.override is not None or (slot.decoded and slot.word() == want and same_case):
+                continue
+            slot.override = Override(self._surface(m.phrase, idx, upper), "lexicon", confidence, [])
+        return True
+
+    def phrases(self, lines: list[int], body: bool) -> None:
+        """Lexicon phrases starting with a capitalised token on ``lines``: every kind in the header and
+        signer blocks; in the body user entries, phrases found in the header, and offices and places."""
+        conf = self.cfg.lexicon_confidence
+        for li in lines:
+            for m in self._matches(li, _capitalised):
+                key = "".join(fold(s.piece.text) for s in m.slots)
+                if len(m.phrase.words) < 2 and not m.phrase.user:
+                    continue  # one syllable: the language model knows it as well as a lexicon
+                if body and not (
+                    m.phrase.user
+                    or key in self.memory
+                    or m.phrase.kind in _PHRASE_KINDS_BODY
+                    and len(m.slots) >= 2
+                ):
+                    continue
+                if m.phrase.kind == "name" and not m.phrase.user:
+                    continue
+                if self._apply(m, conf) and not body:
+                    self.memory.add(key)
+
+    # --- personal names ---------------------------------------------------------------------------------
+
+    def _candidates(self, slot: Slot, kind: str) -> dict[str, float]:
+        """Candidate name syllables of one token with their channel scores (the best few by channel and
+        name prior)."""
+        low = _lower(slot.piece.text)
+        if self._trusted(slot):
+            return {low: 0.0}
+        names = self.lex.names
+        scored = []
+        for _score, chan, _id, c in self.scored(low):
+            if c.kind == "keep" or is_valid_syllable(c.word):
+                scored.append((chan + names.logp(kind, c.word), c.word, chan))
+        scored.sort(reverse=True)
+        return {w: chan for _s, w, chan in scored[: self.cfg.name_candidates]}
+
+    def _fallback_channel(self, slot: Slot, word: str) -> float:
+        """Channel score of a name syllable the token's own candidate list lacks (another occurrence's)."""
+        low = _lower(slot.piece.text)
+        if strip_diacritics(low) == strip_diacritics(word):
+            return self.doc.log_wrong if has_marks(low) else self.doc.log_strip
+        return self.doc.log_garble + self.cfg.fuzzy_logp
+
+    def decode_names(self, spans: list[list[Slot]]) -> None:
+        """Decode each name (all occurrences of the same fold together) with the name priors."""
+        groups: dict[tuple[str, ...], list[list[Slot]]] = defaultdict(list)
+        for span in spans:
+            if any(s.override is not None for s in span):
+                continue
+            groups[tuple(fold(s.piece.text) for s in span)].append(span)
+        for occurrences in groups.values():
+            self._decode_group(occurrences)
+
+    def _decode_group(self, occurrences: list[list[Slot]]) -> None:
+        n = len(occurrences[0])
+        kinds = ["given"] if n == 1 else ["surname"] + ["middle"] * (n - 2) + ["given"]
+        per_occ = [[self._candidates(s, k) for s, k in zip(span, kinds, strict=True)] for span in occurrences]
+        columns: list[dict[str, float]] = []
+        for j in range(n):
+            words = set().union(*(occ[j] for occ in per_occ))
+            column = {}
+            for w in words:
+                column[w] = sum(
+                    occ[j][w] if w in occ[j] else self._fallback_channel(span[j], w)
+                    for occ, span in zip(per_occ, occurrences, strict=True)
+                )
+            columns.append(column)
+        best, marginals = _chain(columns, kinds, self.lex, self.cfg)
+        for span in occurrences:
+            for j, slot in enumerate(span):
+                if self._trusted(slot):
+                    continue  # a clean page's well-marked name stays as printed
+                word = best[j]
+                pattern = "upper" if case_pattern(slot.piece.text) == "upper" else "title"
+                alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
+                slot.override = Override(apply_case(word, pattern), "name", dict(marginals[j])[word], alts)
+
+    # --- the pass -----------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        header = self.header_lines()
+        titles, signer_spans = self.signer_names()
+        self.phrases(header + titles, body=False)
+        spans = signer_spans + self.titled_names()
+        spans += self.repeated_names({tuple(fold(s.piece.text) for s in span) for span in signer_spans})
+        spans = list({id(span[0]): span for span in spans}.values())
+        span_lines = {s.line for span in spans for s in span}
+        # A user's name entry spelled over the whole span wins outright.
+        self.phrases(sorted(span_lines), body=True)
+        self.decode_names(spans)
+        context = set(header) | set(titles) | span_lines
+        body = [li for li in self.by_line if li not in context]
+        self.phrases(body, body=True)
+
+
+def _chain(
+    columns: list[dict[str, float]], kinds: list[str], lex: Lexicons, cfg: RestoreConfig
+) -> tuple[list[str], list[list[tuple[str, float]]]]:
+    """Best name and per-position marginals of the chain surname → middle → given (log10 scores).
+
+    A position's score is its (pooled) channel plus the weighted name prior; the given name's prior
+    depends on the syllable before it (the "middle given" pair model).
+    """
+    names, w = lex.names, cfg.name_prior_weight
+    words = [sorted(c) for c in columns]
+    # Forward (max and sum) over the chain, in natural-log units scaled by the temperature.
+    scale = math.log(10.0) / cfg.temperature
+    n = len(columns)
+    fwd_max: list[dict[str, float]] = []
+    fwd_sum: list[dict[str, float]] = []
+    back: list[dict[str, str]] = []
+    for j in range(n):
+        fm, fs, bk = {}, {}, {}
+        for c in words[j]:
+            base = columns[j][c]
+            if j == 0:
+                fm[c] = fs[c] = (base + w * names.logp(kinds[j], c)) * scale
+                continue
+            best_prev, best_val, terms = "", -math.inf, []
+            for p in words[j - 1]:
+                step = (base + w * names.logp(kinds[j], c, p)) * scale
+                val = fwd_max[j - 1][p] + step
+                if val > best_val:
+                    best_prev, best_val = p, val
+                terms.append(fwd_sum[j - 1][p] + step)
+            fm[c], bk[c], fs[c] = best_val, best_prev, _logsumexp(terms)
+        fwd_max.append(fm)
+        fwd_sum.append(fs)
+        back.append(bk)
+    last = max(fwd_max[-1], key=lambda c: fwd_max[-1][c])
+    best = [last]
+    for j in range(n - 1, 0, -1):
+        best.append(back[j][best[-1]])
+    best.reverse()
+    # Backward sums for the marginals.
+    bwd: list[dict[str, float]] = [dict.fromkeys(words[-1], 0.0)]
+    for j in range(n - 1, 0, -1):
+        nxt = bwd[0]
+        cur = {}
+        for p in words[j - 1]:
+            cur[p] = _logsumexp(
+                [(columns[j][c] + w * names.logp(kinds[j], c, p)) * scale + nxt[c] for c in words[j]]
+            )
+        bwd.insert(0, cur)
+    marginals = []
+    for j in range(n):
+        logs = {c: fwd_sum[j][c] + bwd[j][c] for c in words[j]}
+        z = _logsumexp(list(logs.values()))
+        marginals.append(sorted(((c, math.exp(v - z)) for c, v in logs.items()), key=lambda x: -x[1]))
+    return best, marginals
+
+
+def _logsumexp(values: list[float]) -> float:
+    m = max(values)
+    return m + math.log(sum(math.exp(v - m) for v in values))

@@ -1,0 +1,147 @@
+"""Name-aware restoration: the name, place and office lexicons, document-level consistency and the user
+lexicon. Every text here is written for these tests (invented names and plans)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.resources import dictionary_file
+from pipeline.restore import RestoreConfig, restore_text
+from pipeline.restore.consistency import pool_repeated_words
+from pipeline.restore.lexicon import LexiconError, UserLexicon, fold, read_rows
+from pipeline.restore.slot import Slot
+from pipeline.restore.tokenize import Piece
+
+CLEAN_PLAN = """UBND TỈNH QUẢNG TRỊ
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+SỞ Y TẾ
+Độc lập - Tự do - Hạnh phúc
+Số: 87/KH-SYT
+Quảng Trị, ngày 12 tháng 3 năm 2023
+KẾ HOẠCH
+Triển khai Phong trào thi đua “Vì sức khỏe cộng đồng” năm 2023
+Sở Y tế giao bà Lê Thị Tám, Trưởng phòng Tổ chức cán bộ, theo dõi việc thực hiện.
+Ông Trần Văn Tâm, Chánh Văn phòng Sở, tổng hợp kết quả và báo cáo Giám đốc Sở./.
+KT. GIÁM ĐỐC
+PHÓ GIÁM ĐỐC
+Hoàng Thị Tháng"""
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def test_shipped_lexicon_has_every_kind_and_the_63_provinces():
+    rows = read_rows(dictionary_file("names.tsv"))
+    kinds = {kind for _, kind, _ in rows}
+    assert {"surname", "middle", "given", "pair", "province", "district", "office"} <= kinds
+    provinces = {form for form, kind, _ in rows if kind == "province"}
+    assert len(provinces) == 63 and {"Quảng Trị", "Thừa Thiên Huế", "Bà Rịa - Vũng Tàu"} <= provinces
+    surnames = {form: n for form, kind, n in rows if kind == "surname"}
+    assert max(surnames, key=lambda s: surnames[s]) == "Nguyễn"
+    assert all(n > 0 for _, _, n in rows)
+
+
+def test_fold_ignores_marks_case_and_english_model_garble():
+    assert fold("Sở") == fold("S¢") == fold("SO") == "so"
+    assert fold("chirc") == fold("chức") == "chuc"
+    assert fold("POC") == fold("ĐỐC") == "doc"
+    assert fold("Phòng") == "phong"
+
+
+def test_signer_names_are_decoded_with_the_name_lexicon():
+    cases = {
+        "KT. GIAM POC\nPHO GIAM POC\n\nNguyén Thanh Hai": "Nguyễn Thanh Hải",
+        "KT. CHU TICH\nPHO CHU TICH\n\nTran Van Thang": "Trần Văn Thắng",
+        "GIAM DOC\n\nLé Van Tam": "Lê Văn Tâm",
+        "TM. UY BAN NHAN DAN\nCHU TICH\n\nPham Thi Thu Huong": "Phạm Thị Thu Hương",
+    }
+    for garbled, name in cases.items():
+        res = restore_text(garbled)
+        assert _lines(res.text)[-1] == name, (garbled, res.text)
+        assert {t.reason for t in res.tokens if t.line == len(_lines(garbled)) - 1} == {"name"}
+
+
+def test_a_name_after_ong_ba_dong_chi_is_a_name_not_a_month():
+    res = restore_text("Giao dong chi Nguyen Van Thang va ba Tran Thi Tam theo doi thuc hien.")
+    assert res.text == "Giao đồng chí Nguyễn Văn Thắng và bà Trần Thị Tâm theo dõi thực hiện."
+
+
+def test_offices_in_the_header_keep_their_letters():
+    for header in ("UBND TINH AN GIANG\nSOY TE\nSo: 12/KH-SYT", "UBND TINH AN GIANG\nS¢ Y TE\nSo: 12/KH-SYT"):
+        assert _lines(restore_text(header).text)[1] == "SỞ Y TẾ", header
+    res = restore_text("UBND TINH QUANG TRI\nSO NOI VU\nQuang Tri, ngay 3 thang 4 nam 2022")
+    assert res.text == "UBND TỈNH QUẢNG TRỊ\nSỞ NỘI VỤ\nQuảng Trị, ngày 3 tháng 4 năm 2022"
+
+
+def test_clean_plan_with_names_and_offices_is_left_alone():
+    """Well-marked tokens of a clean page are never changed by a lexicon (not even unusual names)."""
+    res = restore_text(CLEAN_PLAN)
+    assert res.text == CLEAN_PLAN
+    assert not [t for t in res.tokens if t.changed]
+
+
+def test_every_occurrence_of_a_name_is_restored_the_same_way():
+    text = (
+        "Giao ong Nguyen Van Thang, Pho Giam doc, chi dao; ong Nguyen Van Thang bao cao Giam doc So.\n"
+        "KT. GIAM DOC\nPHO GIAM DOC\n\nNguyen Van Thang"
+    )
+    res = restore_text(text)
+    names = [t.restored for t in res.tokens if t.original == "Thang"]
+    assert names == ["Thắng"] * 3, res.text
+
+
+def _slot(text: str, words: list[str], post: list[float]) -> Slot:
+    slot = Slot(0, Piece(0, text, "word"), words, ["skeleton"] * len(words))
+    slot.post = np.array(post)
+    slot.choice = int(np.argmax(post))
+    return slot
+
+
+def test_pooling_rereads_uncertain_occurrences_and_never_overrules_strong_context():
+    cfg = RestoreConfig()
+    uncertain = [
+        _slot("X4y", ["xây", "xay"], [0.45, 0.55]),
+        _slot("X4y", ["xây", "xay"], [0.9, 0.1]),
+        _slot("X4y", ["xây", "xay"], [0.8, 0.2]),
+    ]
+    assert pool_repeated_words(uncertain, cfg) == 1
+    assert [s.words[s.choice] for s in uncertain] == ["xây"] * 3
+    strong = [
+        _slot("thuc", ["thực", "thức"], [0.99, 0.01]),
+        _slot("thuc", ["thực", "thức"], [0.99, 0.01]),
+        _slot("thuc", ["thực", "thức"], [0.02, 0.98]),  # "nhận thức": its own context decides
+    ]
+    assert pool_repeated_words(strong, cfg) == 0
+    assert [s.words[s.choice] for s in strong] == ["thực", "thực", "thức"]
+
+
+def test_user_lexicon_parses_kinds_and_weights_and_names_bad_lines():
+    rows = "Nguyễn Thị Lụa\tname\t2\nHlang\tterm\nKhuê\tgiven\n"
+    lex = UserLexicon.parse("# archive names\n" + rows, "a.tsv")
+    assert [(e.form, e.kind, e.weight) for e in lex.entries] == [
+        ("Nguyễn Thị Lụa", "name", 2.0),
+        ("Hlang", "term", 1.0),
+        ("Khuê", "given", 1.0),
+    ]
+    assert hash(lex) == hash(UserLexicon.parse(rows, "a.tsv"))
+    for bad, where in (
+        ("Sở Y tế\tagency\n", "a.tsv:1"),
+        ("ok\tterm\nLụa\tname\tlots\n", "a.tsv:2"),
+        ("Văn Lụa\tgiven\n", "a.tsv:1"),
+        ("Lụa\tname\t-1\n", "a.tsv:1"),
+    ):
+        with pytest.raises(LexiconError, match=where):
+            UserLexicon.parse(bad, "a.tsv")
+
+
+def test_a_name_missing_from_the_shipped_lexicons_needs_the_user_lexicon():
+    text = "KT. GIAM DOC\nPHO GIAM DOC\n\nNguyen Thi Lua\n"
+    body = "Giao ba Nguyen Thi Lua theo doi."
+    lex = UserLexicon.parse("Nguyễn Thị Lụa\tname\n")
+    assert "Lụa" not in restore_text(text).text
+    assert _lines(restore_text(text, lexicon=lex).text)[3] == "Nguyễn Thị Lụa"
+    assert restore_text(body, lexicon=lex).text == "Giao bà Nguyễn Thị Lụa theo dõi."
+    with pytest.raises(TypeError):
+        restore_text(text, lexicon="Nguyễn Thị Lụa\tname")  # type: ignore[arg-type]
