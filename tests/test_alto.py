@@ -237,6 +237,8 @@ def test_hocr_is_xhtml_with_the_same_words(alto_run) -> None:
         match = re.search(r"bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)", word.get("title"))
         assert match and 0 <= int(match[5]) <= 100
     assert html.findall(f".//{H}span[@class='ocr_line']")
+    # OCRmyPDF and other hOCR readers take lines only inside paragraphs.
+    assert html.findall(f".//{H}p[@class='ocr_par']/{H}span[@class='ocr_line']")
 
 
 def test_a_rerun_writes_a_missing_alto_without_redoing_the_document(alto_run) -> None:

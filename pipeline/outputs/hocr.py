@@ -4,9 +4,9 @@ hOCR is OCR as XHTML: tools that take it (hocr-tools, OCRmyPDF's hOCR renderer, 
 indexes) find pages, text areas, lines and words by their ``class`` and read their geometry from ``title``
 properties. The layout is the one ALTO gets (:func:`pipeline.outputs.alto.scan_pages`): a ``div.ocr_page``
 per page (``bbox`` the page as scanned, ``ppageno`` 0-based, ``scan_res`` the dpi), a ``div.ocr_carea`` per
-block, a ``span.ocr_line`` per line (``textangle`` the angle the text lies at on the scan, degrees
-counter-clockwise, when not level) and a ``span.ocrx_word`` per word, whose text is the restored word and
-``x_wconf`` its confidence (0-100). Boxes are in the pixels of the page as scanned.
+block holding one ``p.ocr_par``, a ``span.ocr_line`` per line (``textangle`` the angle the text lies at on the
+scan, degrees counter-clockwise, when not level) and a ``span.ocrx_word`` per word, whose text is the
+restored word and ``x_wconf`` its confidence (0-100). Boxes are in the pixels of the page as scanned.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PROLOGUE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
 )
-CAPABILITIES = "ocr_page ocr_carea ocr_line ocrx_word"
+CAPABILITIES = "ocr_page ocr_carea ocr_par ocr_line ocrx_word"
 
 
 def hocr_path(out_dir: Path, doc_id: str) -> Path:
@@ -75,10 +75,14 @@ def _page(body: ET.Element, page: ScanPage, image: str) -> None:
             "div",
             {"class": "ocr_carea", "id": f"page_{page.number}_block_{n}", "title": _bbox(block.box)},
         )
+        # A paragraph per block: readers such as OCRmyPDF look for lines inside ``p.ocr_par`` only.
+        par = ET.SubElement(
+            area, "p", {"class": "ocr_par", "id": f"page_{page.number}_par_{n}", "title": _bbox(block.box)}
+        )
         for line in block.lines:
             line_title = _bbox(line.box) + (f"; textangle {angle:g}" if angle else "")
             span = ET.SubElement(
-                area, "span", {"class": "ocr_line", "id": f"line_{line.index}", "title": line_title}
+                par, "span", {"class": "ocr_line", "id": f"line_{line.index}", "title": line_title}
             )
             for k, word in enumerate(line.words, start=1):
                 word_title = f"{_bbox(word.box)}; x_wconf {round(word.confidence * 100)}"
