@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--page-timeout", type=float, default=180.0, help="seconds before a page's OCR is abandoned"
     )
-    run.add_argument("--pdf", action="store_true", help="also write OUT/pdf/<doc_id>.pdf, searchable scans")
+    run.add_argument(
+        "--pdf", action="store_true", help="also write OUT/pdf/<doc_id>.pdf: the scans as searchable PDF/A-2b"
+    )
     run.add_argument(
         "--hocr", action="store_true", help="also write OUT/hocr/<doc_id>.hocr (ALTO is always written)"
     )

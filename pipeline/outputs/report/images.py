@@ -2,8 +2,8 @@
 
 The OCR boxes are in the coordinates of the preprocessed page: the scan turned upright (by the page's
 ``rotation``, a multiple of 90 degrees), then turned back by its measured skew about the page centre. A
-review image is turned the same way so boxes line up on it; a PDF shows the scan turned upright but not
-deskewed, and maps the boxes back through the inverse of the deskew instead.
+review image is turned the same way so boxes line up on it. The searchable PDF keeps each page as it is in
+the source (neither turned nor deskewed) and maps the boxes back through the inverse of both instead.
 """
 
 from __future__ import annotations
