@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow.parquet as pq  # noqa: E402
 
-from tests.fuzz_inputs import check_run, make_corpus  # noqa: E402
+from devtools.fuzz_inputs import check_run, make_corpus  # noqa: E402
 
 
 def sohoa_run(inputs: Path, out: Path, workers: int, kill_after: float | None = None):

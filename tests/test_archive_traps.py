@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from devtools.fuzz_inputs import PLAN, render_page
 from pipeline.scan import ingest
 from tests.cli import sohoa
-from tests.fuzz_inputs import PLAN, render_page
 
 BAD_NAME = b"b\xe1o c\xe1o 2021.txt"  # "báo cáo" in Windows-1258 bytes: not UTF-8
 BAD_NAME_SHOWN = "b\\xe1o c\\xe1o 2021.txt"

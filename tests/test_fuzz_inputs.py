@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from devtools.fuzz_inputs import ODD_NAMES, PLAN, check_run, make_corpus
 from pipeline.scan.ingest import GROUND_TRUTH_SUFFIXES
 from tests.cli import sohoa
-from tests.fuzz_inputs import ODD_NAMES, PLAN, check_run, make_corpus
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ format, a wrong extension) and names are made odd (bytes that are not UTF-8, con
 dashes, 250-byte names, decomposed Vietnamese). :func:`check_run` then says whether a ``sohoa run`` over
 them crashed, gave every input its one row, kept every error to one line and left nothing half-written.
 
-Used by ``tests/test_fuzz_inputs.py`` (a few dozen files) and ``benchmarks/fuzz_ingest.py`` (hundreds).
+Used by ``tests/test_fuzz_inputs.py`` and ``tests/test_archive_traps.py`` (a few dozen files) and by
+``benchmarks/fuzz_ingest.py`` (hundreds). It lives in ``devtools`` so that benchmarks never import tests.
 """
 
 from __future__ import annotations
