@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import unicodedata
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from pipeline import load_results
 from pipeline.batch.manifest import Manifest
@@ -317,7 +319,7 @@ def scanned_out(tmp_path_factory, scanned_plan_pdf: Path) -> Path:
     inputs = tmp_path_factory.mktemp("review-inputs")
     shutil.copy(scanned_plan_pdf, inputs / "plan.pdf")
     out = tmp_path_factory.mktemp("review-out")
-    result = sohoa("run", inputs, "-o", out, "--workers", "2", "--quiet")
+    result = sohoa("run", inputs, "-o", out, "--workers", "2", "--quiet", "--pdf")
     assert result.returncode == 0, result.stderr
     assert sohoa("report", out).returncode == 0
     return out
@@ -364,6 +366,7 @@ def test_click_type_save_reload_in_chromium(scanned_out: Path, tmp_path: Path) -
             page.locator(selector).scroll_into_view_if_needed()
             page.screenshot(path=str(tmp_path / "review.png"))
             browser.close()
+        assert app.app.pdfs.drain(timeout=600)  # the PDF is made again in the background
     finally:
         app.shutdown()
         app.server_close()
@@ -374,6 +377,10 @@ def test_click_type_save_reload_in_chromium(scanned_out: Path, tmp_path: Path) -
     line = alto.find(f".//{{{ALTO_NS}}}TextLine[@ID='line_{token['line']}']")
     assert new_word in [s.get("CONTENT") for s in line.iter(f"{{{ALTO_NS}}}String")]
     assert any(t.get("LABEL") == new_signer for t in alto.iter(f"{{{ALTO_NS}}}OtherTag"))
+    pdf = PdfReader(scanned_out / "pdf" / f"{doc_id}.pdf")
+    pdf_text = unicodedata.normalize("NFC", "".join(page.extract_text() for page in pdf.pages))
+    assert new_word in pdf_text  # the PDF/A's text layer was made again
+    assert not list((scanned_out / "pdf").glob(".*.stale"))
     kept = corrections.read_corrections(scanned_out, doc_id)
     assert [(c.page, c.new) for c in kept] == [(1, new_word), (None, new_signer)]
     assert new_word in (scanned_out / "report" / f"{doc_id}.html").read_text(encoding="utf-8")

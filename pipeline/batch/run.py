@@ -344,12 +344,17 @@ def _write_outputs(
             _write_layout(out_dir, doc, kind)
 
 
-def rewrite_outputs(out_dir: Path, doc: DocumentResult) -> None:
-    """After a stored document changed (a correction): its ALTO again, and its hOCR and PDF where a run
-    wrote them."""
+def rewrite_outputs(out_dir: Path, doc: DocumentResult, *, pdf: bool = True) -> None:
+    """After a stored document changed (a correction): its ALTO again, and its hOCR and (with ``pdf``) its
+    PDF where a run wrote them."""
     existing = _page_outputs(out_dir, doc.doc_id, BatchOptions(write_pdf=True, write_hocr=True))
-    batch = BatchOptions(write_pdf=existing["pdf"].exists(), write_hocr=existing["hocr"].exists())
+    batch = BatchOptions(write_pdf=pdf and existing["pdf"].exists(), write_hocr=existing["hocr"].exists())
     _write_outputs(out_dir, doc, batch)
+
+
+def rewrite_pdf(out_dir: Path, doc: DocumentResult) -> None:
+    """Make a stored document's searchable PDF again (in this process; a warning when it cannot be)."""
+    _write_pdf(out_dir, doc)
 
 
 def _write_layout(out_dir: Path, doc: DocumentResult, kind: str) -> None:

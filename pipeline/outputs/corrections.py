@@ -496,21 +496,24 @@ def _by_document(out_dir: Path) -> dict[str, list[Correction]]:
 # --- everything a correction touches -------------------------------------------------------------------
 
 
-def apply_corrections(out_dir: Path, doc_id: str) -> tuple[DocumentResult, list[Correction]]:
-    """Apply a stored document's corrections and rewrite all its outputs; returns it and the corrections
-    whose word was not found. Raises CorrectionError when the document is not in ``out_dir``."""
+def apply_corrections(
+    out_dir: Path, doc_id: str, *, pdf: bool = True
+) -> tuple[DocumentResult, list[Correction]]:
+    """Apply a stored document's corrections and rewrite all its outputs (its PDF only with ``pdf``);
+    returns it and the corrections whose word was not found. Raises CorrectionError when the document is
+    not in ``out_dir``."""
     out_dir = Path(out_dir)
     doc = export.read_result(out_dir, doc_id)
     if doc is None:
         raise CorrectionError(f"no document {doc_id} in {out_dir}")
     missed = apply_to_document(doc, read_corrections(out_dir, doc_id))
-    store(out_dir, doc)
+    store(out_dir, doc, pdf=pdf)
     return doc, missed
 
 
-def store(out_dir: Path, doc: DocumentResult) -> None:
+def store(out_dir: Path, doc: DocumentResult, *, pdf: bool = True) -> None:
     """Rewrite a changed document's outputs: text and JSON, its ledger summary and the tables, ALTO, hOCR
-    and PDF where they exist, its report pages, and the archive's lexicon."""
+    and (with ``pdf``) the PDF where they exist, its report pages, and the archive's lexicon."""
     from pipeline.batch.manifest import Manifest
     from pipeline.batch.run import rewrite_outputs
     from pipeline.outputs.report import refresh_document
@@ -519,13 +522,16 @@ def store(out_dir: Path, doc: DocumentResult) -> None:
     with Manifest(out_dir, doc.options_fingerprint or "") as manifest:
         manifest.store_summary(doc)
         export.write_tables(out_dir, manifest.summaries())
-    rewrite_outputs(out_dir, doc)
+    rewrite_outputs(out_dir, doc, pdf=pdf)
     refresh_document(out_dir, doc.doc_id)
     write_lexicon(out_dir)
 
 
-def correct(out_dir: Path, correction: Correction) -> tuple[DocumentResult, list[Correction]]:
-    """Check a correction against its document, append it, apply it and rewrite the document's outputs.
+def correct(
+    out_dir: Path, correction: Correction, *, pdf: bool = True
+) -> tuple[DocumentResult, list[Correction]]:
+    """Check a correction against its document, append it, apply it and rewrite the document's outputs
+    (its searchable PDF only with ``pdf``: ``sohoa review`` makes PDFs in the background).
 
     Takes the output folder's lock while writing (raises LockedError when a ``sohoa run`` is writing to
     it) and CorrectionError when the correction does not fit the document (no such word or field).
@@ -548,7 +554,7 @@ def correct(out_dir: Path, correction: Correction) -> tuple[DocumentResult, list
             raise CorrectionError(f"no word at line {(correction.line or 0) + 1}, column {correction.col}")
     with OutputLock(out_dir):
         append_correction(out_dir, correction)
-        return apply_corrections(out_dir, correction.document)
+        return apply_corrections(out_dir, correction.document, pdf=pdf)
 
 
 # --- the archive's lexicon -----------------------------------------------------------------------------

@@ -126,6 +126,73 @@ BANNER = (
 )
 
 
+class PdfQueue:
+    """Searchable PDFs made again after corrections, one at a time in a background thread, so that a save
+    does not wait for OCRmyPDF (seconds per document). A marker ``OUT/pdf/.<doc_id>.stale`` stays until the
+    document's PDF is made again: what a stopped server left undone is done when ``sohoa review`` starts."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.folder = Path(out_dir) / "pdf"
+        self.out_dir = Path(out_dir)
+        self._pending: list[str] = []
+        self._busy = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def marker(self, doc_id: str) -> Path:
+        return self.folder / f".{doc_id}.stale"
+
+    def request(self, doc_id: str) -> None:
+        """Make the document's PDF again, if a run wrote one."""
+        if not (self.folder / f"{doc_id}.pdf").is_file():
+            return
+        self.marker(doc_id).touch()
+        with self._changed:
+            if doc_id not in self._pending:
+                self._pending.append(doc_id)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="sohoa-review-pdf", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def resume(self) -> int:
+        """Queue the PDFs a stopped server left stale; returns how many."""
+        stale = sorted(self.folder.glob(".*.stale")) if self.folder.is_dir() else []
+        for marker in stale:
+            self.request(marker.name[1 : -len(".stale")])
+        return len(stale)
+
+    def pending(self) -> int:
+        with self._changed:
+            return len(self._pending) + int(self._busy)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every requested PDF is made; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def _work(self) -> None:
+        from pipeline.batch.run import rewrite_pdf
+
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._pending))
+                doc_id, self._busy = self._pending.pop(0), True
+            try:
+                doc = export.read_result(self.out_dir, doc_id)  # as stored now, with every correction
+                if doc is not None:
+                    rewrite_pdf(self.out_dir, doc)
+                with self._changed:
+                    if doc_id not in self._pending:  # not corrected again meanwhile
+                        self.marker(doc_id).unlink(missing_ok=True)
+            except Exception:  # one PDF must not stop the others; the marker stays for the next start
+                log.exception("review: the PDF of %s could not be made again", doc_id)
+            finally:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+
+
 class ReviewApp:
     """What the server does, without HTTP: pages, images and saving a correction."""
 
@@ -134,6 +201,7 @@ class ReviewApp:
         self.report_dir = self.out_dir / report_site.REPORT_DIR
         self.token = secrets.token_urlsafe(24)
         self._saving = threading.Lock()
+        self.pdfs = PdfQueue(self.out_dir)
 
     def index(self) -> str:
         rows = report_site.review_rows(self.out_dir)
@@ -163,7 +231,8 @@ class ReviewApp:
         """Apply one correction posted by the editor; returns what to show. Raises CorrectionError."""
         correction = self._correction(payload)
         with self._saving:
-            doc, missed = corrections.correct(self.out_dir, correction)
+            doc, missed = corrections.correct(self.out_dir, correction, pdf=False)
+        self.pdfs.request(doc.doc_id)
         if missed and correction in missed:
             raise corrections.CorrectionError("the word was not found in the document")
         if correction.is_field:
@@ -313,8 +382,29 @@ def serve(out_dir: Path, port: int = DEFAULT_PORT, *, open_browser: bool = False
     if not (out_dir / report_site.REPORT_DIR / "index.html").is_file():
         echo(f"writing the report (page images) in {out_dir / report_site.REPORT_DIR} …")
         report_site.write_report(out_dir)
-    with ReviewServer(out_dir, port) as server, contextlib.suppress(KeyboardInterrupt):
-        echo(f"sohoa review: {server.url}  (Ctrl-C to stop)")
-        if open_browser:
-            webbrowser.open(server.url)
-        server.serve_forever()
+    with ReviewServer(out_dir, port) as server:
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Thread(target=_warm_up, name="sohoa-review-warm-up", daemon=True).start()
+            if server.app.pdfs.resume():
+                echo("making again the searchable PDFs a stopped review left out of date …")
+            echo(f"sohoa review: {server.url}  (Ctrl-C to stop)")
+            if open_browser:
+                webbrowser.open(server.url)
+            server.serve_forever()
+        _finish_pdfs(server.app.pdfs, echo)
+
+
+def _warm_up() -> None:
+    """Load the word segmentation the first save needs (terms of a corrected section) while nobody waits."""
+    from pipeline.structure.terms import section_terms
+
+    section_terms("khởi động")
+
+
+def _finish_pdfs(pdfs: PdfQueue, echo) -> None:
+    """At Ctrl-C: finish the PDFs still being made (a second Ctrl-C leaves them for the next start)."""
+    if not pdfs.pending():
+        return
+    echo(f"finishing {pdfs.pending()} searchable PDF(s) … (Ctrl-C again: they are made at the next start)")
+    with contextlib.suppress(KeyboardInterrupt):
+        pdfs.drain()
