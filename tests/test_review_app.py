@@ -232,6 +232,8 @@ def test_the_server_saves_only_from_its_own_pages(server: ReviewServer) -> None:
     assert status == 200 and 'data-l="3" data-c="7" data-o="Hung"' in html and server.app.token in html
     assert request(server, "GET", "/", Host=f"evil.example:{server.server_port}")[0] == 421  # DNS rebinding
     assert request(server, "POST", API, fix, Host=host, **json_type)[0] == 403  # no token
+    wrong = {"X-Sohoa-Token": "sai-mã-é"}  # not ASCII, not the token
+    assert request(server, "POST", API, fix, Host=host, **json_type, **wrong)[0] == 403
     token = {"X-Sohoa-Token": server.app.token}
     assert (
         request(server, "POST", API, fix, Host=host, Origin="http://evil.example", **json_type, **token)[0]

@@ -337,6 +337,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(exc)})
         except LockedError as exc:
             return self._send_json(HTTPStatus.CONFLICT, {"error": f"not saved: {exc}"})
+        except Exception as exc:  # a full disk, a bug: the archivist is told, the server goes on
+            log.exception("review: a correction could not be saved")
+            return self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"not saved: {exc}"})
         self._send_json(HTTPStatus.OK, answer)
 
     def _host_ok(self) -> bool:
@@ -352,7 +355,8 @@ class _Handler(BaseHTTPRequestHandler):
             return "cross-origin request"
         if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
             return "the body must be application/json"
-        if not secrets.compare_digest(self.headers.get("X-Sohoa-Token") or "", self.server.app.token):
+        given = (self.headers.get("X-Sohoa-Token") or "").encode("utf-8", "surrogateescape")
+        if not secrets.compare_digest(given, self.server.app.token.encode("ascii")):
             return "missing or wrong token: reload the page"
         return None
 
