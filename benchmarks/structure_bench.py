@@ -199,15 +199,9 @@ def _print(label: str, result: dict) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verbose", action="store_true", help="print every wrong field")
-    parser.add_argument("--seed-dir", type=Path, default=Path("/work/shared/seeds"))
-    parser.add_argument("--seed-expected", type=Path, default=REPO / "work" / "seed001.expected.json")
-    args = parser.parse_args()
-
+def _runs(restore: Callable[[str], str] | None) -> list[tuple[str, list, Callable[[str], str]]]:
+    """Every (label, plans, transform) to score: clean, each damage raw and restored, the OCR'd sets."""
     docs = load_plans()
-    restore = restorer()
     identity: Callable[[str], str] = lambda text: text  # noqa: E731
     runs: list[tuple[str, list, Callable[[str], str]]] = [("clean", docs, identity)]
     damages = (("diacritic-less", strip_diacritics), ("garbled", garble), ("photocopy", photocopy))
@@ -221,8 +215,41 @@ def main() -> None:
         runs.append((f"{label} raw", load_plans(folder), identity))
         if restore is not None:
             runs.append((f"{label} restored", load_plans(folder), restore))
+    return runs
+
+
+def _score_seed(args: argparse.Namespace, restore: Callable[[str], str] | None) -> None:
+    """The dev seed: its gold text, its legacy OCR raw and restored, against its expected record."""
+    seeds = sorted(args.seed_dir.glob("001_*.gold.txt")) if args.seed_dir.exists() else []
+    if not (seeds and args.seed_expected.exists()):
+        print(f"seed expected record not found ({args.seed_expected}): seed not scored")
+        return
+    expected = json.loads(args.seed_expected.read_text(encoding="utf-8"))
+    gold = seeds[0]
+    raw = gold.with_name(gold.name.replace(".gold.txt", ".txt"))
+    seed_runs: list[tuple[str, str, Callable[[str], str] | None]] = [
+        ("seed 001 gold", gold.read_text(encoding="utf-8"), None),
+        ("seed 001 legacy OCR raw", raw.read_text(encoding="utf-8"), None),
+    ]
+    if restore is not None:
+        seed_runs.append(("seed 001 legacy OCR restored", raw.read_text(encoding="utf-8"), restore))
+    for label, text, transform in seed_runs:
+        if args.verbose:
+            print(f"--- {label}")
+        _print(label, score([("seed001", text, expected)], transform or (lambda t: t), args.verbose))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print every wrong field")
+    parser.add_argument("--seed-dir", type=Path, default=Path("/work/shared/seeds"))
+    parser.add_argument("--seed-expected", type=Path, default=REPO / "work" / "seed001.expected.json")
+    args = parser.parse_args()
+
+    restore = restorer()
     if restore is None:
         print("pipeline.restore.restore_text not available: damaged inputs measured raw only")
+    runs = _runs(restore)
     per_field: dict[str, dict] = {}
     for label, plans, transform in runs:
         if args.verbose:
@@ -234,24 +261,8 @@ def main() -> None:
     print(f"  {'field':<18}" + "".join(f"{_short(label):>13}" for label, _, _ in runs))
     for field in FIELD_NAMES:
         print(f"  {field:<18}" + "".join(f"{per_field[label][field]:>13.2f}" for label, _, _ in runs))
-
-    print(terms_cost(docs))
-
-    seeds = sorted(args.seed_dir.glob("001_*.gold.txt")) if args.seed_dir.exists() else []
-    if seeds and args.seed_expected.exists():
-        expected = json.loads(args.seed_expected.read_text(encoding="utf-8"))
-        gold = seeds[0]
-        raw = gold.with_name(gold.name.replace(".gold.txt", ".txt"))
-        seed_runs = [("seed 001 gold", gold.read_text(encoding="utf-8"), identity)]
-        seed_runs.append(("seed 001 legacy OCR raw", raw.read_text(encoding="utf-8"), identity))
-        if restore is not None:
-            seed_runs.append(("seed 001 legacy OCR restored", raw.read_text(encoding="utf-8"), restore))
-        for label, text, transform in seed_runs:
-            if args.verbose:
-                print(f"--- {label}")
-            _print(label, score([("seed001", text, expected)], transform, args.verbose))
-    else:
-        print(f"seed expected record not found ({args.seed_expected}): seed not scored")
+    print(terms_cost(runs[0][1]))
+    _score_seed(args, restore)
 
 
 if __name__ == "__main__":
