@@ -173,9 +173,10 @@ def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").split("\n")
 
 
-def plan_docs(ours: Path) -> list[tuple[list[str], list[str]]]:
+def plan_docs(ours: Path, level: str = "") -> list[tuple[list[str], list[str]]]:
+    """(OCR lines, gold lines) of our generated plans (of one scan level: the id ends with it)."""
     docs = []
-    for ocr in sorted((ours / "plans").glob("*.ocr.txt")):
+    for ocr in sorted((ours / "plans").glob(f"*{level}.ocr.txt")):
         gold = ocr.with_name(ocr.name.replace(".ocr.txt", ".gold.txt"))
         docs.append((_lines(ocr), _lines(gold)))
     return docs
@@ -198,9 +199,10 @@ def wer_rows(bench: Bench, ours: Path, max_words: int) -> tuple[list[str], list[
         gold = src.with_name(src.name.replace(".txt", ".gold.txt"))
         if not src.name.endswith(".gold.txt") and gold.exists():
             bench.row("seed-001 legacy OCR", [(_lines(src), _lines(gold))], 200)
-    docs = plan_docs(ours)
-    if docs:
-        bench.row("plans eng-OCR (ours)", docs, 10_000)
+    for level in ("scan", "photocopy"):
+        docs = plan_docs(ours, level)
+        if docs:
+            bench.row(f"plans {level} eng-OCR", docs, 10_000)
     for kind in ("eng", "vie"):
         ocr, ref = EVAL / f"heldout_{kind}_ocr.txt", EVAL / "heldout_clean.txt"
         if ocr.exists() and ref.exists():

@@ -106,14 +106,14 @@ def test_pooling_rereads_uncertain_occurrences_and_never_overrules_strong_contex
         _slot("X4y", ["xây", "xay"], [0.9, 0.1]),
         _slot("X4y", ["xây", "xay"], [0.8, 0.2]),
     ]
-    assert pool_repeated_words(uncertain, cfg) == 1
+    assert pool_repeated_words(uncertain, ["X4y"], True, cfg) == 1
     assert [s.words[s.choice] for s in uncertain] == ["xây"] * 3
     strong = [
         _slot("thuc", ["thực", "thức"], [0.99, 0.01]),
         _slot("thuc", ["thực", "thức"], [0.99, 0.01]),
         _slot("thuc", ["thực", "thức"], [0.02, 0.98]),  # "nhận thức": its own context decides
     ]
-    assert pool_repeated_words(strong, cfg) == 0
+    assert pool_repeated_words(strong, ["thuc"], True, cfg) == 0
     assert [s.words[s.choice] for s in strong] == ["thực", "thực", "thức"]
 
 

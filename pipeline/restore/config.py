@@ -127,6 +127,8 @@ class RestoreConfig:
     # only follows the pooled reading if its own posterior gives that reading at least this share of its
     # current choice: strong local context ("nhận thức" beside "thực hiện") is never overruled.
     consistency_ratio: float = 0.25
+    # The same for a plain lowercase form ("thuc"), which is often several words: only near-ties follow.
+    consistency_plain_ratio: float = 0.5
     # Posterior floor when the occurrences' log posteriors are summed (a reading one occurrence lacks).
     consistency_floor: float = 1e-3
 
@@ -134,8 +136,10 @@ class RestoreConfig:
     # Name priors: share of the name lexicon against the plain syllable frequency; the rest keeps names
     # the corpus never showed possible.
     name_lexicon_share: float = 0.97
-    # Strength of the "middle given" pair model: pair observations needed to outweigh the given-name prior.
+    # "Middle given" pair model: its share of the given-name prior grows with the pairs seen after the
+    # middle name (half of the cap at this many) up to the cap; pairs are sparse, the rest is P(given).
     name_pair_strength: float = 20.0
+    name_pair_cap: float = 0.4
     # log10 floor of every name prior.
     name_prior_floor: float = -9.0
     # A user-lexicon entry weighs this share of its kind's whole mass (times its weight): a high prior.

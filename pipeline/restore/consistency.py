@@ -2,7 +2,9 @@
 
 The decoder reads every sentence on its own, so one garbled form ("S¢", "X4y") can come out one way in
 one sentence and another way in the next when each context is weak. After the first decoding, the
-occurrences of each form that disagree are re-decided jointly: the log posteriors of all occurrences are
+occurrences of each such form (OCR garble, or a capitalised word inside a line: a name, place or office;
+a plain lowercase form like "thuc" stands for several words and is left alone) that disagree are
+re-decided jointly: the log posteriors of all occurrences are
 summed (the evidence pooled, as if they were one token seen several times), and the pooled winner is
 taken wherever the occurrence's own posterior does not speak clearly against it. An occurrence whose
 context is decisive ("nhận thức" beside "thực hiện": same form "thuc", different words) keeps its own
@@ -12,10 +14,14 @@ reading, so clean and well-restored text cannot get worse.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
+from pipeline.restore.channel import GARBLE_CHAR
 from pipeline.restore.config import RestoreConfig
+from pipeline.restore.normalize import strip_diacritics
 from pipeline.restore.slot import Slot
+from pipeline.restore.syllables import is_skeleton
 
 
 def _pooled_winner(members: list[Slot], floor: float) -> str:
@@ -32,12 +38,43 @@ def _pooled_winner(members: list[Slot], floor: float) -> str:
     return max(sorted(score), key=lambda w: score[w])
 
 
-def pool_repeated_words(slots: list[Slot], cfg: RestoreConfig) -> int:
-    """Re-decide repeated OCR forms with disagreeing readings jointly; returns how many readings changed."""
+def _strong_form(slot: Slot, prev: Slot | None, line: str) -> bool:
+    """Forms that stand for one word wherever they occur: OCR garble ("S¢", "chirc": no plain syllable)
+    and capitalised words inside a line (names, places, offices). A plain lowercase form ("thuc") is
+    often several words, each in its own context: it follows the pooled reading only on weaker evidence."""
+    text = slot.piece.text
+    if GARBLE_CHAR.search(text) or not (is_skeleton(_skeleton(text)) or text.lower() in slot.words):
+        return True
+    if not text[:1].isupper() or prev is None or prev.line != slot.line:
+        return False
+    between = line[prev.piece.col + len(prev.piece.text) : slot.piece.col]
+    return not _SENTENCE_PUNCT.search(between)  # a capital after "." starts a sentence: no name
+
+
+_SENTENCE_PUNCT = re.compile(r"[.!?:;…]")
+
+
+def _skeleton(text: str) -> str:
+    return strip_diacritics(text.lower())
+
+
+def pool_repeated_words(slots: list[Slot], lines: list[str], garbled: bool, cfg: RestoreConfig) -> int:
+    """Re-decide repeated OCR forms with disagreeing readings jointly; returns how many readings changed.
+
+    Plain lowercase forms take part only in a garbled page, whose contexts are noisy themselves; in clean
+    or unaccented text the decoder's reading of "thuc" from its context is the better one.
+    """
     groups: dict[str, list[Slot]] = defaultdict(list)
+    strong: set[int] = set()
+    prev: Slot | None = None
     for s in slots:
         if s.fixed is None and len(s.words) > 1 and s.post is not None:
-            groups[s.piece.text.lower()].append(s)
+            if _strong_form(s, prev, lines[s.line]):
+                strong.add(id(s))
+                groups[s.piece.text.lower()].append(s)
+            elif garbled:
+                groups[s.piece.text.lower()].append(s)
+        prev = s
     changed = 0
     for members in groups.values():
         if len(members) < 2 or len({m.words[m.choice] for m in members}) < 2:
@@ -48,7 +85,8 @@ def pool_repeated_words(slots: list[Slot], cfg: RestoreConfig) -> int:
                 continue
             i = m.words.index(best)
             assert m.post is not None
-            if m.post[i] >= cfg.consistency_ratio * m.post[m.choice]:
+            ratio = cfg.consistency_ratio if id(m) in strong else cfg.consistency_plain_ratio
+            if m.post[i] >= ratio * m.post[m.choice]:
                 m.choice = i
                 changed += 1
     return changed

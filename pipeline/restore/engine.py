@@ -96,19 +96,37 @@ def _reason_for(kind: str) -> str:
     )
 
 
-def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig) -> bool:
-    """Whether the LM context should stop at the end of line i (paragraph end, heading, list item next)."""
+def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool = False) -> bool:
+    """Whether the LM context should stop at the end of line i: a paragraph end, a heading, a list item
+    next, or a capital. In ``wrapped`` text (a page's lines, most ending mid-sentence) a capital after a
+    line that ends mid-sentence is the sentence going on with a name ("… đề nghị tặng" / "Bằng khen …"):
+    there the context goes on."""
     line = lines[i].strip()
     if not line:
         return True
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     if not nxt:
         return True
-    letters = [c for c in line if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > cfg.heading_upper_share * len(letters):
+    if _is_heading(line, cfg) or _is_heading(nxt, cfg):
         return True
     first = nxt[0]
-    return first.isupper() or first.isdigit() or first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt))
+    if first.isdigit() or first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt)):
+        return True
+    return first.isupper() and (not wrapped or line[-1] in _SENTENCE_END)
+
+
+def _wrapped(lines: list[str]) -> bool:
+    """Most lines end mid-sentence: the text is a page's lines, not one paragraph per line."""
+    ends = [line.rstrip()[-1] in _SENTENCE_END for line in lines if line.strip()]
+    return bool(ends) and sum(ends) < 0.5 * len(ends)
+
+
+_SENTENCE_END = set(".:;!?…)\"”'")
+
+
+def _is_heading(line: str, cfg: RestoreConfig) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > cfg.heading_upper_share * len(letters)
 
 
 class _Trellis:
@@ -310,13 +328,14 @@ def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str
     if reason == "kept" and restored != piece.text:
         reason = "normalized"
     alternatives: list[str] = []
-    for i in np.argsort(-post, kind="stable"):
-        alt = surface(slot.words[int(i)])
-        if int(i) != choice and alt != restored and alt not in alternatives:
+    probs = post.tolist()  # small lists: Python's stable sort beats numpy's per-call overhead
+    for i in sorted(range(len(probs)), key=probs.__getitem__, reverse=True):
+        alt = surface(slot.words[i])
+        if i != choice and alt != restored and alt not in alternatives:
             alternatives.append(alt)
         if len(alternatives) == cfg.max_alternatives:
             break
-    return restored, reason, float(min(max(post[choice], 0.0), 1.0)), alternatives
+    return restored, reason, min(max(probs[choice], 0.0), 1.0), alternatives
 
 
 def _restyle(text: str, tone_style: str) -> str:
@@ -371,6 +390,7 @@ def _plan(source: _Source, line_pieces: list[list[Piece]], page: _Page) -> list[
     punctuation shape the LM context."""
     trellis = page.trellis
     slots: list[Slot] = []
+    wrapped = _wrapped(source.lines)
     for li, pieces in enumerate(line_pieces):
         for k, piece in enumerate(pieces):
             if piece.kind == "comma":
@@ -381,7 +401,7 @@ def _plan(source: _Source, line_pieces: list[list[Piece]], page: _Page) -> list[
                 slot = Slot(li, piece, [], [])
                 slots.append(slot)
                 _plan_token(slot, k, pieces, page)
-        if _is_line_break(source.lines, li, page.cfg):
+        if _is_line_break(source.lines, li, page.cfg, wrapped):
             trellis.end_segment()
     return slots
 
@@ -437,7 +457,7 @@ def restore_text(
     page = _Page(m, document_channel(line_pieces, m, config), _Trellis(m.lm, config), config)
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
-    pool_repeated_words(slots, config)
+    pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
     NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config).run()
 
     records: list[TokenRecord] = []

@@ -164,6 +164,7 @@ class NamePriors:
         *,
         lexicon_share: float,
         pair_strength: float,
+        pair_cap: float,
         floor: float,
     ) -> None:
         self._log_freq = log_freq
@@ -177,8 +178,12 @@ class NamePriors:
         first: dict[str, float] = defaultdict(float)
         for (a, _b), n in pairs.items():
             first[a] += n
-        self._pair = {k: n / (first[k[0]] + pair_strength) for k, n in pairs.items()}
-        self._pair_rest = {a: pair_strength / (n + pair_strength) for a, n in first.items()}
+        # P(given | prev) = share x P_pair(given | prev) + (1 - share) x P(given), the share growing with
+        # the pairs seen after prev but capped: pairs are sparse, and an unseen pair after a frequent
+        # middle name must not be rarer than after a rare one.
+        share = {a: pair_cap * n / (n + pair_strength) for a, n in first.items()}
+        self._pair = {k: share[k[0]] * n / first[k[0]] for k, n in pairs.items()}
+        self._pair_rest = {a: 1.0 - s for a, s in share.items()}
         self._cache: dict[tuple[str, str, str], float] = {}
         self.surname_folds = frozenset(fold(w) for w in self._p["surname"])
 
@@ -207,6 +212,7 @@ class LexiconSettings:
 
     lexicon_share: float
     pair_strength: float
+    pair_cap: float
     floor: float
     user_share: float
 
@@ -243,6 +249,7 @@ class Lexicons:
             log_freq,
             lexicon_share=settings.lexicon_share,
             pair_strength=settings.pair_strength,
+            pair_cap=settings.pair_cap,
             floor=settings.floor,
         )
         kind_totals: dict[str, float] = defaultdict(float)

@@ -68,6 +68,7 @@ class Models:
         settings = LexiconSettings(
             config.name_lexicon_share,
             config.name_pair_strength,
+            config.name_pair_cap,
             config.name_prior_floor,
             config.user_lexicon_share,
         )

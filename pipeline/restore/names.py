@@ -78,6 +78,18 @@ class _Match:
     parts: list[list[int]]  # phrase word indices per token
 
 
+def _case_agrees(m: _Match) -> bool:
+    """The span is in capitals, or each token is capitalised exactly where the lexicon's word is."""
+    letters = [c for s in m.slots for c in s.piece.text if c.isalpha()]
+    if len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
+        return True
+    for slot, idx in zip(m.slots, m.parts, strict=True):
+        word = m.phrase.display[idx[0]] if idx[0] < len(m.phrase.display) else m.phrase.words[idx[0]]
+        if _capitalised(slot) != word[:1].isupper():
+            return False
+    return True
+
+
 def _align(slots: list[Slot], phrase: Phrase) -> list[list[int]] | None:
     """Phrase words per token, when every token is a whole number of words ("SOY" = "sở" + "y")."""
     folds = [fold(w) for w in phrase.words]
@@ -169,10 +181,17 @@ class NamePass:
         return slots
 
     def signer_names(self) -> tuple[list[int], list[list[Slot]]]:
-        """(title lines, name spans) of the signer blocks."""
+        """(title lines, name spans) of the signer blocks. When the seal or the scrawl made the title
+        unreadable, the last name-like line among the text's last lines is the signer's."""
         titles: list[int] = []
         names: list[list[Slot]] = []
         last_title = -(10**9)
+        filled = [li for li in range(len(self.lines)) if self.by_line.get(li)]
+        for li in reversed(filled[-self.cfg.signer_search_lines :]):
+            span = self._name_line(li)
+            if span is not None:
+                names.append(span)
+                break
         for li in range(len(self.lines)):
             if not self.by_line.get(li):
                 continue
@@ -183,30 +202,52 @@ class NamePass:
             if li - last_title <= self.cfg.signer_search_lines:
                 span = self._name_line(li)
                 if span is not None:
-                    names.append(span)
+                    if all(span[0] is not other[0] for other in names):
+                        names.append(span)
                     last_title = -(10**9)
         return titles, names
 
     def titled_names(self) -> list[list[Slot]]:
-        """Names after "ông", "bà", "đồng chí": the capitalised tokens that follow on the same line."""
+        """Names after "ông", "bà", "đồng chí": the capitalised tokens that follow on the same line, the
+        first a surname. The title itself is found by its fold (OCR may have spoilt it: "déng chi"), and
+        restored with the name."""
         spans = []
         for li, slots in self.by_line.items():
-            for k, s in enumerate(slots[:-1]):
-                w = s.word()
-                if not (w in _TITLE_WORDS or w == "chí" and k > 0 and slots[k - 1].word() == "đồng"):
+            for k in range(len(slots) - 1):
+                title = self._title_before(slots, k)
+                if not title:
                     continue
-                span: list[Slot] = []
-                for t in slots[k + 1 : k + 1 + self.cfg.max_name_tokens]:
-                    prev = span[-1] if span else s
-                    between = self.lines[li][prev.piece.col + len(prev.piece.text) : t.piece.col]
-                    if t.piece.kind != "word" or not _capitalised(t) or between.strip():
-                        break
-                    if t.word() in _NOT_NAME:
-                        break
-                    span.append(t)
-                if len(span) >= 2:
+                span = self._capitalised_run(li, slots, k)
+                if len(span) >= 2 and fold(span[0].piece.text) in self.lex.names.surname_folds:
                     spans.append(span)
+                    self._restore_title(slots[k + 1 - len(title) : k + 1], title)
         return spans
+
+    @staticmethod
+    def _title_before(slots: list[Slot], k: int) -> tuple[str, ...]:
+        """The title words ending at token k ("ông", "bà", "đồng chí"), or ()."""
+        f = fold(slots[k].piece.text)
+        if f in ("ong", "ba"):
+            return ("ông",) if f == "ong" else ("bà",)
+        if f == "chi" and k > 0 and fold(slots[k - 1].piece.text) in ("dong", "deng"):  # é for ồ
+            return ("đồng", "chí")
+        return ()
+
+    def _capitalised_run(self, li: int, slots: list[Slot], k: int) -> list[Slot]:
+        span: list[Slot] = []
+        for t in slots[k + 1 : k + 1 + self.cfg.max_name_tokens]:
+            prev = span[-1] if span else slots[k]
+            between = self.lines[li][prev.piece.col + len(prev.piece.text) : t.piece.col]
+            if t.piece.kind != "word" or not _capitalised(t) or between.strip() or t.word() in _NOT_NAME:
+                break
+            span.append(t)
+        return span
+
+    def _restore_title(self, slots: list[Slot], title: tuple[str, ...]) -> None:
+        for slot, word in zip(slots, title, strict=True):
+            if slot.override is None and slot.word() != word and not self._trusted(slot):
+                pattern = case_pattern(slot.piece.text)
+                slot.override = Override(apply_case(word, pattern), "name", self.cfg.lexicon_confidence)
 
     def repeated_names(self, keys: set[tuple[str, ...]]) -> list[list[Slot]]:
         """Other occurrences of the signers' names (same folds, capitalised), anywhere in the text."""
@@ -263,6 +304,16 @@ class NamePass:
                 i += len(best.slots)
         return out
 
+    def _inside_capitalised_run(self, li: int, first: Slot) -> bool:
+        """The token before ``first`` is a capitalised word right next to it."""
+        slots = self.by_line.get(li, [])
+        k = next(i for i, s in enumerate(slots) if s is first)
+        if k == 0:
+            return False
+        prev = slots[k - 1]
+        between = self.lines[li][prev.piece.col + len(prev.piece.text) : first.piece.col]
+        return prev.piece.kind == "word" and _capitalised(prev) and not between.strip()
+
     @staticmethod
     def _surface(phrase: Phrase, idx: list[int], upper: bool) -> str:
         """The phrase's words for one token, spelled as the lexicon prints them (or in capitals)."""
@@ -293,6 +344,10 @@ class NamePass:
                 key = "".join(fold(s.piece.text) for s in m.slots)
                 if len(m.phrase.words) < 2 and not m.phrase.user:
                     continue  # one syllable: the language model knows it as well as a lexicon
+                if body and not m.phrase.user and self._inside_capitalised_run(li, m.slots[0]):
+                    continue  # "Triệu Quang Trí" is a name, not the province in it
+                if body and not _case_agrees(m):
+                    continue  # "Đo lường" at a sentence start is no "Đô Lương"
                 if body and not (
                     m.phrase.user
                     or key in self.memory
