@@ -70,6 +70,7 @@ class PageResult:
     segments: list[dict] = field(default_factory=list)  # layout zones read as separate blocks
     lines: list[dict] = field(default_factory=list)  # OCR lines with words, confidences and boxes
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # CPU ms per stage (``pipeline.timing``)
     line_start: int | None = None  # first line of this page in the document's text
     line_end: int | None = None  # one past its last line
 
@@ -137,6 +138,7 @@ class DocumentResult:
     record: dict | None = None  # header fields and sections (``pipeline.structure``)
     text_seconds: float | None = None
     seconds: float | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # CPU ms of the text stages (``pipeline.timing``)
     processed_at: str | None = None
 
     @classmethod

@@ -17,6 +17,7 @@ from pipeline import __version__
 from pipeline.errors import IngestError, SohoaError
 from pipeline.record import DocumentResult, PageResult, Status
 from pipeline.scan import guard, ingest, ocr, preprocess
+from pipeline.timing import Stopwatch
 
 # Below these, a page or text holds too little to judge its language; above, it must look Vietnamese.
 MIN_WORDS_FOR_LANGUAGE_CHECK = 20
@@ -57,7 +58,10 @@ def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions)
 
 
 def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOptions) -> None:
-    rgb, dpi = ingest.load_page(source, page.index, options.dpi)
+    clock = Stopwatch()
+    with clock("rasterise"):
+        rgb, dpi = ingest.load_page(source, page.index, options.dpi)
+    page.timings = clock.ms
     page.width, page.height, page.dpi = int(rgb.shape[1]), int(rgb.shape[0]), dpi
     image, steps = preprocess.preprocess_page(rgb, dpi, options.preprocess, lang=options.lang)
     del rgb
@@ -68,16 +72,19 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
     )
     # A page turned by 90 or 270 degrees was read upright, with its width and height swapped.
     page.rotation, page.orientation = steps.rotation, steps.orientation
+    clock.update(steps.timings)
     page.width, page.height = int(image.shape[1]), int(image.shape[0])
     result = ocr.ocr_page(
         image, dpi, lang=options.lang, timeout_s=options.page_timeout_s, columns=options.columns
     )
+    clock.update(result.timings)
     page.ocr_mean_confidence = result.mean_conf
     page.segments = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
     page.lines = [_line_record(line) for line in result.lines]
     # The page guard: garbage must not pass as text. The lines stay in the page for review; the
     # document leaves them out of its text and is partial.
-    check = guard.check_page(result, image)
+    with clock("guard"):
+        check = guard.check_page(result, image)
     page.valid_syllables = check.valid_syllables
     if check.problem:
         page.status, page.error = Status.ERROR, check.problem
@@ -179,17 +186,21 @@ def _finish_text(
     if problem:
         return doc.fail(problem)
     text = raw
+    clock = Stopwatch()
     if options.restore:
         from pipeline.restore import restore_text
 
-        restoration = restore_text(raw)
-        text = restoration.text
-        doc.restoration = _restoration_summary(restoration, raw, word_confidences)
+        with clock("restore"):
+            restoration = restore_text(raw)
+            text = restoration.text
+            doc.restoration = _restoration_summary(restoration, raw, word_confidences)
     doc.text = text
     if options.structure:
         from pipeline.structure import extract_record
 
-        doc.record = extract_record(text, line_confidences).to_dict()
+        with clock("structure"):
+            doc.record = extract_record(text, line_confidences).to_dict()
+    doc.timings = clock.ms
     doc.text_seconds = round(time.perf_counter() - started, 3)
     doc.seconds = round(doc.text_seconds + sum(p.seconds for p in doc.pages), 3)
     return doc

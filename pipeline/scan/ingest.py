@@ -26,7 +26,7 @@ from PIL import Image
 from pipeline.errors import IngestError
 from pipeline.external import poppler
 from pipeline.logs import get_logger
-from pipeline.scan import text_encoding
+from pipeline.scan import pdf_image, text_encoding
 
 # A4 at 600 dpi is 35 Mpx; anything far above that is not a page scan we can OCR sensibly.
 MAX_PAGE_PIXELS = 60_000_000
@@ -332,7 +332,10 @@ def load_page(source: SourceFile, index: int, dpi: int) -> tuple[np.ndarray, int
     damaged PDF page renders as 1x1 px) is an IngestError, not food for the preprocessing.
     """
     if source.kind == KIND_PDF:
-        page, dpi = poppler.render_page(source.path, index, dpi=dpi, max_pixels=MAX_PAGE_PIXELS)
+        # A scanner's page (one image at the resolution asked for) is read as it is stored, not rendered.
+        page = pdf_image.page_image(source.path, index, dpi, MAX_PAGE_PIXELS)
+        if page is None:
+            page, dpi = poppler.render_page(source.path, index, dpi=dpi, max_pixels=MAX_PAGE_PIXELS)
     elif source.kind in IMAGE_KINDS:
         page, dpi = _load_image_frame(source.path, index, source.dpi)
     else:

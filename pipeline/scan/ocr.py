@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.external import tesseract
 from pipeline.scan import layout
+from pipeline.timing import Stopwatch
 
 BLOCK_GAP_PX = 40
 # A word made only of these at the start or end of a line is a speck or seal remnant, not text: no line
@@ -56,6 +57,7 @@ class PageOcr:
     lines: list[OcrLine]
     segments: list[layout.Segment]
     noise: list[OcrLine] = field(default_factory=list)  # dropped as non-text, kept for the record
+    timings: dict[str, float] = field(default_factory=dict)  # CPU ms: layout, tesseract, lines
 
     @property
     def mean_conf(self) -> float | None:
@@ -72,15 +74,20 @@ def ocr_page(
 ) -> PageOcr:
     """OCR a single-channel page; ``columns=False`` reads it as one block (Tesseract's own layout)."""
     h, w = page.shape[:2]
-    if columns:
-        segments = layout.find_segments(page, dpi)
-    else:
-        segments = [layout.Segment(layout.Box(0, 0, w, h), "full")]
-    stacked, offsets = _stack(page, segments)
+    clock = Stopwatch()
+    with clock("layout"):
+        if columns:
+            segments = layout.find_segments(page, dpi)
+        else:
+            segments = [layout.Segment(layout.Box(0, 0, w, h), "full")]
+        stacked, offsets = _stack(page, segments)
     psm = STACKED_PSM if columns else 3
-    words = tesseract.recognize_words(stacked, lang=lang, psm=psm, timeout_s=timeout_s)
-    lines = _lines(words, offsets, segments)
-    return PageOcr([ln for ln in lines if not is_noise(ln)], segments, [ln for ln in lines if is_noise(ln)])
+    with clock("tesseract"):
+        words = tesseract.recognize_words(stacked, lang=lang, psm=psm, timeout_s=timeout_s)
+    with clock("lines"):
+        lines = _lines(words, offsets, segments)
+        kept, noise = [ln for ln in lines if not is_noise(ln)], [ln for ln in lines if is_noise(ln)]
+    return PageOcr(kept, segments, noise, timings=clock.ms)
 
 
 def is_noise(line: OcrLine) -> bool:

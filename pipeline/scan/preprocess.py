@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from pipeline.scan import orientation
+from pipeline.timing import Stopwatch
 
 STEPS = ("remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle", "fade_seal")
 
@@ -55,6 +56,7 @@ class PreprocessReport:
     orientation: dict | None = None  # how the rotation was decided (orientation.Orientation.as_dict)
     deskew_angle: float = 0.0  # skew of the scan, degrees counter-clockwise; the page was turned back by it
     seal_pixels: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # CPU ms per step (``pipeline.timing``)
 
 
 def preprocess_page(
@@ -66,37 +68,52 @@ def preprocess_page(
     A page turned by 90 or 270 degrees comes back with its width and height swapped.
     """
     report = PreprocessReport()
+    clock = Stopwatch()
     image = rgb
     if options.remove_seal and image.ndim == 3:
-        image, report.seal_pixels = remove_red_ink(image)
+        with clock("remove_seal"):
+            image, report.seal_pixels = remove_red_ink(image)
         report.applied.append("remove_seal")
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    if options.normalize:
-        gray = normalize_background(gray, dpi)
-        report.applied.append("normalize")
+    with clock("normalize"):
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        if options.normalize:
+            gray = normalize_background(gray, dpi)
+            report.applied.append("normalize")
     if options.orient:
-        found = orientation.orient(gray, dpi, lang=lang)
-        report.rotation, report.orientation = found.rotation, found.as_dict()
-        gray = orientation.turn(gray, found.rotation)
+        with clock("orient"):
+            found = orientation.orient(gray, dpi, lang=lang)
+            report.rotation, report.orientation = found.rotation, found.as_dict()
+            gray = orientation.turn(gray, found.rotation)
         report.applied.append("orient")
     if options.deskew:
-        correction = measure_skew(gray, options.max_skew_degrees)
-        report.deskew_angle = -correction
-        if abs(correction) >= 0.05:
-            gray = rotate(gray, correction)
+        with clock("deskew"):
+            correction = measure_skew(gray, options.max_skew_degrees)
+            report.deskew_angle = -correction
+            if abs(correction) >= 0.05:
+                gray = rotate(gray, correction)
         report.applied.append("deskew")
     if options.binarize:
-        binary = binarize(gray, dpi)
-        report.applied.append("binarize")
-        if options.fade_seal and report.seal_pixels == 0:
-            binary, found = fade_grey_seal(gray, binary, dpi)
-            if found:
-                report.applied.append("fade_seal")
-        if options.despeckle:
-            binary = despeckle(binary, dpi)
-            report.applied.append("despeckle")
-        gray = binary
+        gray = _binarize_and_clean(gray, dpi, options, report, clock)
+    report.timings = clock.ms
     return gray, report
+
+
+def _binarize_and_clean(
+    gray: np.ndarray, dpi: int, options: PreprocessOptions, report: PreprocessReport, clock: Stopwatch
+) -> np.ndarray:
+    with clock("binarize"):
+        binary = binarize(gray, dpi)
+    report.applied.append("binarize")
+    if options.fade_seal and report.seal_pixels == 0:
+        with clock("fade_seal"):
+            binary, found = fade_grey_seal(gray, binary, dpi)
+        if found:
+            report.applied.append("fade_seal")
+    if options.despeckle:
+        with clock("despeckle"):
+            binary = despeckle(binary, dpi)
+        report.applied.append("despeckle")
+    return binary
 
 
 def remove_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, int]:
