@@ -130,8 +130,12 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z]", "", strip_diacritics(unicodedata.normalize("NFC", text).lower()))
 
 
+_EDGE = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
 def name_line(text: str, gold: str) -> str:
-    """The line of ``text`` that best matches the gold name (by letters), whitespace-normalised."""
+    """The words of the line of ``text`` that best matches the gold name (by letters): OCR specks around
+    the words ("‘Dương", "Long:") and tokens without letters are left out, every other word counts."""
     target = _key(gold)
     best, score = "", -1.0
     for line in text.split("\n"):
@@ -140,7 +144,8 @@ def name_line(text: str, gold: str) -> str:
             continue
         s = 1.0 - Levenshtein.normalized_distance(f, target)
         if s > score:
-            best, score = " ".join(line.split()), s
+            words = [_EDGE.sub("", w) for w in line.split()]
+            best, score = " ".join(w for w in words if w), s
     return best
 
 

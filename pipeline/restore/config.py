@@ -148,6 +148,11 @@ class RestoreConfig:
     name_prior_weight: float = 1.0
     # Candidates per name token the name decoder considers.
     name_candidates: int = 24
+    # Readings of a name line's first token searched for a listed surname ("Téng" -> "Tống").
+    name_surname_readings: int = 12
+    # log10 name prior of a token kept as written (no Vietnamese syllable) on a clean page: a foreign or
+    # unlisted name (on other pages such a token is mostly garble: keep_unknown_garbled_logp).
+    name_unknown_logp: float = -2.0
     # Most tokens of one personal name ("Nguyễn Thị Thu Hồng Anh").
     max_name_tokens: int = 5
     # Lines after a signer title ("KT. GIÁM ĐỐC") searched for the signer's name (seal and scrawl noise

@@ -185,15 +185,16 @@ class _Page:
     doc: DocChannel
     trellis: _Trellis
     cfg: RestoreConfig
-    # Scored candidates per (token, short number): a word recurs many times in one text.
-    memo: dict[tuple[str, bool], _Scored] = field(default_factory=dict)
+    # Scored candidates per (token, short number, rewrites): a word recurs many times in one text.
+    memo: dict[tuple[str, bool, bool], _Scored] = field(default_factory=dict)
 
-    def scored(self, lower: str, short_number: bool = False) -> _Scored:
-        """Every candidate of a lowercase token with its channel score, best (channel + frequency) first."""
-        key = (lower, short_number)
+    def scored(self, lower: str, short_number: bool = False, rewrites: bool = False) -> _Scored:
+        """Every candidate of a lowercase token with its channel score, best (channel + frequency) first.
+        ``rewrites`` offers OCR-confusion readings even on a page that does not look garbled (names)."""
+        key = (lower, short_number, rewrites)
         got = self.memo.get(key)
         if got is None:
-            got = _score_candidates(lower, short_number, self)
+            got = _score_candidates(lower, short_number, rewrites, self)
             self.memo[key] = got
         return got
 
@@ -260,14 +261,14 @@ def _not_a_syllable(piece: Piece, page: _Page) -> bool:
     )
 
 
-def _score_candidates(lower: str, short_number: bool, page: _Page) -> _Scored:
+def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Page) -> _Scored:
     """Channel score and channel + corpus frequency of every candidate of a token, best first."""
     m, doc, cfg, lm = page.m, page.doc, page.cfg, page.m.lm
     unk, uni, log_freq = lm.unk, lm.uni_list, m.log_freq
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
     scored = []
-    for c in m.generator.candidates(lower, doc.garbled_doc, cfg):
+    for c in m.generator.candidates(lower, doc.garbled_doc or rewrites, cfg):
         if short_number and c.kind == "keep":
             scored.append((log_keep_number + uni[lm.num], log_keep_number, lm.num, c))
             continue

@@ -31,6 +31,7 @@ from pipeline.restore.lexicon import Lexicons, Phrase, fold
 from pipeline.restore.normalize import apply_case, case_pattern, nfc, normalize_syllable, strip_diacritics
 from pipeline.restore.slot import Override, Slot
 from pipeline.restore.syllables import is_valid_syllable
+from pipeline.restore.tokenize import LETTER, is_roman_garble
 
 # Consecutive folded words that make a line a signer title ("KT. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN").
 _TITLE_PAIRS = {
@@ -60,6 +61,14 @@ def _joinable(line: str, a: Slot, b: Slot) -> bool:
     """Two word tokens of a phrase: only spaces, a hyphen or a comma between them."""
     between = line[a.piece.col + len(a.piece.text) : b.piece.col]
     return between.strip() in _SEPARATORS
+
+
+# OCR specks that may sit between the words of a signer's name ("Le ‘Trung Diéu").
+_SPECKS = set("‘’'`\"“”.-_~*")
+
+
+def _has_letter(slot: Slot) -> bool:
+    return bool(LETTER.search(slot.piece.text))
 
 
 def _capitalised(slot: Slot) -> bool:
@@ -164,21 +173,33 @@ class NamePass:
         return any(pair in _TITLE_PAIRS for pair in zip(words, words[1:], strict=False))
 
     def _name_line(self, li: int) -> list[Slot] | None:
-        """The tokens of a line that holds only a personal name, else None."""
-        slots = self.by_line.get(li, [])
-        text = self.lines[li].strip()
-        if not 2 <= len(slots) <= self.cfg.max_name_tokens or text[:1] in "-+•*":
+        """The tokens of a line that holds only a personal name (and OCR specks), else None: 2 to
+        ``max_name_tokens`` words, at least two capitalised, the first one a surname."""
+        line = self.lines[li]
+        if line.strip()[:1] in "-+•*":
             return None
-        if any(s.piece.kind != "word" or not _capitalised(s) for s in slots):
-            return None
-        if sum(len(fold(s.piece.text)) >= 2 for s in slots) < 2:
-            return None
-        if fold(slots[0].piece.text) not in self.lex.names.surname_folds:
+        slots = [s for s in self.by_line.get(li, []) if s.piece.kind == "word" and _has_letter(s)]
+        while slots and len(fold(slots[-1].piece.text)) < 2 and not _capitalised(slots[-1]):
+            slots.pop()  # a speck after the name
+        if not 2 <= len(slots) <= self.cfg.max_name_tokens or sum(map(_capitalised, slots)) < 2:
             return None
         for a, b in zip(slots, slots[1:], strict=False):
-            if self.lines[li][a.piece.col + len(a.piece.text) : b.piece.col].strip():
+            between = line[a.piece.col + len(a.piece.text) : b.piece.col].strip()
+            if len(between) > 2 or any(c not in _SPECKS for c in between):
                 return None
+        first = slots[0].piece
+        if line[first.col + len(first.text) :].startswith((".", ")")) or is_roman_garble(first.text):
+            return None  # "V1. KHEN THƯỞNG": a numbered heading
+        if not self._surname_like(slots[0]):
+            return None
         return slots
+
+    def _surname_like(self, slot: Slot) -> bool:
+        """A listed surname, or one of the token's likeliest readings is ("Téng" may be "Tống")."""
+        if fold(slot.piece.text) in self.lex.names.surname_folds:
+            return True
+        best = self.scored(_lower(slot.piece.text), False, True)[: self.cfg.name_surname_readings]
+        return any(self.lex.names.is_listed("surname", c.word) for _s, _chan, _id, c in best)
 
     def signer_names(self) -> tuple[list[int], list[list[Slot]]]:
         """(title lines, name spans) of the signer blocks. When the seal or the scrawl made the title
@@ -368,13 +389,20 @@ class NamePass:
         low = _lower(slot.piece.text)
         if self._trusted(slot):
             return {low: 0.0}
-        names = self.lex.names
         scored = []
-        for _score, chan, _id, c in self.scored(low):
-            if c.kind == "keep" or is_valid_syllable(c.word):
-                scored.append((chan + names.logp(kind, c.word), c.word, chan))
+        for _score, chan, _id, c in self.scored(low, False, True):
+            if c.kind in ("keep", "same") or is_valid_syllable(c.word):
+                scored.append((chan + self._prior(kind, c.word), c.word, chan))
         scored.sort(reverse=True)
-        return {w: chan for _s, w, chan in scored[: self.cfg.name_candidates]}
+        return {w: chan for _s, w, chan in scored[: self.cfg.name_candidates]} or {low: 0.0}
+
+    def _prior(self, kind: str, word: str, prev: str = "") -> float:
+        """Name prior of a reading; a token kept as it is (no Vietnamese syllable: a foreign or unlisted
+        name on a clean page, mostly garble on an OCR'd or unaccented one) gets a fixed share, not the
+        floor, so that clean foreign names stay as written."""
+        if not is_valid_syllable(word):
+            return self.cfg.name_unknown_logp if self.clean_page else self.cfg.keep_unknown_garbled_logp
+        return self.lex.names.logp(kind, word, prev)
 
     def _fallback_channel(self, slot: Slot, word: str) -> float:
         """Channel score of a name syllable the token's own candidate list lacks (another occurrence's)."""
@@ -407,7 +435,7 @@ class NamePass:
                     for occ, span in zip(per_occ, occurrences, strict=True)
                 )
             columns.append(column)
-        best, marginals = _chain(columns, kinds, self.lex, self.cfg)
+        best, marginals = _chain(columns, kinds, self._prior, self.cfg)
         for span in occurrences:
             for j, slot in enumerate(span):
                 if self._trusted(slot):
@@ -436,14 +464,14 @@ class NamePass:
 
 
 def _chain(
-    columns: list[dict[str, float]], kinds: list[str], lex: Lexicons, cfg: RestoreConfig
+    columns: list[dict[str, float]], kinds: list[str], prior: Callable[..., float], cfg: RestoreConfig
 ) -> tuple[list[str], list[list[tuple[str, float]]]]:
     """Best name and per-position marginals of the chain surname → middle → given (log10 scores).
 
     A position's score is its (pooled) channel plus the weighted name prior; the given name's prior
     depends on the syllable before it (the "middle given" pair model).
     """
-    names, w = lex.names, cfg.name_prior_weight
+    w = cfg.name_prior_weight
     words = [sorted(c) for c in columns]
     # Forward (max and sum) over the chain, in natural-log units scaled by the temperature.
     scale = math.log(10.0) / cfg.temperature
@@ -456,11 +484,11 @@ def _chain(
         for c in words[j]:
             base = columns[j][c]
             if j == 0:
-                fm[c] = fs[c] = (base + w * names.logp(kinds[j], c)) * scale
+                fm[c] = fs[c] = (base + w * prior(kinds[j], c)) * scale
                 continue
             best_prev, best_val, terms = "", -math.inf, []
             for p in words[j - 1]:
-                step = (base + w * names.logp(kinds[j], c, p)) * scale
+                step = (base + w * prior(kinds[j], c, p)) * scale
                 val = fwd_max[j - 1][p] + step
                 if val > best_val:
                     best_prev, best_val = p, val
@@ -481,7 +509,7 @@ def _chain(
         cur = {}
         for p in words[j - 1]:
             cur[p] = _logsumexp(
-                [(columns[j][c] + w * names.logp(kinds[j], c, p)) * scale + nxt[c] for c in words[j]]
+                [(columns[j][c] + w * prior(kinds[j], c, p)) * scale + nxt[c] for c in words[j]]
             )
         bwd.insert(0, cur)
     marginals = []
