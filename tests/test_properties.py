@@ -303,7 +303,8 @@ FRAGMENTS = [
 
 
 def _assert_record_invariants(text: str) -> None:
-    record = extract_fields_and_sections(text, None)  # the inner function: a crash is not swallowed
+    # The inner function, so that a crash is not swallowed; with terms, so both records hold the same.
+    record = extract_fields_and_sections(text, None, with_terms=True)
     data = json.loads(json.dumps(record.to_dict(), ensure_ascii=False))
     assert list(data["fields"]) == list(FIELD_NAMES)
     fields = data["fields"]
