@@ -56,7 +56,6 @@ class OcrLine:
 class PageOcr:
     lines: list[OcrLine]
     segments: list[layout.Segment]
-    noise: list[OcrLine] = field(default_factory=list)  # dropped as non-text, kept for the record
     timings: dict[str, float] = field(default_factory=dict)  # CPU ms: layout, tesseract, lines
 
     @property
@@ -86,8 +85,8 @@ def ocr_page(
         words = tesseract.recognize_words(stacked, lang=lang, psm=psm, timeout_s=timeout_s)
     with clock("lines"):
         lines = _lines(words, offsets, segments)
-        kept, noise = [ln for ln in lines if not is_noise(ln)], [ln for ln in lines if is_noise(ln)]
-    return PageOcr(kept, segments, noise, timings=clock.ms)
+        kept = [ln for ln in lines if not is_noise(ln)]  # lines of marks only: specks, not text
+    return PageOcr(kept, segments, timings=clock.ms)
 
 
 def is_noise(line: OcrLine) -> bool:
