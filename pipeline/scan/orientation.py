@@ -178,7 +178,7 @@ def _read_strip(result: Orientation, strip: np.ndarray, candidates: tuple[int, .
 
 def _glyphs(ink: np.ndarray) -> np.ndarray:
     """Stats rows (x, y, w, h, area) of the components that look like letters, not specks or rules."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
     stats = stats[1:n]
     h_img, w_img = ink.shape
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
@@ -213,7 +213,7 @@ def _updown(ink: np.ndarray, glyph_height: float) -> float | None:
     """
     join = max(2, int(round(glyph_height * 0.5)))
     joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (join, 1)))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    n, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(joined, 8, cv2.CV_32S, cv2.CCL_GRANA)
     above = below = 0.0
     counted = 0
     for x, y, w, h, _ in stats[1:n]:
