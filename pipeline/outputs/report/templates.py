@@ -29,6 +29,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 #filter{font-size:1em;padding:.35em .6em;width:28em;max-width:90%}
 #status{font-size:1em;padding:.3em}
 #count{margin-left:1em;color:#555}
+nav.pager{display:inline-block;margin-left:1em}
+nav.pager[hidden]{display:none}
+nav.pager button{font-size:1em;min-width:2em}
 header nav a{margin-right:.2em}
 nav.parts{margin:.8em 0}
 nav.parts a,nav.parts b{display:inline-block;min-width:1.6em;text-align:center}
@@ -60,55 +63,88 @@ ol.outline{background:#fff;border:1px solid #d7d3c8;padding:.6em .8em .6em 1.2em
 .note{color:#666;font-style:italic}
 """
 
-# Sorting (numbers by value, missing numbers last; text in Vietnamese order), a status filter and an
-# accent-insensitive text filter, so "thi dua" finds "thi đua" on a keyboard without Vietnamese input. The
-# state is kept in the address (#sort=-review&status=error&q=thi%20dua): a link or a reload keeps it.
+# Sorting (numbers by value, missing numbers last; text in Vietnamese order), a status filter, an
+# accent-insensitive text filter (so "thi dua" finds "thi đua" on a keyboard without Vietnamese input) and
+# pages of rows. The rows come as JSON (pages.index_page); only the rows of the page on view are built, so
+# an index of 10,000 documents opens, sorts and filters at once. The state is kept in the address
+# (#sort=-review&status=error&q=thi%20dua&page=2): a link or a reload keeps it.
 SCRIPT = """
 (function(){
-  var table=document.querySelector('table.docs'); if(!table) return;
-  var body=table.tBodies[0], rows=Array.prototype.slice.call(body.rows);
+  var table=document.querySelector('table.docs'), json=document.getElementById('rows');
+  if(!table||!json) return;
+  var body=table.tBodies[0], data=JSON.parse(json.textContent);
   var heads=Array.prototype.slice.call(table.tHead.rows[0].cells);
   var box=document.getElementById('filter'), status=document.getElementById('status');
-  var count=document.getElementById('count'), sorted='';
+  var count=document.getElementById('count'), pager=document.querySelector('nav.pager');
+  var label=document.getElementById('page'), size=parseInt(table.dataset.pageSize,10)||100;
+  // A row: doc_id, href, source path, file name, status, error, issuer, number, date, title, then the
+  // display and sort key of pages, OCR confidence and words to review. KEY: each column's sort field.
+  var KEY=[3,4,5,6,7,8,9,11,13,15], collator=new Intl.Collator('vi'), sorted='', page=1, shown=data;
   function fold(s){
     return s.normalize('NFD').replace(/[\\u0300-\\u036f]/g,'').replace(/[đĐ]/g,'d').toLowerCase();
   }
-  rows.forEach(function(r){r.dataset.search=fold(r.textContent);});
+  function search(d){
+    if(d.s===undefined) d.s=fold([3,4,5,6,7,8,9,10,12,14].map(function(i){return d[i];}).join(' '));
+    return d.s;
+  }
+  function cell(text,cls,key){
+    var td=document.createElement('td'); if(cls) td.className=cls;
+    if(key!==undefined) td.setAttribute('data-sort',key);
+    td.textContent=text; return td;
+  }
+  function row(d){
+    var tr=document.createElement('tr'), first=document.createElement('td'), a=document.createElement('a');
+    tr.setAttribute('data-doc',d[0]); tr.setAttribute('data-status',d[4]);
+    a.setAttribute('href',d[1]); a.setAttribute('title',d[2]); a.textContent=d[3];
+    first.appendChild(a); tr.appendChild(first);
+    tr.appendChild(cell(d[4],'status-'+d[4])); tr.appendChild(cell(d[5],'error'));
+    [6,7,8,9].forEach(function(i){tr.appendChild(cell(d[i]));});
+    [10,12,14].forEach(function(i){tr.appendChild(cell(d[i],'num',d[i+1]));});
+    return tr;
+  }
+  function render(){
+    var pages=Math.max(1,Math.ceil(shown.length/size)), rows=document.createDocumentFragment();
+    page=Math.min(Math.max(1,page),pages);
+    shown.slice((page-1)*size,page*size).forEach(function(d){rows.appendChild(row(d));});
+    body.textContent=''; body.appendChild(rows);
+    count.textContent=shown.length+' / '+data.length+' documents';
+    pager.hidden=pages<2; label.textContent='trang / page '+page+' / '+pages;
+  }
   function remember(){
     var parts=[];
     if(sorted) parts.push('sort='+sorted);
     if(status.value) parts.push('status='+encodeURIComponent(status.value));
     if(box.value) parts.push('q='+encodeURIComponent(box.value));
+    if(page>1) parts.push('page='+page);
     try{history.replaceState(null,'',parts.length?'#'+parts.join('&'):location.pathname);}catch(e){}
   }
   function filter(){
-    var words=fold(box.value).split(/\\s+/).filter(Boolean), want=status.value, shown=0;
-    rows.forEach(function(r){
-      var ok=(!want||r.dataset.status===want)&&
-        words.every(function(w){return r.dataset.search.indexOf(w)>=0;});
-      r.hidden=!ok; if(ok) shown++;
+    var words=fold(box.value).split(/\\s+/).filter(Boolean), want=status.value;
+    shown=data.filter(function(d){
+      return (!want||d[4]===want)&&words.every(function(w){return search(d).indexOf(w)>=0;});
     });
-    count.textContent=shown+' / '+rows.length+' documents';
-  }
-  function value(row,col){
-    var cell=row.cells[col];
-    return cell.hasAttribute('data-sort')?cell.getAttribute('data-sort'):cell.textContent;
   }
   function sortBy(col,asc){
     heads.forEach(function(h){h.classList.remove('asc','desc');});
     heads[col].classList.add(asc?'asc':'desc');
     sorted=(asc?'':'-')+heads[col].dataset.key;
-    var numeric=heads[col].dataset.type==='num', sign=asc?1:-1;
-    rows.sort(function(a,b){
-      var x=value(a,col), y=value(b,col);
-      if(!numeric) return sign*x.localeCompare(y,'vi');
+    var k=KEY[col], numeric=heads[col].dataset.type==='num', sign=asc?1:-1;
+    data.sort(function(a,b){
+      var x=a[k], y=b[k];
+      if(!numeric) return sign*collator.compare(x,y);
       if(x===''||y==='') return (x==='')-(y==='');
       return sign*(parseFloat(x)-parseFloat(y));
     });
-    rows.forEach(function(r){body.appendChild(r);});
   }
   heads.forEach(function(th,col){
-    th.addEventListener('click',function(){sortBy(col,!th.classList.contains('asc')); remember();});
+    th.addEventListener('click',function(){
+      sortBy(col,!th.classList.contains('asc')); filter(); page=1; render(); remember();
+    });
+  });
+  pager.addEventListener('click',function(e){
+    var go=e.target.getAttribute('data-go'); if(!go) return;
+    page=go==='first'?1:go==='prev'?page-1:go==='next'?page+1:Infinity;
+    render(); remember(); window.scrollTo(0,0);
   });
   var state={};
   location.hash.replace(/^#/,'').split('&').forEach(function(p){
@@ -120,9 +156,10 @@ SCRIPT = """
   }
   if(state.status) status.value=state.status;
   if(state.q) box.value=state.q;
-  box.addEventListener('input',function(){filter(); remember();});
-  status.addEventListener('change',function(){filter(); remember();});
-  filter();
+  page=parseInt(state.page,10)||1;
+  box.addEventListener('input',function(){filter(); page=1; render(); remember();});
+  status.addEventListener('change',function(){filter(); page=1; render(); remember();});
+  filter(); render();
 })();
 """
 
