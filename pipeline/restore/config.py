@@ -25,6 +25,9 @@ class RestoreConfig:
     # LM scores are summed over a whole sentence and over-trust frequent phrases: the channel gets the
     # larger share (lowered from 1.0).
     lm_weight: float = 0.8
+    # 1: each token takes its most probable reading (max posterior marginal: fewest expected word errors);
+    # 0: the single best path (Viterbi).
+    posterior_decoding: int = 1
     # Posteriors are flattened by this factor so that reported confidence matches how often the decoder is
     # right (calibrated; the --explain confidences and the review threshold rely on it).
     temperature: float = 1.15
@@ -150,6 +153,8 @@ class RestoreConfig:
     name_candidates: int = 24
     # Readings of a name line's first token searched for a listed surname ("Téng" -> "Tống").
     name_surname_readings: int = 12
+    # ... whose channel score is at most this far (log10) below the token's best reading.
+    name_surname_margin: float = 2.0
     # log10 name prior of a token kept as written (no Vietnamese syllable) on a clean page: a foreign or
     # unlisted name (on other pages such a token is mostly garble: keep_unknown_garbled_logp).
     name_unknown_logp: float = -2.0

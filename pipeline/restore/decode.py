@@ -11,6 +11,7 @@ come from the same config.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +25,8 @@ NEG = -1e9  # "impossible" without the NaNs of -inf arithmetic
 
 @dataclass
 class Position:
-    ids: np.ndarray  # LM ids of the candidates (int64), at most RestoreConfig.max_candidates
-    channel: np.ndarray  # channel log10 scores, same length
+    ids: Sequence[int]  # LM ids of the candidates, at most RestoreConfig.max_candidates
+    channel: Sequence[float]  # channel log10 scores, same length
 
 
 @dataclass
@@ -39,64 +40,108 @@ def _lse(x: np.ndarray, axis: int) -> np.ndarray:
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
 
 
+@dataclass
+class _Batch:
+    """Segments of one batch as padded arrays: (segment, position, candidate)."""
+
+    ids: np.ndarray  # int64, padding = </s>
+    chan: np.ndarray  # channel log10, padding = NEG
+    lengths: np.ndarray  # positions per segment
+    counts: np.ndarray  # (segment, position): real candidates (0 past the segment's end)
+
+    @classmethod
+    def build(cls, lm: TrigramLM, segs: list[list[Position]]) -> _Batch:
+        """One scatter for the whole batch (per-position numpy calls would cost more than the decoding)."""
+        lengths = np.fromiter((len(s) for s in segs), dtype=np.int64, count=len(segs))
+        per_pos = [len(p.ids) for s in segs for p in s]
+        n = np.asarray(per_pos, dtype=np.int64)
+        t_max, k = int(lengths.max()), int(n.max())
+        seg_of = np.repeat(np.arange(len(segs)), lengths)
+        t_of = np.arange(len(per_pos)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        flat_s, flat_t = np.repeat(seg_of, n), np.repeat(t_of, n)
+        flat_c = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        ids = np.full((len(segs), t_max, k), lm.eos, dtype=np.int64)
+        chan = np.full((len(segs), t_max, k), NEG)
+        ids[flat_s, flat_t, flat_c] = np.fromiter(
+            (i for s in segs for p in s for i in p.ids), dtype=np.int64, count=len(flat_c)
+        )
+        chan[flat_s, flat_t, flat_c] = np.fromiter(
+            (c for s in segs for p in s for c in p.channel), dtype=np.float64, count=len(flat_c)
+        )
+        counts = np.zeros((len(segs), t_max), dtype=np.int64)
+        counts[seg_of, t_of] = n
+        return cls(ids, chan, lengths, counts)
+
+
 def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig) -> list[Decoded]:
     """Decode segments (each at most ``config.max_segment_len`` positions) in batches of similar length.
 
     A bigram max-marginal pass first drops candidates that cannot win under any context (keeping at most
-    ``config.prune_keep``), so the trigram cube stays small; pruned candidates get posterior 0.
+    ``config.prune_keep``), so the trigram cube stays small; pruned candidates get posterior 0. The chosen
+    candidate is the best path's (Viterbi) or, with ``config.posterior_decoding``, each position's most
+    probable one.
     """
     lm_weight, temperature = config.lm_weight, config.temperature
     out: list[Decoded | None] = [None] * len(segments)
     order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
     for i in range(0, len(order), config.decode_batch):
         idx = order[i : i + config.decode_batch]
-        batch = [segments[j] for j in idx]
-        keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)
-        pruned = [
-            [Position(p.ids[kp], p.channel[kp]) for p, kp in zip(seg, ks, strict=True)]
-            for seg, ks in zip(batch, keep, strict=True)
-        ]
-        for j, seg, ks, dec in zip(
-            idx, batch, keep, _decode_batch(lm, pruned, lm_weight, temperature), strict=True
-        ):
-            best = [int(kp[b]) for kp, b in zip(ks, dec.best, strict=True)]
-            posts = []
-            for p, kp, post in zip(seg, ks, dec.posterior, strict=True):
-                full = np.zeros(len(p.ids))
-                full[kp] = post
-                posts.append(full)
-            out[j] = Decoded(best, posts)
+        batch = _Batch.build(lm, [segments[j] for j in idx])
+        keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)  # (S, T, k2)
+        # One impossible candidate column more: the unused keep slots point at it.
+        n_seg, t_max, k = batch.ids.shape
+        wide_ids = np.concatenate([batch.ids, np.full((n_seg, t_max, 1), lm.eos, dtype=np.int64)], axis=2)
+        wide_chan = np.concatenate([batch.chan, np.full((n_seg, t_max, 1), NEG)], axis=2)
+        pruned_ids = np.take_along_axis(wide_ids, keep, axis=2)
+        pruned_chan = np.take_along_axis(wide_chan, keep, axis=2)
+        best, post = _decode_batch(
+            lm, pruned_ids, pruned_chan, batch.lengths, lm_weight, temperature, not config.posterior_decoding
+        )
+        full = np.zeros((n_seg, t_max, k + 1))
+        np.put_along_axis(full, keep, np.where(pruned_chan > NEG / 2, post, 0.0), axis=2)
+        full = full[:, :, :k]
+        _normalise(full, batch.counts)
+        if config.posterior_decoding:
+            chosen = np.argmax(full, axis=2)
+        else:
+            chosen = np.take_along_axis(keep, best[:, :, None], axis=2)[:, :, 0]
+        for j, s in zip(idx, range(len(idx)), strict=True):
+            n = int(batch.lengths[s])
+            counts = batch.counts[s]
+            out[j] = Decoded(chosen[s, :n].tolist(), [full[s, t, : counts[t]] for t in range(n)])
     return [d for d in out if d is not None]
 
 
-def _bigram_prune(
-    lm: TrigramLM, segs: list[list[Position]], lm_weight: float, keep_k: int, margin: float
-) -> list[list[np.ndarray]]:
-    """Indices of the candidates worth a trigram decode, per position (bigram Viterbi max-marginals).
+def _normalise(post: np.ndarray, counts: np.ndarray) -> None:
+    """Posteriors summing to one over each position's real candidates (uniform where all vanished)."""
+    total = post.sum(axis=2, keepdims=True)
+    post /= np.where(total > 0, total, 1.0)
+    empty = (total[:, :, 0] <= 0) & (counts > 0)
+    if empty.any():
+        k = post.shape[2]
+        post[empty] = (np.arange(k) < counts[empty][:, None]) / counts[empty][:, None]
 
-    At most ``keep_k`` per position, and only those within ``margin`` (log10) of the best max-marginal.
-    """
-    n_seg = len(segs)
-    lengths = np.array([len(s) for s in segs])
-    t_max = int(lengths.max())
-    k = max(max(len(p.ids) for p in s) for s in segs)
+
+def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margin: float) -> np.ndarray:
+    """Indices of the candidates worth a trigram decode, (segment, position, keep): bigram Viterbi
+    max-marginals. At most ``keep_k`` per position, only those within ``margin`` (log10) of the best
+    max-marginal, in their original order; unused slots hold K (no candidate)."""
+    n_seg, t_max, k = b.ids.shape
     if k == 1:
-        return [[np.zeros(1, dtype=np.int64) for _ in seg] for seg in segs]
+        return np.where(b.counts[:, :, None] > 0, 0, 1)
     ids = np.full((n_seg, t_max + 2, k), lm.eos, dtype=np.int64)
     em = np.full((n_seg, t_max + 2, k), NEG)
     ids[:, 0, 0] = lm.bos
     em[:, 0, 0] = 0.0
-    for s, seg in enumerate(segs):
-        for t, p in enumerate(seg):
-            ids[s, t + 1, : len(p.ids)] = p.ids
-            em[s, t + 1, : len(p.ids)] = p.channel
-        em[s, len(seg) + 1, 0] = 0.0
+    ids[:, 1:-1] = b.ids
+    em[:, 1:-1] = b.chan
+    em[np.arange(n_seg), b.lengths + 1, 0] = 0.0
     valid = em > NEG / 2
     ok = valid[:, :-1, :, None] & valid[:, 1:, None, :]
     sidx, tidx, bi, ci = np.nonzero(ok)
     pair = np.full((n_seg, t_max + 1, k, k), NEG)  # pair[s, j-1]: (pos j-1, pos j)
     pair[sidx, tidx, bi, ci] = lm.bigram_score(ids[sidx, tidx, bi], ids[sidx, tidx + 1, ci]) * lm_weight
-    last = lengths + 1
+    last = b.lengths + 1
     fwd = [em[:, 0]]
     f = em[:, 0]
     for j in range(1, t_max + 2):
@@ -104,48 +149,42 @@ def _bigram_prune(
         f = np.where((j <= last)[:, None], new, f)
         fwd.append(f)
     bwd: list[np.ndarray] = [np.zeros((n_seg, k))] * (t_max + 2)
-    b = np.zeros((n_seg, k))
+    back = np.zeros((n_seg, k))
     for j in range(t_max + 1, 0, -1):
-        bwd[j] = b
-        prev = np.max(pair[:, j - 1] + (em[:, j] + b)[:, None, :], axis=2)
-        b = np.where((j > last)[:, None], 0.0, prev)
-    # Max-marginals of every (segment, position, candidate) at once; then per position a cheap slice.
+        bwd[j] = back
+        prev = np.max(pair[:, j - 1] + (em[:, j] + back)[:, None, :], axis=2)
+        back = np.where((j > last)[:, None], 0.0, prev)
+    # Max-marginals of every (segment, position, candidate) at once.
     mm = np.stack(fwd[1 : t_max + 1], axis=1) + np.stack(bwd[1 : t_max + 1], axis=1)  # (S, T, K)
     mm = np.where(valid[:, 1 : t_max + 1], mm, NEG)
-    order = np.argsort(-mm, axis=2)[:, :, :keep_k]
+    order = np.argsort(-mm, axis=2, kind="stable")[:, :, :keep_k]
     top = np.take_along_axis(mm, order, axis=2)
-    good = top >= top[:, :, :1] - margin
-    single = np.zeros(1, dtype=np.int64)
-    out: list[list[np.ndarray]] = []
-    for s, seg in enumerate(segs):
-        keeps = []
-        for t, p in enumerate(seg):
-            if len(p.ids) == 1:
-                keeps.append(single)
-            else:
-                keeps.append(np.sort(order[s, t][good[s, t]]))
-        out.append(keeps)
-    return out
+    good = (top >= top[:, :, :1] - margin) & (top > NEG / 2)
+    # Kept candidates in their original order, then the unused slots (K: no candidate).
+    keyed = np.sort(np.where(good, order, k + order), axis=2)
+    return np.where(keyed < k, keyed, k)
 
 
 def _decode_batch(
-    lm: TrigramLM, segs: list[list[Position]], lm_weight: float, temperature: float
-) -> list[Decoded]:
-    n_seg = len(segs)
-    lengths = np.array([len(s) for s in segs])
-    t_max = int(lengths.max())
-    k = max(max(len(p.ids) for p in s) for s in segs)
-    # Padded candidate ids and channel scores; two virtual <s> positions in front.
+    lm: TrigramLM,
+    core_ids: np.ndarray,
+    core_chan: np.ndarray,
+    lengths: np.ndarray,
+    lm_weight: float,
+    temperature: float,
+    viterbi: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(chosen candidate, posterior) per (segment, position, candidate) of a padded batch: forward-backward
+    marginals, and the best path (``viterbi``) or each position's most probable candidate."""
+    n_seg, t_max, k = core_ids.shape
+    # Two virtual <s> positions in front, </s> after each segment's last position.
     ids = np.full((n_seg, t_max + 3, k), lm.eos, dtype=np.int64)
     chan = np.full((n_seg, t_max + 3, k), NEG)
     ids[:, 0:2, 0] = lm.bos
     chan[:, 0:2, 0] = 0.0
-    for s, seg in enumerate(segs):
-        for t, p in enumerate(seg):
-            ids[s, t + 2, : len(p.ids)] = p.ids
-            chan[s, t + 2, : len(p.ids)] = p.channel
-        ids[s, len(seg) + 2, 0] = lm.eos  # </s> after the last position
-        chan[s, len(seg) + 2, 0] = 0.0
+    ids[:, 2:-1] = core_ids
+    chan[:, 2:-1] = core_chan
+    chan[np.arange(n_seg), lengths + 2, 0] = 0.0
     # Trigram scores for real (non-padded) triples only, scattered into the padded cube.
     valid = chan > NEG / 2  # (S, T+3, K)
     a_ok = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
@@ -166,13 +205,13 @@ def _decode_batch(
     back_at: dict[int, np.ndarray] = {}
     for j in range(2, j_end + 1):
         step = cube[:, j - 2]  # (S, a, b, c)
-        cand = delta[:, :, :, None] + step
-        back_at[j] = np.argmax(cand, axis=1)
         active = (j <= last)[:, None, None]
-        delta = np.where(active, np.max(cand, axis=1) + em[:, j, None, :], delta)
+        if viterbi:
+            cand = delta[:, :, :, None] + step
+            back_at[j] = np.argmax(cand, axis=1)
+            delta = np.where(active, np.max(cand, axis=1) + em[:, j, None, :], delta)
         alpha = np.where(active, _lse(alpha[:, :, :, None] + step, axis=1) + em[:, j, None, :], alpha)
         alpha_at[j] = alpha
-    best_b = np.argmax(delta[:, :, 0], axis=1)  # final state (b, </s>)
     log_z = _lse(alpha[:, :, 0], axis=1)
     # Backward: beta[j] over the states of position j; zero at and after </s>.
     beta = np.zeros((n_seg, k, k))
@@ -184,21 +223,15 @@ def _decode_batch(
         beta_at[j - 1] = beta
     # Posterior marginals of every position at once: sum over the previous candidate of alpha * beta.
     both = np.stack([alpha_at[j] + beta_at[j] for j in range(2, t_max + 2)], axis=1)  # (S, T, b, c)
-    post_all = np.exp(_lse(both, axis=2) - log_z[:, None, None])
-    results: list[Decoded] = []
-    for s, seg in enumerate(segs):
-        n = len(seg)
-        path = [0] * n
+    post = np.exp(_lse(both, axis=2) - log_z[:, None, None])
+    if not viterbi:
+        return np.argmax(post, axis=2), post
+    best = np.zeros((n_seg, t_max), dtype=np.int64)
+    best_b = np.argmax(delta[:, :, 0], axis=1)  # final state (b, </s>)
+    for s in range(n_seg):
         b_idx, c_idx = int(best_b[s]), 0
-        for j in range(n + 2, 2, -1):
+        for j in range(int(lengths[s]) + 2, 2, -1):
             a_idx = int(back_at[j][s, b_idx, c_idx])
-            path[j - 3] = b_idx
+            best[s, j - 3] = b_idx
             b_idx, c_idx = a_idx, b_idx
-        posts = []
-        for t in range(n):
-            real = len(seg[t].ids)
-            post = post_all[s, t, :real]
-            total = post.sum()
-            posts.append(post / total if total > 0 else np.full(real, 1.0 / real))
-        results.append(Decoded(path, posts))
-    return results
+    return best, post

@@ -143,7 +143,7 @@ class _Trellis:
         if len(self.segments[-1]) >= self.cfg.max_segment_len:
             self.segments.append([])
         seg = self.segments[-1]
-        seg.append(Position(np.asarray(ids, dtype=np.int64), np.asarray(chan, dtype=np.float64)))
+        seg.append(Position(ids, chan))
         self.where.append((len(self.segments) - 1, len(seg) - 1))
         return len(self.where) - 1
 

@@ -154,7 +154,8 @@ def _display_words(form: str) -> tuple[str, ...]:
 
 
 class NamePriors:
-    """log10 P(syllable | position in a personal name), backed off to the plain syllable frequency."""
+    """log10 P(syllable | position in a personal name), backed off to the syllable's share of all name
+    positions and to its plain frequency."""
 
     def __init__(
         self,
@@ -175,6 +176,12 @@ class NamePriors:
             table = counts.get(kind, {})
             total = sum(table.values()) or 1.0
             self._p[kind] = {w: n / total for w, n in table.items()}
+        # Any name position: what an unlisted surname (or middle name) is most likely drawn from.
+        every: dict[str, float] = defaultdict(float)
+        for kind in NAME_SYLLABLE_KINDS:
+            for w, p in self._p[kind].items():
+                every[w] += p / len(NAME_SYLLABLE_KINDS)
+        self._any = dict(every)
         first: dict[str, float] = defaultdict(float)
         for (a, _b), n in pairs.items():
             first[a] += n
@@ -196,7 +203,8 @@ class NamePriors:
         got = self._cache.get(key)
         if got is None:
             uni = 10.0 ** max(self._log_freq.get(word, self._floor), self._floor)
-            p = self._share * self._p[kind].get(word, 0.0) + (1.0 - self._share) * uni
+            rest = 0.5 * (self._any.get(word, 0.0) + uni)  # another name position, or any syllable
+            p = self._share * self._p[kind].get(word, 0.0) + (1.0 - self._share) * rest
             if kind == "given" and prev in self._pair_rest:
                 p = self._pair.get((prev, word), 0.0) + self._pair_rest[prev] * p
             got = math.log10(max(p, 10.0**self._floor))

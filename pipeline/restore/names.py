@@ -195,11 +195,16 @@ class NamePass:
         return slots
 
     def _surname_like(self, slot: Slot) -> bool:
-        """A listed surname, or one of the token's likeliest readings is ("Téng" may be "Tống")."""
+        """A listed surname, or one of the token's likeliest readings is ("Téng" may be "Tống"; "Minh"
+        is no "Ninh")."""
         if fold(slot.piece.text) in self.lex.names.surname_folds:
             return True
-        best = self.scored(_lower(slot.piece.text), False, True)[: self.cfg.name_surname_readings]
-        return any(self.lex.names.is_listed("surname", c.word) for _s, _chan, _id, c in best)
+        readings = self.scored(_lower(slot.piece.text), False, True)[: self.cfg.name_surname_readings]
+        top = max(chan for _s, chan, _id, _c in readings)
+        return any(
+            self.lex.names.is_listed("surname", c.word) and chan >= top - self.cfg.name_surname_margin
+            for _s, chan, _id, c in readings
+        )
 
     def signer_names(self) -> tuple[list[int], list[list[Slot]]]:
         """(title lines, name spans) of the signer blocks. When the seal or the scrawl made the title
