@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-columns", action="store_true", help="let Tesseract find the layout itself")
     run.add_argument("--no-restore", action="store_true", help="keep the OCR text as it is")
     run.add_argument("--no-structure", action="store_true", help="do not extract header fields and sections")
-    for step in ("remove-seal", "normalize", "orient", "deskew", "binarize", "despeckle"):
+    for step in ("remove-seal", "remove-marks", "normalize", "orient", "deskew", "binarize", "despeckle"):
         run.add_argument(f"--no-{step}", action="store_true", help=f"skip the {step} preprocessing step")
     run.set_defaults(handler=_cmd_run)
 
@@ -149,6 +149,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         structure=not args.no_structure,
         preprocess=PreprocessOptions(
             remove_seal=not args.no_remove_seal,
+            remove_marks=not args.no_remove_marks,
             normalize=not args.no_normalize,
             orient=not args.no_orient,
             deskew=not args.no_deskew,

@@ -69,6 +69,9 @@ class PageResult:
     valid_syllables: float | None = None  # share of the page's words that are Vietnamese syllables
     segments: list[dict] = field(default_factory=list)  # layout zones read as separate blocks
     lines: list[dict] = field(default_factory=list)  # OCR lines with words, confidences and boxes
+    # stamps and handwriting taken off the page before OCR (``pipeline.scan.marks``): never in the text;
+    # each {kind: stamp|handwriting, page (1-based), box [left, top, right, bottom] as OCR'd, text or None}
+    annotations: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # CPU ms per stage (``pipeline.timing``)
     line_start: int | None = None  # first line of this page in the document's text
@@ -171,6 +174,11 @@ class DocumentResult:
         return (self.record or {}).get("sections") or []
 
     @property
+    def annotations(self) -> list[dict]:
+        """The stamps and handwriting of every page (``PageResult.annotations``), in page order."""
+        return [mark for page in self.pages for mark in page.annotations]
+
+    @property
     def terms(self) -> list[dict]:
         """Multi-syllable terms counted per section: ``{section_order, term, count}``."""
         return (self.record or {}).get("terms") or []
@@ -179,6 +187,7 @@ class DocumentResult:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["status"] = self.status.value
         data["pages"] = [page.to_dict() for page in self.pages]
+        data["annotations"] = self.annotations
         return data
 
     @classmethod

@@ -72,6 +72,7 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
     )
     # A page turned by 90 or 270 degrees was read upright, with its width and height swapped.
     page.rotation, page.orientation = steps.rotation, steps.orientation
+    page.annotations = [mark.as_dict() | {"page": page.index + 1} for mark in steps.marks]
     clock.update(steps.timings)
     page.width, page.height = int(image.shape[1]), int(image.shape[0])
     result = ocr.ocr_page(

@@ -15,6 +15,8 @@ skew so a strange result can be traced back. Steps, in order:
    blobs touching the page edge (copier shadows) and long straight streaks and rules (scanner lines).
 7. ``fade_seal``: a seal copied in grey is lighter than the text under it; inside a round seal found by
    its circle, only the darkest ink is kept.
+8. ``remove_marks`` (:mod:`pipeline.scan.marks`): received stamps and handwriting. Blue and violet ink is
+   whitened with the red (step 1); on the binarised page, before ``despeckle``, stamps are erased.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-from pipeline.scan import orientation
+from pipeline.scan import marks, orientation
 from pipeline.timing import Stopwatch
 
-STEPS = ("remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle", "fade_seal")
+STEPS = ("remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle", "fade_seal", "remove_marks")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class PreprocessOptions:
     binarize: bool = True
     despeckle: bool = True
     fade_seal: bool = True
+    remove_marks: bool = True  # received stamps and handwriting (pipeline.scan.marks)
     max_skew_degrees: float = 5.0
 
     def as_dict(self) -> dict:
@@ -56,6 +59,7 @@ class PreprocessReport:
     orientation: dict | None = None  # how the rotation was decided (orientation.Orientation.as_dict)
     deskew_angle: float = 0.0  # skew of the scan, degrees counter-clockwise; the page was turned back by it
     seal_pixels: int = 0
+    marks: list[marks.Mark] = field(default_factory=list)  # stamps and handwriting taken off the page
     timings: dict[str, float] = field(default_factory=dict)  # CPU ms per step (``pipeline.timing``)
 
 
@@ -74,6 +78,9 @@ def preprocess_page(
         with clock("remove_seal"):
             image, report.seal_pixels = remove_red_ink(image)
         report.applied.append("remove_seal")
+    if options.remove_marks and image.ndim == 3:
+        with clock("remove_marks"):
+            image, report.marks = marks.remove_coloured_ink(image, dpi)
     with clock("normalize"):
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         if options.normalize:
@@ -92,6 +99,7 @@ def preprocess_page(
             if abs(correction) >= 0.05:
                 gray = rotate(gray, correction)
         report.applied.append("deskew")
+    marks.follow(report.marks, gray.shape, report.rotation, -report.deskew_angle)
     if options.binarize:
         gray = _binarize_and_clean(gray, dpi, options, report, clock)
     report.timings = clock.ms
@@ -109,6 +117,10 @@ def _binarize_and_clean(
             binary, found = fade_grey_seal(gray, binary, dpi)
         if found:
             report.applied.append("fade_seal")
+    if options.remove_marks:
+        with clock("remove_marks"):
+            binary, report.marks = marks.clean_marks(binary, dpi, report.marks, gray)
+        report.applied += ["remove_marks"] if report.marks else []
     if options.despeckle:
         with clock("despeckle"):
             binary = despeckle(binary, dpi)

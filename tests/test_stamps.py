@@ -1,0 +1,189 @@
+"""Received stamps and handwriting (issue 11): taken off the page before OCR, kept as annotations.
+
+Pages are generated with ``devtools.synth.archive`` (the "ĐẾN" stamp with its handwritten number, date and
+routing; handwritten notes in a margin), which records where it drew them: colour scans, 200-dpi grey
+scans and 1-bit copies of copies. The text of the stamp never reaches a header field, and the stamp is
+listed in the page's annotations with a box over the one drawn. Pages without marks come out exactly as
+they did before.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from devtools.synth.archive import Conditions, make_document
+from pipeline.record import DocumentResult, PageResult
+from pipeline.scan import ingest, marks
+from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
+from pipeline.stages import ProcessOptions, finish_document, process_page
+
+STAMP_WORDS = ("ĐẾN", "Chuyển", "Ngày:")
+
+
+def _iou(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def _drawn(doc, kind: str) -> list[float]:
+    """The box (pixels of the upright, unskewed page) where the generator drew a stamp or a note."""
+    dpi = doc.meta["conditions"]["dpi"]
+    return [v * dpi / 72 for v in doc.meta["pages"][0][kind]["box_pt"]]
+
+
+def _rgb(image) -> np.ndarray:
+    return np.asarray(ingest.to_rgb(image))
+
+
+CASES = {
+    # a colour scan: blue or violet stamp over the number line, a note in blue, violet or black
+    "colour": (dict(scan="scan", dpi=300, stamp=True, handwriting=(1,)), 1),
+    # a 200-dpi grey scan: the stamp just under the number, reaching down to the title
+    "grey": (dict(scan="scan", dpi=200, grey=True, stamp=True, handwriting=(1,)), 2),
+    # a photocopy of a photocopy, 1-bit
+    "copy2": (dict(scan="copy2", dpi=300, stamp=True), 1),
+}
+
+
+# the share of the stamp's ink (the ink that a page without it does not have) left in its box
+LEFT_OVER = {"colour": 0.25, "grey": 0.25, "copy2": 0.5}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def stamped(request, short_plan):
+    switches, seed = CASES[request.param]
+    return request.param, make_document(short_plan, Conditions(**switches), seed=seed)
+
+
+@pytest.fixture(scope="module")
+def unstamped(stamped, short_plan):
+    """The same page, scanned the same way, without stamp and note."""
+    kind, _ = stamped
+    switches, seed = CASES[kind]
+    plain = {k: v for k, v in switches.items() if k not in ("stamp", "handwriting")}
+    return make_document(short_plan, Conditions(**plain), seed=seed)
+
+
+def test_blue_and_violet_ink_is_found_black_print_yellow_paper_and_red_seal_are_not() -> None:
+    colours = {
+        "blue": (28, 48, 150),
+        "violet": (96, 38, 150),
+        "pale blue": (150, 160, 205),
+        "black": (35, 35, 40),
+        "black under blue": (4, 7, 22),
+        "grey": (128, 128, 128),
+        "yellowed paper": (240, 228, 190),
+        "red seal": (210, 35, 45),
+        "white": (255, 255, 255),
+    }
+    patch = np.array([[c for c in colours.values()]], np.uint8)
+    found = dict(zip(colours, marks.coloured_ink(patch)[0], strict=True))
+    assert [name for name, ink in found.items() if ink] == ["blue", "violet", "pale blue"]
+
+
+def test_marks_are_found_where_they_were_drawn_and_taken_off(stamped, unstamped) -> None:
+    kind, doc = stamped
+    dpi = doc.meta["conditions"]["dpi"]
+    options = PreprocessOptions(orient=False)
+    page, report = preprocess_page(_rgb(doc.pages[0]), dpi, options)
+    stamps = [m for m in report.marks if m.kind == "stamp"]
+    assert len(stamps) == 1, report.marks
+    assert _iou(stamps[0].box, _drawn(doc, "stamp")) > 0.8
+    assert "remove_marks" in report.applied
+    if kind == "colour":  # on colour pages the note goes with its ink (unless it is in black)
+        notes = [m for m in report.marks if m.kind == "handwriting"]
+        ink = doc.meta["pages"][0]["handwriting"]["ink"]
+        assert ink == "black" or any(_iou(m.box, _drawn(doc, "handwriting")) > 0.3 for m in notes)
+    kept, _ = preprocess_page(_rgb(doc.pages[0]), dpi, replace(options, remove_marks=False))
+    plain, _ = preprocess_page(_rgb(unstamped.pages[0]), dpi, options)
+    x0, y0, x1, y1 = stamps[0].box
+    ink = {name: image[y0:y1, x0:x1] < 128 for name, image in (("on", page), ("off", kept), ("plain", plain))}
+    stamp_ink = (ink["off"] & ~ink["plain"]).sum()
+    assert (ink["on"] & ~ink["plain"]).sum() < LEFT_OVER[kind] * stamp_ink
+    # the print under the stamp is not lost (beyond what the stamp itself hid)
+    assert (ink["plain"] & ~ink["on"]).sum() < (ink["plain"] & ~ink["off"]).sum() + 0.05 * ink["plain"].sum()
+
+
+def test_pages_without_marks_come_out_unchanged(short_plan) -> None:
+    for switches in (dict(scan="scan", dpi=300), dict(scan="scan", dpi=200, grey=True), dict(scan="copy2")):
+        doc = make_document(short_plan, Conditions(**switches), seed=1)
+        dpi = doc.meta["conditions"]["dpi"]
+        rgb = _rgb(doc.pages[0])
+        page, report = preprocess_page(rgb, dpi, PreprocessOptions(orient=False))
+        plain, _ = preprocess_page(rgb, dpi, PreprocessOptions(orient=False, remove_marks=False))
+        assert not [m for m in report.marks if m.kind == "stamp"], switches
+        # all a plain page may lose is a pen signature in blue (a colour scan), under the text
+        changed = np.nonzero(page != plain)[0]
+        assert changed.size == 0 or (report.marks and changed.min() > page.shape[0] // 2), switches
+
+
+def test_boxes_follow_the_page_as_it_is_turned_and_deskewed() -> None:
+    scan = np.zeros((300, 200), np.uint8)  # a scan fed sideways: 200 wide, 300 high
+    scan[40:60, 20:120] = 255
+    for rotation in (0, 90, 180, 270):
+        turned = cv2.rotate(scan, {90: 0, 180: 1, 270: 2}[rotation]) if rotation else scan
+        upright = cv2.warpAffine(
+            turned,
+            cv2.getRotationMatrix2D((turned.shape[1] / 2, turned.shape[0] / 2), 2.0, 1),
+            turned.shape[::-1],
+        )
+        ys, xs = np.nonzero(upright > 127)
+        mark = marks.Mark("stamp", (20, 40, 120, 60))
+        marks.follow([mark], turned.shape, rotation, 2.0)
+        assert _iou(mark.box, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)) > 0.8, rotation
+
+
+def test_annotations_are_kept_in_the_page_and_listed_by_the_document() -> None:
+    note = {"kind": "stamp", "page": 1, "box": [10, 20, 300, 200], "text": None}
+    page = PageResult(index=0, annotations=[note])
+    doc = DocumentResult(doc_id="d", source_path="x.png", pages=[page, PageResult(index=1)])
+    data = json.loads(json.dumps(doc.to_dict()))
+    assert data["annotations"] == [note] and data["pages"][0]["annotations"] == [note]
+    again = DocumentResult.from_dict(data)
+    assert again.annotations == [note] and again.pages[1].annotations == []
+
+
+# --- through OCR (real Tesseract): no stamp text in any header field, the stamp in the annotations
+
+
+@pytest.fixture(scope="module")
+def read(stamped, tmp_path_factory) -> tuple[str, object, DocumentResult]:
+    kind, doc = stamped
+    dpi = doc.meta["conditions"]["dpi"]
+    path = tmp_path_factory.mktemp(f"stamped_{kind}") / f"{kind}.png"
+    doc.pages[0].save(path, dpi=(dpi, dpi))
+    source = ingest.inspect(path)
+    options = ProcessOptions()
+    page = process_page(source, 0, options)
+    result = finish_document(source, [page.text_only()], options)
+    result.pages = [page]
+    return kind, doc, result
+
+
+def test_no_stamp_text_in_the_header_fields(read) -> None:
+    kind, doc, result = read
+    fields = result.fields
+    assert result.status.value == "ok", result.error
+    assert fields["issuer"] == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    assert (fields["doc_number"], fields["doc_symbol"]) == ("87", "KH-SGDĐT")
+    assert fields["title"].startswith("Phát động phong trào thi đua")
+    office = doc.meta["pages"][0]["stamp"]["office"]
+    text = json.dumps({k: v for k, v in fields.items() if k != "recipients"}, ensure_ascii=False)
+    assert not [word for word in (*STAMP_WORDS, *office) if word in text], text
+
+
+def test_the_stamp_is_an_annotation_with_its_box(read) -> None:
+    kind, doc, result = read
+    stamps = [a for a in result.annotations if a["kind"] == "stamp"]
+    assert len(stamps) == 1 and stamps[0]["page"] == 1
+    assert _iou(stamps[0]["box"], _drawn(doc, "stamp")) > 0.7
+    assert json.loads(json.dumps(result.to_dict()))["annotations"] == result.annotations
