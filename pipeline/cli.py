@@ -12,9 +12,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import ExitCode
+
+_LEXICON_HELP = "TSV of the archive's own names and terms (form, kind, weight), used with a high prior"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-columns", action="store_true", help="let Tesseract find the layout itself")
     run.add_argument("--no-restore", action="store_true", help="keep the OCR text as it is")
     run.add_argument("--no-structure", action="store_true", help="do not extract header fields and sections")
+    run.add_argument("--lexicon", type=Path, metavar="FILE", help=_LEXICON_HELP)
     for step in ("remove-seal", "remove-marks", "normalize", "orient", "deskew", "binarize", "despeckle"):
         run.add_argument(f"--no-{step}", action="store_true", help=f"skip the {step} preprocessing step")
     run.set_defaults(handler=_cmd_run)
@@ -85,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--tone-style", choices=("modern", "old"), default="modern", help="hòa (modern) or hoà"
     )
+    restore.add_argument("--lexicon", type=Path, metavar="FILE", help=_LEXICON_HELP)
     restore.set_defaults(handler=_cmd_restore)
 
     extract = sub.add_parser("extract", help="print the header fields and sections of a text file as JSON")
@@ -130,6 +135,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor != "dask":
         print("sohoa run: --scheduler needs --executor dask", file=sys.stderr)
         return ExitCode.USAGE
+    lexicon_ok, lexicon = _read_lexicon("run", args.lexicon)
+    if not lexicon_ok:
+        return ExitCode.USAGE
     problem = _missing_inputs(args.inputs) or _prepare_output(args.output)
     if problem:
         print(f"sohoa run: {problem}", file=sys.stderr)
@@ -147,6 +155,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         page_timeout_s=args.page_timeout,
         restore=not args.no_restore,
         structure=not args.no_structure,
+        lexicon=lexicon,
         preprocess=PreprocessOptions(
             remove_seal=not args.no_remove_seal,
             remove_marks=not args.no_remove_marks,
@@ -248,13 +257,30 @@ def _read_input(command: str, name: str) -> str | None:
     return None
 
 
+def _read_lexicon(command: str, path: Path | None) -> tuple[bool, Any]:
+    """The ``--lexicon`` file as a UserLexicon (None without one); (False, None) after one line saying why
+    it cannot be used."""
+    if path is None:
+        return True, None
+    from pipeline.restore.lexicon import LexiconError, UserLexicon
+
+    try:
+        return True, UserLexicon.read(path)
+    except OSError as exc:
+        print(f"sohoa {command}: cannot read {_shown(path)}: {exc.strerror or exc}", file=sys.stderr)
+    except LexiconError as exc:
+        print(f"sohoa {command}: {exc}", file=sys.stderr)
+    return False, None
+
+
 def _cmd_restore(args: argparse.Namespace) -> int:
     from pipeline.restore import restore_text
 
-    text = _read_input("restore", args.file)
+    lexicon_ok, lexicon = _read_lexicon("restore", args.lexicon)
+    text = _read_input("restore", args.file) if lexicon_ok else None
     if text is None:
         return ExitCode.USAGE
-    result = restore_text(text, tone_style=args.tone_style)
+    result = restore_text(text, tone_style=args.tone_style, lexicon=lexicon)
     sys.stdout.write(result.text)
     sys.stdout.flush()
     if args.explain:

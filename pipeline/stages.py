@@ -11,13 +11,16 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
 from pipeline.errors import IngestError, SohoaError
 from pipeline.record import DocumentResult, PageResult, Status
 from pipeline.scan import guard, ingest, ocr, preprocess
 from pipeline.timing import Stopwatch
+
+if TYPE_CHECKING:
+    from pipeline.restore.lexicon import UserLexicon
 
 # Below these, a page or text holds too little to judge its language; above, it must look Vietnamese.
 MIN_WORDS_FOR_LANGUAGE_CHECK = 20
@@ -35,6 +38,8 @@ class ProcessOptions:
     restore: bool = True
     structure: bool = True
     preprocess: preprocess.PreprocessOptions = field(default_factory=preprocess.PreprocessOptions)
+    # The archive's own names and terms (sohoa run --lexicon): its entries are part of the fingerprint.
+    lexicon: UserLexicon | None = None
 
     def fingerprint(self) -> str:
         data = asdict(self)
@@ -192,7 +197,7 @@ def _finish_text(
         from pipeline.restore import restore_text
 
         with clock("restore"):
-            restoration = restore_text(raw)
+            restoration = restore_text(raw, lexicon=options.lexicon)
             text = restoration.text
             doc.restoration = _restoration_summary(restoration, raw, word_confidences)
     doc.text = text

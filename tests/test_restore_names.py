@@ -3,6 +3,8 @@ lexicon. Every text here is written for these tests (invented names and plans)."
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,68 @@ def test_a_name_missing_from_the_shipped_lexicons_needs_the_user_lexicon():
     assert restore_text(body, lexicon=lex).text == "Giao bà Nguyễn Thị Lụa theo dõi."
     with pytest.raises(TypeError):
         restore_text(text, lexicon="Nguyễn Thị Lụa\tname")  # type: ignore[arg-type]
+
+
+def test_sohoa_restore_takes_a_user_lexicon(tmp_path):
+    from tests.cli import sohoa
+
+    text = tmp_path / "signer.txt"
+    text.write_text("KT. GIAM DOC\nPHO GIAM DOC\n\nNguyen Thi Lua\n", encoding="utf-8")
+    lexicon = tmp_path / "names.tsv"
+    lexicon.write_text("# our officials\nNguyễn Thị Lụa\tname\t1\n", encoding="utf-8")
+    done = sohoa("restore", text, "--lexicon", lexicon)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[3] == "Nguyễn Thị Lụa"
+    assert "Lụa" not in sohoa("restore", text).stdout
+    lexicon.write_text("Nguyễn Thị Lụa\tperson\n", encoding="utf-8")
+    bad = sohoa("restore", text, "--lexicon", lexicon)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.strip().splitlines() == [bad.stderr.strip()] and "names.tsv:1" in bad.stderr
+    missing = sohoa("restore", text, "--lexicon", tmp_path / "none.tsv")
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_the_user_lexicon_is_part_of_the_run_options_fingerprint():
+    from pipeline.stages import ProcessOptions
+
+    one = UserLexicon.parse("Nguyễn Thị Lụa\tname\n")
+    other = UserLexicon.parse("Nguyễn Thị Lụa\tname\t3\n")
+    fingerprints = {ProcessOptions().fingerprint(), ProcessOptions(lexicon=one).fingerprint()}
+    fingerprints.add(ProcessOptions(lexicon=other).fingerprint())
+    assert len(fingerprints) == 3
+    assert (
+        ProcessOptions(lexicon=one).fingerprint()
+        == ProcessOptions(lexicon=UserLexicon.parse("Nguyễn Thị Lụa\tname\n")).fingerprint()
+    )
+
+
+def test_sohoa_run_restores_with_the_user_lexicon_and_redoes_documents_when_it_changes(tmp_path):
+    from tests.cli import sohoa
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "ke_hoach.txt").write_text(
+        "So Noi vu de nghi cac phong, don vi trien khai thuc hien ke hoach nay.\n"
+        "Giao ba Nguyen Thi Lua theo doi, tong hop ket qua va bao cao Giam doc So.\n"
+        "KT. GIAM DOC\nPHO GIAM DOC\n\nNguyen Thi Lua\n",
+        encoding="utf-8",
+    )
+    lexicon = tmp_path / "names.tsv"
+    lexicon.write_text("Nguyễn Thị Lụa\tname\n", encoding="utf-8")
+    out = tmp_path / "out"
+    done = sohoa("run", inputs, "-o", out, "--workers", "1", "--quiet", "--lexicon", lexicon)
+    assert done.returncode == 0, done.stderr
+    text = next((out / "text").glob("*.txt")).read_text(encoding="utf-8")
+    assert text.count("Nguyễn Thị Lụa") == 2, text
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["options"]["lexicon"]["entries"][0]["form"] == "Nguyễn Thị Lụa"
+    again = sohoa("run", inputs, "-o", out, "--workers", "1", "--quiet", "--lexicon", lexicon)
+    assert again.returncode == 0
+    skipped = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert skipped["options"] == run["options"] and skipped["n_skipped"] == 1
+    lexicon.write_text("Nguyễn Thị Lụa\tname\t2\n", encoding="utf-8")
+    changed = sohoa("run", inputs, "-o", out, "--workers", "1", "--quiet", "--lexicon", lexicon)
+    assert changed.returncode == 0
+    redone = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert redone["options"]["fingerprint"] != run["options"]["fingerprint"]
+    assert redone["n_skipped"] == 0 and redone["n_ok"] == 1

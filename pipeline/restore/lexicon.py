@@ -74,11 +74,11 @@ class UserLexicon:
 
     Kinds: ``name`` (a full personal name), ``surname``/``middle``/``given`` (one name syllable),
     ``province``/``district``/``place``/``office`` (as the shipped lexicons) and ``term`` (any word or
-    phrase of the archive). The weight (default 1) scales the entry's prior.
+    phrase of the archive). The weight (default 1) scales the entry's prior. Equal entries, equal
+    lexicon: where the file came from is no part of it.
     """
 
     entries: tuple[LexiconEntry, ...]
-    source: str = ""
 
     @classmethod
     def parse(cls, text: str, source: str = "<lexicon>") -> UserLexicon:
@@ -89,7 +89,7 @@ class UserLexicon:
             if not line or line.startswith("#"):
                 continue
             entries.append(_parse_row(raw, f"{source}:{number}"))
-        return cls(tuple(entries), source)
+        return cls(tuple(entries))
 
     @classmethod
     def read(cls, path: str | Path) -> UserLexicon:
