@@ -13,8 +13,9 @@ on both sides (the corpus mixes "hoá" and "hòa"), word = run of letters/digits
   plans          the team's plans in tests/data/plans/*.txt, stripped (if present)
   clean          held-out clean text and plans fed as they are: share of words changed (must stay tiny)
 Person names: the signer blocks of tests/data/restore/eval/signers.tsv (names composed from the name
-lexicon, rendered, scanned and OCR'd with tesseract -l eng; also stripped and garbled): share of names
-restored exactly (case and marks), and of the plans' signers.
+lexicon by its frequencies, rendered, scanned or photocopied and OCR'd with tesseract -l eng; also the
+truth stripped and garbled): share of names whose words are restored exactly (case and marks; specks
+around them ignored), also with the signers listed in a user lexicon; and of the plans' signers.
 Also prints words per second per set (CPU time of this one process, models preloaded) and peak memory.
 
     python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40]
@@ -23,6 +24,7 @@ Also prints words per second per set (CPU time of this one process, models prelo
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 import resource
 import sys
@@ -66,9 +68,9 @@ class Bench:
         self.cpu = 0.0
         self.n_words = 0
 
-    def restore(self, text: str) -> tuple[str, int, float]:
+    def restore(self, text: str, lexicon: object = None) -> tuple[str, int, float]:
         t0 = time.process_time()
-        res = restore_text(text)
+        res = restore_text(text, lexicon=lexicon) if lexicon is not None else restore_text(text)
         secs = time.process_time() - t0
         self.cpu += secs
         self.n_words += len(res.tokens)
@@ -150,27 +152,38 @@ def name_line(text: str, gold: str) -> str:
 
 
 def name_scores(bench: Bench, ours: Path, show: bool) -> list[tuple[str, int, int]]:
-    """Exact-match share of signer names per damage kind."""
+    """Exact-match share of signer names per damage kind (scan and photocopy OCR apart), and of the
+    OCR'd names with a staff lexicon: the signers' names as an archive would list its officials."""
     path = ours / "signers.tsv"
     if not path.exists():
         return []
     rows = [ln.split("\t") for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    staff = None
+    if "lexicon" in inspect.signature(restore_text).parameters:
+        from pipeline.restore.lexicon import UserLexicon
+
+        staff = UserLexicon.parse("".join(f"{name}\tname\n" for _, _, name, _, _ in rows))
     kinds = {
-        "signers eng-OCR": lambda ocr, gold, i: ocr,
-        "signers garbled": lambda ocr, gold, i: garble(gold, seed=i),
-        "signers stripped": lambda ocr, gold, i: strip_diacritics(gold),
+        "signers eng-OCR scan": lambda ocr, gold, i, level: ocr if level == "scan" else None,
+        "signers eng-OCR photocopy": lambda ocr, gold, i, level: ocr if level == "photocopy" else None,
+        "signers garbled": lambda ocr, gold, i, level: garble(gold, seed=i),
+        "signers stripped": lambda ocr, gold, i, level: strip_diacritics(gold),
+        "signers eng-OCR + staff": lambda ocr, gold, i, level: ocr if staff else None,
     }
     out = []
     for kind, make in kinds.items():
-        right = 0
-        for i, (doc_id, _level, name, ocr, gold) in enumerate(rows):
-            inp = make(ocr.replace("\\n", "\n"), gold.replace("\\n", "\n"), i)
-            restored, _, _ = bench.restore(inp)
+        right = total = 0
+        for i, (doc_id, level, name, ocr, gold) in enumerate(rows):
+            inp = make(ocr.replace("\\n", "\n"), gold.replace("\\n", "\n"), i, level)
+            if inp is None:
+                continue
+            restored, _, _ = bench.restore(inp, staff if kind.endswith("staff") else None)
             got = name_line(restored, name)
-            right += got == name
-            if show and got != name and kind == "signers eng-OCR":
+            right, total = right + (got == name), total + 1
+            if show and got != name and kind.startswith("signers eng-OCR"):
                 print(f"   {doc_id}: {name!r} <- {inp.splitlines()[-1:]!r} -> {got!r}")
-        out.append((kind, right, len(rows)))
+        if total:
+            out.append((kind, right, total))
     return out
 
 
