@@ -156,6 +156,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         restore=not args.no_restore,
         structure=not args.no_structure,
         lexicon=lexicon,
+        archive_lexicon=_archive_lexicon(out, log),
         preprocess=PreprocessOptions(
             remove_seal=not args.no_remove_seal,
             remove_marks=not args.no_remove_marks,
@@ -271,6 +272,26 @@ def _read_lexicon(command: str, path: Path | None) -> tuple[bool, Any]:
     except LexiconError as exc:
         print(f"sohoa {command}: {exc}", file=sys.stderr)
     return False, None
+
+
+def _archive_lexicon(out: Path, log: Any) -> Any:
+    """The names and terms corrected in ``OUT`` (``sohoa review`` keeps them in OUT/lexicon.tsv), or None.
+
+    A file that cannot be read costs a warning: the run goes on without it.
+    """
+    from pipeline.outputs.corrections import LEXICON_NAME
+    from pipeline.restore.lexicon import LexiconError, UserLexicon
+
+    path = out / LEXICON_NAME
+    if not path.exists():
+        return None
+    try:
+        return UserLexicon.read(path)
+    except (OSError, LexiconError) as exc:
+        log.warning(
+            "%s: archive lexicon not used: %s", _shown(path), exc, extra={"event": "lexicon_unreadable"}
+        )
+        return None
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:

@@ -40,12 +40,25 @@ class ProcessOptions:
     preprocess: preprocess.PreprocessOptions = field(default_factory=preprocess.PreprocessOptions)
     # The archive's own names and terms (sohoa run --lexicon): its entries are part of the fingerprint.
     lexicon: UserLexicon | None = None
+    # Names and terms corrected in this OUT (OUT/lexicon.tsv, kept by ``sohoa review``): restoration uses them
+    # for the documents still to do, but they are no part of the fingerprint, or every correction saved
+    # would make the next run redo the whole archive.
+    archive_lexicon: UserLexicon | None = None
 
     def fingerprint(self) -> str:
         data = asdict(self)
         data.pop("page_timeout_s")
+        data.pop("archive_lexicon")
         data["version"] = __version__
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _lexicon(options: ProcessOptions) -> UserLexicon | None:
+    """The user lexicon given for the run and the archive's corrections, as one."""
+    given = [lexicon for lexicon in (options.lexicon, options.archive_lexicon) if lexicon is not None]
+    if len(given) < 2:
+        return given[0] if given else None
+    return type(given[0])(given[0].entries + given[1].entries)
 
 
 def process_page(source: ingest.SourceFile, index: int, options: ProcessOptions) -> PageResult:
@@ -197,7 +210,7 @@ def _finish_text(
         from pipeline.restore import restore_text
 
         with clock("restore"):
-            restoration = restore_text(raw, lexicon=options.lexicon)
+            restoration = restore_text(raw, lexicon=_lexicon(options))
             text = restoration.text
             doc.restoration = _restoration_summary(restoration, raw, word_confidences)
     doc.text = text
