@@ -10,14 +10,35 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
 from pipeline.errors import MissingDependencyError, PageError
+
+
+def _import_pytesseract():
+    """pytesseract, imported without pandas when pandas is not loaded yet.
+
+    pytesseract imports pandas at once for an output type never asked for here; in a worker process that
+    is a second of CPU and some 60 MB, before the first page. A process that already has pandas (the
+    batch's main process) keeps it, and pandas can be imported afterwards as usual.
+    """
+    if "pandas" in sys.modules:
+        import pytesseract
+    else:
+        sys.modules["pandas"] = None  # type: ignore[assignment]  # "import pandas" fails: not installed
+        try:
+            import pytesseract
+        finally:
+            del sys.modules["pandas"]
+    return pytesseract
+
+
+pytesseract = _import_pytesseract()
 
 # Tesseract's OpenMP threads would only fight over the cores that the worker processes already share out.
 SINGLE_THREAD_ENV = {"OMP_THREAD_LIMIT": "1"}
