@@ -164,11 +164,12 @@ def name_scores(bench: Bench, ours: Path, show: bool) -> list[tuple[str, int, in
 
         staff = UserLexicon.parse("".join(f"{name}\tname\n" for _, _, name, _, _ in rows))
     kinds = {
-        "signers eng-OCR scan": lambda ocr, gold, i, level: ocr if level == "scan" else None,
-        "signers eng-OCR photocopy": lambda ocr, gold, i, level: ocr if level == "photocopy" else None,
+        "signers scan eng-OCR": lambda ocr, gold, i, level: ocr if level == "scan" else None,
+        "signers photocopy eng-OCR": lambda ocr, gold, i, level: ocr if level == "photocopy" else None,
         "signers garbled": lambda ocr, gold, i, level: garble(gold, seed=i),
         "signers stripped": lambda ocr, gold, i, level: strip_diacritics(gold),
-        "signers eng-OCR + staff": lambda ocr, gold, i, level: ocr if staff else None,
+        "signers scan + staff": lambda ocr, gold, i, level: ocr if staff and level == "scan" else None,
+        "signers photocopy + staff": lambda ocr, gold, i, level: ocr if staff and level != "scan" else None,
     }
     out = []
     for kind, make in kinds.items():
@@ -180,7 +181,7 @@ def name_scores(bench: Bench, ours: Path, show: bool) -> list[tuple[str, int, in
             restored, _, _ = bench.restore(inp, staff if kind.endswith("staff") else None)
             got = name_line(restored, name)
             right, total = right + (got == name), total + 1
-            if show and got != name and kind.startswith("signers eng-OCR"):
+            if show and got != name and kind.endswith("eng-OCR"):
                 print(f"   {doc_id}: {name!r} <- {inp.splitlines()[-1:]!r} -> {got!r}")
         if total:
             out.append((kind, right, total))

@@ -17,7 +17,7 @@ names, the 63 provinces and centrally-run cities, and the fields of the provinci
 - every listed province and office: how often it occurs.
 
 Columns: form (display spelling, modern tone placement), kind, count. Kinds: surname, middle, given,
-given_f, pair, province, district, office. Usage:
+given_f, pair, province, district, office, header (the national name and motto of every header). Usage:
 
     python scripts/build_names.py [--corpus-dir ../shared/corpus] [--out dictionaries/names.tsv]
 """
@@ -82,6 +82,8 @@ FIELDS = [
     "Quản lý đô thị", "Tài chính - Kế hoạch", "Văn hóa", "Khoa học, Công nghệ và Môi trường",
 ]  # fmt: skip
 OFFICE_HEADS = ("Sở", "Phòng", "Bộ")
+# The fixed lines of every header (national name and motto).
+HEADER_LINES = ["Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc"]
 OTHER_OFFICES = [
     "Ủy ban nhân dân", "Hội đồng nhân dân", "Văn phòng", "Thanh tra", "Ban Thi đua - Khen thưởng",
     "Hội đồng Thi đua - Khen thưởng", "Ban Dân tộc", "Ban Tôn giáo", "Ban Tổ chức", "Ban Tuyên giáo",
@@ -163,6 +165,8 @@ class Counts:
             words = m.group().split()
             if words[0] in _TITLES and len(words) > 2:  # "Ông Nguyễn Văn An" at the start of a sentence
                 before, words = words[0], words[1:]
+            elif words[0] not in self.surnames and len(words) > 3 and words[1] in self.surnames:
+                before, words = words[0], words[1:]  # "Theo Phạm Minh Tuấn, …"
             if before.strip('(“"') in _PLACE_WORDS or not _valid(words):
                 continue
             titled = before in _TITLES or " ".join(head[-2:]) in _TITLES
@@ -192,7 +196,7 @@ def offices() -> list[str]:
 def count_corpus(corpus_dir: Path, files: tuple[str, ...]) -> tuple[Counts, Counter[str]]:
     counts = Counts()
     phrases = Counter[str]()
-    listed = PROVINCES + offices()
+    listed = PROVINCES + offices() + HEADER_LINES
     # Phrase counting is one regex per phrase: done over batches of lines, not per line.
     batch: list[str] = []
     for line in training_lines(corpus_dir, files):
@@ -216,6 +220,7 @@ def rows(counts: Counts, phrases: Counter[str], min_count: int) -> list[tuple[st
         out.extend((f, kind, max(counter[f], 1)) for f in forms)
     out.extend((p, "province", max(phrases[p], 1)) for p in PROVINCES)
     out.extend((p, "office", max(phrases[p], 1)) for p in offices())
+    out.extend((p, "header", max(phrases[p], 1)) for p in HEADER_LINES)
     return sorted(out, key=lambda r: (r[1], -r[2], r[0]))
 
 
@@ -232,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write("# Name lexicons for restoration (scripts/build_names.py; counts from the corpus)\n")
-        fh.write("# form\tkind\tcount   kinds: surname middle given given_f pair province district office\n")
+        fh.write("# form\tkind\tcount   (kinds: see scripts/build_names.py)\n")
         for form, kind, n in table:
             fh.write(f"{form}\t{kind}\t{n}\n")
     by_kind = Counter(kind for _, kind, _ in table)

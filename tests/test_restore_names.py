@@ -212,3 +212,47 @@ def test_sohoa_run_restores_with_the_user_lexicon_and_redoes_documents_when_it_c
     redone = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert redone["options"]["fingerprint"] != run["options"]["fingerprint"]
     assert redone["n_skipped"] == 0 and redone["n_ok"] == 1
+
+
+def test_build_names_counts_people_once_and_lists_provinces_and_offices(tmp_path):
+    """The builder on a tiny corpus written for this test."""
+    import gzip
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lines = [
+        "Ông Nguyễn Văn Hùng, Giám đốc Sở Y tế, cho biết tỉnh Quảng Trị đã hoàn thành kế hoạch.",
+        "Bà Trần Thị Hương và ông Nguyễn Văn Hùng dự họp tại huyện Hải Lăng.",
+        "Theo Phạm Minh Tuấn, Sở Y tế sẽ phối hợp với Bộ Y tế.",
+        "Thủ đô Hà Nội có nhiều phường.",
+        "Huyện Hải Lăng, huyện Hải Lăng và huyện Hải Lăng.",
+    ]
+    with gzip.open(tmp_path / "mini.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    out = tmp_path / "names.tsv"
+    script = Path(__file__).parents[1] / "scripts" / "build_names.py"
+    done = subprocess.run(
+        [sys.executable, script, "--corpus-dir", tmp_path, "--files", "mini.txt.gz", "--min-count", "1"]
+        + ["--out", out],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {(form, kind): int(n) for form, kind, n in read_rows(out)}
+    assert rows[("Hùng", "given")] == 1  # one person, however often named
+    assert rows[("Hương", "given")] == 1 and rows[("Thị Hương", "pair")] == 1
+    assert rows[("Tuấn", "given")] == 1 and ("Minh", "middle") in rows
+    assert rows[("Sở Y tế", "office")] == 2 and rows[("Bộ Y tế", "office")] == 1
+    assert rows[("Quảng Trị", "province")] == 1 and rows[("Hải Lăng", "district")] >= 1
+    assert ("Hà Nội", "given") not in rows and ("Nội", "given") not in rows
+
+
+def test_a_damaged_header_is_matched_fuzzily_and_only_in_the_header():
+    header = "UBND TINH PHU YEN\nSOTAT CHIN\nSo: 12/KH-STC\nPhi Yén, ngay 3 thang 4 nam 2022\nKE HOACH"
+    lines = _lines(restore_text(header).text)
+    assert lines[1] == "SỞ TÀI CHÍNH" and lines[3].startswith("Phú Yên, ngày 3 tháng 4")
+    assert [t.reason for t in restore_text(header).tokens if t.line == 1] == ["lexicon", "lexicon"]
+    body = "Noi dung: SOTAT CHIN va Phi Yén duoc giu nguyen trong than van ban."
+    assert "SỞ TÀI CHÍNH" not in restore_text(body).text

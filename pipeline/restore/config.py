@@ -168,9 +168,9 @@ class RestoreConfig:
     # Confidence reported for a lexicon entry matched exactly in its context, and for a fuzzy match.
     lexicon_confidence: float = 0.9
     lexicon_fuzzy_confidence: float = 0.6
-    # A fuzzy lexicon match (header lines, damaged spans only) may differ by one edit per this many
-    # folded letters.
-    lexicon_fuzzy_letters: int = 7
+    # A fuzzy lexicon match (header lines, spans with a damaged token only) may differ by one edit per
+    # this many folded letters ("Phi Yén" is "Phú Yên", "SOTAT CHIN" is "SỞ TÀI CHÍNH").
+    lexicon_fuzzy_letters: int = 4
 
     # --- output (engine.py) ---
     # A line whose letters are mostly capitals is a heading: the LM context stops there.

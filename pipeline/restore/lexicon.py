@@ -30,8 +30,8 @@ from pipeline.restore.normalize import nfc, normalize_syllable, strip_diacritics
 # Kinds of the shipped table and of a user lexicon. Name syllables steer the name decoder; the phrase
 # kinds are looked up as whole spans; a "name" is a full personal name, a "term" any word or phrase.
 NAME_SYLLABLE_KINDS = ("surname", "middle", "given")
-PHRASE_KINDS = ("province", "district", "place", "office", "name", "term")
-USER_KINDS = NAME_SYLLABLE_KINDS + PHRASE_KINDS
+PHRASE_KINDS = ("province", "district", "place", "office", "name", "term", "header")
+USER_KINDS = NAME_SYLLABLE_KINDS + PHRASE_KINDS[:-1]
 
 # OCR symbols and digits read for letters, folded to the letter they most often stand for.
 _FOLD_TABLE = str.maketrans({"6": "o", "4": "a", "¢": "o", "&": "o", "€": "e", "0": "o", "1": "i", "|": "i"})

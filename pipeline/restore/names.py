@@ -24,13 +24,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.restore.candidates import has_marks
+from pipeline.restore.channel import GARBLE_CHAR
 from pipeline.restore.config import RestoreConfig
 from pipeline.restore.doc_channel import DocChannel
 from pipeline.restore.lexicon import Lexicons, Phrase, fold
 from pipeline.restore.normalize import apply_case, case_pattern, nfc, normalize_syllable, strip_diacritics
 from pipeline.restore.slot import Override, Slot
-from pipeline.restore.syllables import is_valid_syllable
+from pipeline.restore.syllables import is_skeleton, is_valid_syllable
 from pipeline.restore.tokenize import LETTER, is_roman_garble
 
 # Consecutive folded words that make a line a signer title ("KT. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN").
@@ -44,27 +48,28 @@ _DOC_TYPES = (
     "kehoach", "quyetdinh", "thongbao", "baocao", "huongdan", "totrinh", "chuongtrinh", "nghiquyet",
     "chithi", "giaymoi", "congvan", "phuongan", "dean", "quychehoatdong", "quyche",
 )  # fmt: skip
-# Folded words whose presence near the top of a text says it has an official header.
+# Folded line starts that say the top of a text is an official header.
 _HEADER_MARKS = ("conghoaxahoi", "doclap", "hanhphuc", "ubnd", "uybannhandan")
 # Words after "ông/bà" that end a name ("ông Nguyễn Văn An Phó Giám đốc Sở").
 _NOT_NAME = {
     "phó", "giám", "đốc", "chủ", "tịch", "trưởng", "sở", "tỉnh", "huyện", "ủy", "ban", "phòng", "bộ", "cục",
     "viện", "trường", "hội", "đoàn", "đảng", "nhà", "ubnd", "và", "cùng",
 }  # fmt: skip
-_TITLE_WORDS = {"ông", "bà"}
 _PHRASE_KINDS_BODY = ("office", "province", "district", "place")
+# Middle names that make a capitalised line a name even when OCR spoilt the surname ("Bai Thi Binh").
+_MIDDLE_FOLDS = {"van", "thi"}
 _SEPARATORS = {"", "-", "–", ","}
 _MAX_PHRASE_TOKENS = 10
+# Letters per edit of a fuzzy header match whose tokens all look sound ("SONG HOA XA HOI …").
+_CLEAN_FUZZY_LETTERS = 16
+# OCR specks that may sit between the words of a signer's name ("Le ‘Trung Diéu").
+_SPECKS = set("‘’'`\"“”.-_~*")
 
 
 def _joinable(line: str, a: Slot, b: Slot) -> bool:
     """Two word tokens of a phrase: only spaces, a hyphen or a comma between them."""
     between = line[a.piece.col + len(a.piece.text) : b.piece.col]
     return between.strip() in _SEPARATORS
-
-
-# OCR specks that may sit between the words of a signer's name ("Le ‘Trung Diéu").
-_SPECKS = set("‘’'`\"“”.-_~*")
 
 
 def _has_letter(slot: Slot) -> bool:
@@ -118,6 +123,34 @@ def _align(slots: list[Slot], phrase: Phrase) -> list[list[int]] | None:
     return parts if k == len(folds) else None
 
 
+def _align_fuzzy(slots: list[Slot], key: str, target: str, phrase: Phrase) -> list[list[int]] | None:
+    """Phrase words per token for a fuzzy match: each word goes to the token holding most of its letters
+    once the folded span is aligned letter by letter with the phrase's fold; every token needs a word,
+    except a lone letter split off one (it is then printed as nothing)."""
+    owner = [i for i, s in enumerate(slots) for _ in fold(s.piece.text)]  # token of each key letter
+    source = [0] * len(target)  # key letter each target letter is aligned with
+    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(key, target):
+        for b in range(b0, b1):
+            source[b] = min(a0 + (b - b0), a1 - 1) if tag != "insert" else min(a0, len(key) - 1)
+    parts: list[list[int]] = [[] for _ in slots]
+    pos = 0
+    for w, word in enumerate(phrase.words):
+        n = len(fold(word))
+        votes = [owner[source[b]] for b in range(pos, pos + n)]
+        parts[max(set(votes), key=votes.count)].append(w)
+        pos += n
+    flat = [w for part in parts for w in part]
+    # A token without a word of its own must be a lone letter split off a word ("Hạnh p lúc").
+    lone = all(part or len(fold(s.piece.text)) <= 1 for part, s in zip(parts, slots, strict=True))
+    return parts if lone and flat == sorted(flat) else None
+
+
+def _damaged(slot: Slot) -> bool:
+    """OCR damage shows: digits or symbols among letters, or no Vietnamese syllable even without marks."""
+    text = slot.piece.text
+    return bool(GARBLE_CHAR.search(text)) or not is_skeleton(strip_diacritics(text.lower()))
+
+
 class NamePass:
     """The lexicon-aware second pass over one decoded text (see the module docstring)."""
 
@@ -127,7 +160,7 @@ class NamePass:
         slots: list[Slot],
         doc: DocChannel,
         lex: Lexicons,
-        scored: Callable[[str], list],
+        scored: Callable[[str, bool, bool], list],
         cfg: RestoreConfig,
     ) -> None:
         self.lines = lines
@@ -151,9 +184,10 @@ class NamePass:
         return "".join(self._words(li))
 
     def header_lines(self) -> list[int]:
-        """Lines of the header: from the top to the document type, if the top looks like a header."""
+        """Lines of the header: from the top to the document type, if one of the first three lines starts
+        like a header ("UBND …", "ỦY BAN NHÂN DÂN …", "CỘNG HÒA XÃ HỘI …", "Độc lập …")."""
         top = [li for li in range(len(self.lines)) if self.by_line.get(li)][: self.cfg.header_max_lines]
-        if not any(mark in self._line_fold(li) for li in top for mark in _HEADER_MARKS):
+        if not any(self._line_fold(li).startswith(_HEADER_MARKS) for li in top[:3]):
             return []
         out = []
         for li in top:
@@ -174,7 +208,8 @@ class NamePass:
 
     def _name_line(self, li: int) -> list[Slot] | None:
         """The tokens of a line that holds only a personal name (and OCR specks), else None: 2 to
-        ``max_name_tokens`` words, at least two capitalised, the first one a surname."""
+        ``max_name_tokens`` words, at least two capitalised, the first one a surname or the second
+        "Văn" or "Thị"."""
         line = self.lines[li]
         if line.strip()[:1] in "-+•*":
             return None
@@ -190,7 +225,7 @@ class NamePass:
         first = slots[0].piece
         if line[first.col + len(first.text) :].startswith((".", ")")) or is_roman_garble(first.text):
             return None  # "V1. KHEN THƯỞNG": a numbered heading
-        if not self._surname_like(slots[0]):
+        if not (self._surname_like(slots[0]) or fold(slots[1].piece.text) in _MIDDLE_FOLDS):
             return None
         return slots
 
@@ -386,6 +421,46 @@ class NamePass:
                 if self._apply(m, conf) and not body:
                     self.memory.add(key)
 
+    def fuzzy_header(self, lines: list[int]) -> None:
+        """Header spans too damaged for an exact fold ("SOTAT CHIN", "Phi Yén"): the closest lexicon
+        phrase within one edit per ``lexicon_fuzzy_letters`` folded letters if a token shows damage, one
+        per 16 letters if none does ("SONG HOA XA HOI CHU NGHIA": a real word in the wrong place)."""
+        for li in lines:
+            slots = [s for s in self.by_line.get(li, []) if s.piece.kind == "word" and s.override is None]
+            i = 0
+            while i < len(slots):
+                m = self._fuzzy_at(li, slots, i)
+                if m is not None and self._apply(m, self.cfg.lexicon_fuzzy_confidence):
+                    i += len(m.slots)
+                else:
+                    i += 1
+
+    def _fuzzy_at(self, li: int, slots: list[Slot], i: int) -> _Match | None:
+        """The longest fuzzy phrase match starting at (capitalised) token i, or None."""
+        best: _Match | None = None
+        if not _capitalised(slots[i]):
+            return None
+        key = fold(slots[i].piece.text)
+        for j in range(i + 1, min(i + _MAX_PHRASE_TOKENS, len(slots))):
+            if not _joinable(self.lines[li], slots[j - 1], slots[j]):
+                break
+            key += fold(slots[j].piece.text)
+            # Damage shows: one edit per lexicon_fuzzy_letters letters; else only long spans, sparingly.
+            damaged = any(_damaged(s) for s in slots[i : j + 1])
+            edits = len(key) // (self.cfg.lexicon_fuzzy_letters if damaged else _CLEAN_FUZZY_LETTERS)
+            if not edits:
+                continue
+            got = process.extractOne(
+                key, self.lex.phrases.keys, scorer=Levenshtein.distance, score_cutoff=edits
+            )
+            phrase = self.lex.phrases.get(got[0]) if got else None
+            if phrase is None or len(phrase.words) < 2 or phrase.kind == "name":
+                continue
+            parts = _align_fuzzy(slots[i : j + 1], key, got[0], phrase)
+            if parts is not None:
+                best = _Match(slots[i : j + 1], phrase, parts)
+        return best
+
     # --- personal names ---------------------------------------------------------------------------------
 
     def _candidates(self, slot: Slot, kind: str) -> dict[str, float]:
@@ -442,11 +517,13 @@ class NamePass:
             columns.append(column)
         best, marginals = _chain(columns, kinds, self._prior, self.cfg)
         for span in occurrences:
+            letters = [c for s in span for c in s.piece.text if c.isalpha()]
+            # A name in capitals stays so; otherwise every word is capitalised ("DO Nhu" -> "Đỗ Như").
+            pattern = "upper" if sum(c.isupper() for c in letters) >= 0.6 * len(letters) else "title"
             for j, slot in enumerate(span):
                 if self._trusted(slot):
                     continue  # a clean page's well-marked name stays as printed
                 word = best[j]
-                pattern = "upper" if case_pattern(slot.piece.text) == "upper" else "title"
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
                 slot.override = Override(apply_case(word, pattern), "name", dict(marginals[j])[word], alts)
 
@@ -456,6 +533,7 @@ class NamePass:
         header = self.header_lines()
         titles, signer_spans = self.signer_names()
         self.phrases(header + titles, body=False)
+        self.fuzzy_header(header)
         spans = signer_spans + self.titled_names()
         spans += self.repeated_names({tuple(fold(s.piece.text) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())
