@@ -2,12 +2,15 @@
 
 Flow per text: legacy-encoding conversion -> tokenisation -> per-document error rates (how many tokens
 lost their marks, how many look OCR-garbled) -> candidates per token -> sentence-wise joint decoding with
-the trigram LM -> case restored from the input token -> records. Lines are rebuilt by replacing tokens at
-their columns, so line count and everything between tokens are preserved exactly.
+the trigram LM (each token's most probable reading) -> document passes: repeated forms read jointly
+(:mod:`.consistency`), names, offices and places decoded with their lexicons (:mod:`.names`) -> case
+restored from the input token -> records. Lines are rebuilt by replacing tokens at their columns, so line
+count and everything between tokens are preserved exactly.
 
 This module holds the token policy (which tokens are decoded, which are fixed as numbers, codes, numerals
 or non-syllables, how a decision becomes a record); the loaded models live in :mod:`.model`, the document
-error rates and channel scores in :mod:`.doc_channel`, and every tuning constant in :mod:`.config`.
+error rates and channel scores in :mod:`.doc_channel`, the lexicons in :mod:`.lexicon`, and every tuning
+constant in :mod:`.config`.
 """
 
 from __future__ import annotations
