@@ -171,6 +171,12 @@ class RestoreConfig:
     # A fuzzy lexicon match (header lines, spans with a damaged token only) may differ by one edit per
     # this many folded letters ("Phi Yén" is "Phú Yên", "SOTAT CHIN" is "SỞ TÀI CHÍNH").
     lexicon_fuzzy_letters: int = 4
+    # ... and one edit per this many letters when every token looks sound ("SONG HOA XA HOI CHU …").
+    lexicon_clean_fuzzy_letters: int = 16
+    # Most tokens of one lexicon phrase ("Sở Lao động - Thương binh và Xã hội").
+    max_phrase_tokens: int = 10
+    # Share of capitals that makes a line or span "in capitals" (signer titles, a header, a name).
+    capitals_share: float = 0.6
 
     # --- output (engine.py) ---
     # A line whose letters are mostly capitals is a heading: the LM context stops there.

@@ -59,9 +59,6 @@ _PHRASE_KINDS_BODY = ("office", "province", "district", "place")
 # Middle names that make a capitalised line a name even when OCR spoilt the surname ("Bai Thi Binh").
 _MIDDLE_FOLDS = {"van", "thi"}
 _SEPARATORS = {"", "-", "–", ","}
-_MAX_PHRASE_TOKENS = 10
-# Letters per edit of a fuzzy header match whose tokens all look sound ("SONG HOA XA HOI …").
-_CLEAN_FUZZY_LETTERS = 16
 # OCR specks that may sit between the words of a signer's name ("Le ‘Trung Diéu").
 _SPECKS = set("‘’'`\"“”.-_~*")
 
@@ -92,10 +89,15 @@ class _Match:
     parts: list[list[int]]  # phrase word indices per token
 
 
-def _case_agrees(m: _Match) -> bool:
+def _in_capitals(texts: list[str], share: float) -> bool:
+    """At least ``share`` of the letters (and two of them) are capitals."""
+    letters = [c for t in texts for c in t if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= share * len(letters)
+
+
+def _case_agrees(m: _Match, share: float) -> bool:
     """The span is in capitals, or each token is capitalised exactly where the lexicon's word is."""
-    letters = [c for s in m.slots for c in s.piece.text if c.isalpha()]
-    if len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
+    if _in_capitals([s.piece.text for s in m.slots], share):
         return True
     for slot, idx in zip(m.slots, m.parts, strict=True):
         word = m.phrase.display[idx[0]] if idx[0] < len(m.phrase.display) else m.phrase.words[idx[0]]
@@ -197,8 +199,7 @@ class NamePass:
         return out
 
     def _mostly_upper(self, li: int) -> bool:
-        letters = [c for c in self.lines[li] if c.isalpha()]
-        return bool(letters) and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
+        return _in_capitals([self.lines[li]], self.cfg.capitals_share)
 
     def is_title(self, li: int) -> bool:
         words = self._words(li)
@@ -345,7 +346,7 @@ class NamePass:
             best: _Match | None = None
             if slots[i].piece.kind == "word" and start(slots[i]):
                 key = ""
-                for j in range(i, min(i + _MAX_PHRASE_TOKENS, len(slots))):
+                for j in range(i, min(i + self.cfg.max_phrase_tokens, len(slots))):
                     if j > i and (
                         slots[j].piece.kind != "word" or not _joinable(self.lines[li], slots[j - 1], slots[j])
                     ):
@@ -387,8 +388,7 @@ class NamePass:
         for slot, want in zip(m.slots, wanted, strict=True):
             if self._trusted(slot) and _lower(slot.piece.text) != want:
                 return False
-        letters = [c for s in m.slots for c in s.piece.text if c.isalpha()]
-        upper = len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
+        upper = _in_capitals([s.piece.text for s in m.slots], self.cfg.capitals_share)
         for slot, idx, want in zip(m.slots, m.parts, wanted, strict=True):
             same_case = not upper or case_pattern(slot.piece.text) == "upper"
             if slot.override is not None or (slot.decoded and slot.word() == want and same_case):
@@ -407,7 +407,7 @@ class NamePass:
                     continue  # one syllable: the language model knows it as well as a lexicon
                 if body and not m.phrase.user and self._inside_capitalised_run(li, m.slots[0]):
                     continue  # "Triệu Quang Trí" is a name, not the province in it
-                if body and not _case_agrees(m):
+                if body and not _case_agrees(m, self.cfg.capitals_share):
                     continue  # "Đo lường" at a sentence start is no "Đô Lương"
                 if body and not (
                     m.phrase.user
@@ -441,13 +441,14 @@ class NamePass:
         if not _capitalised(slots[i]):
             return None
         key = fold(slots[i].piece.text)
-        for j in range(i + 1, min(i + _MAX_PHRASE_TOKENS, len(slots))):
+        for j in range(i + 1, min(i + self.cfg.max_phrase_tokens, len(slots))):
             if not _joinable(self.lines[li], slots[j - 1], slots[j]):
                 break
             key += fold(slots[j].piece.text)
             # Damage shows: one edit per lexicon_fuzzy_letters letters; else only long spans, sparingly.
             damaged = any(_damaged(s) for s in slots[i : j + 1])
-            edits = len(key) // (self.cfg.lexicon_fuzzy_letters if damaged else _CLEAN_FUZZY_LETTERS)
+            cfg = self.cfg
+            edits = len(key) // (cfg.lexicon_fuzzy_letters if damaged else cfg.lexicon_clean_fuzzy_letters)
             if not edits:
                 continue
             got = process.extractOne(
@@ -517,9 +518,9 @@ class NamePass:
             columns.append(column)
         best, marginals = _chain(columns, kinds, self._prior, self.cfg)
         for span in occurrences:
-            letters = [c for s in span for c in s.piece.text if c.isalpha()]
             # A name in capitals stays so; otherwise every word is capitalised ("DO Nhu" -> "Đỗ Như").
-            pattern = "upper" if sum(c.isupper() for c in letters) >= 0.6 * len(letters) else "title"
+            upper = _in_capitals([s.piece.text for s in span], self.cfg.capitals_share)
+            pattern = "upper" if upper else "title"
             for j, slot in enumerate(span):
                 if self._trusted(slot):
                     continue  # a clean page's well-marked name stays as printed
