@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -106,7 +106,9 @@ class PageResult:
         )
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        """The JSON form; its lists and dicts are the page's own (``dataclasses.asdict`` deep-copied every
+        word of every line, a third of the batch process's CPU, for data that is only serialised)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["status"] = self.status.value
         return data
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
+from rapidfuzz import fuzz
 
 from devtools.synth.archive import Conditions, make_document
 from pipeline.record import DocumentResult, PageResult
@@ -23,6 +24,7 @@ from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
 from pipeline.stages import ProcessOptions, finish_document, process_page
 
 STAMP_WORDS = ("ĐẾN", "Chuyển", "Ngày:")
+TITLE = "Phát động phong trào thi đua “Dạy tốt, học tốt” năm học 2023 - 2024"
 
 
 def _iou(a, b) -> float:
@@ -45,12 +47,12 @@ def _rgb(image) -> np.ndarray:
 
 
 CASES = {
-    # a colour scan: blue or violet stamp over the number line, a note in blue, violet or black
+    # a colour scan: blue or violet stamp over the number line; a note in blue, violet or black under the text
     "colour": (dict(scan="scan", dpi=300, stamp=True, handwriting=(1,)), 1),
-    # a 200-dpi grey scan: the stamp just under the number, reaching down to the title
+    # a 200-dpi grey scan: the stamp under the number, reaching down to the title; a note in the top margin
     "grey": (dict(scan="scan", dpi=200, grey=True, stamp=True, handwriting=(1,)), 2),
-    # a photocopy of a photocopy, 1-bit
-    "copy2": (dict(scan="copy2", dpi=300, stamp=True), 1),
+    # a photocopy of a photocopy, 1-bit; the note written up the left margin
+    "copy2": (dict(scan="copy2", dpi=300, stamp=True, handwriting=(1,)), 5),
 }
 
 
@@ -99,10 +101,11 @@ def test_marks_are_found_where_they_were_drawn_and_taken_off(stamped, unstamped)
     assert len(stamps) == 1, report.marks
     assert _iou(stamps[0].box, _drawn(doc, "stamp")) > 0.8
     assert "remove_marks" in report.applied
-    if kind == "colour":  # on colour pages the note goes with its ink (unless it is in black)
-        notes = [m for m in report.marks if m.kind == "handwriting"]
-        ink = doc.meta["pages"][0]["handwriting"]["ink"]
-        assert ink == "black" or any(_iou(m.box, _drawn(doc, "handwriting")) > 0.3 for m in notes)
+    notes = [m for m in report.marks if m.kind == "handwriting"]
+    assert any(_iou(m.box, _drawn(doc, "handwriting")) > 0.25 for m in notes), (
+        report.marks,
+        _drawn(doc, "handwriting"),
+    )
     kept, _ = preprocess_page(_rgb(doc.pages[0]), dpi, replace(options, remove_marks=False))
     plain, _ = preprocess_page(_rgb(unstamped.pages[0]), dpi, options)
     x0, y0, x1, y1 = stamps[0].box
@@ -120,10 +123,13 @@ def test_pages_without_marks_come_out_unchanged(short_plan) -> None:
         rgb = _rgb(doc.pages[0])
         page, report = preprocess_page(rgb, dpi, PreprocessOptions(orient=False))
         plain, _ = preprocess_page(rgb, dpi, PreprocessOptions(orient=False, remove_marks=False))
-        assert not [m for m in report.marks if m.kind == "stamp"], switches
-        # all a plain page may lose is a pen signature in blue (a colour scan), under the text
-        changed = np.nonzero(page != plain)[0]
-        assert changed.size == 0 or (report.marks and changed.min() > page.shape[0] // 2), switches
+        # all a plain page may lose is the signer's pen signature (right, under the signer's title)
+        assert all(m.kind == "handwriting" and m.box[0] > page.shape[1] // 2 for m in report.marks), switches
+        changed = page != plain
+        for mark in report.marks:
+            x0, y0, x1, y1 = mark.box
+            changed[y0:y1, x0:x1] = False
+        assert not changed.any(), switches
 
 
 def test_boxes_follow_the_page_as_it_is_turned_and_deskewed() -> None:
@@ -173,12 +179,14 @@ def test_no_stamp_text_in_the_header_fields(read) -> None:
     kind, doc, result = read
     fields = result.fields
     assert result.status.value == "ok", result.error
-    assert fields["issuer"] == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
-    assert (fields["doc_number"], fields["doc_symbol"]) == ("87", "KH-SGDĐT")
-    assert fields["title"].startswith("Phát động phong trào thi đua")
     office = doc.meta["pages"][0]["stamp"]["office"]
     text = json.dumps({k: v for k, v in fields.items() if k != "recipients"}, ensure_ascii=False)
     assert not [word for word in (*STAMP_WORDS, *office) if word in text], text
+    assert (fields["doc_number"], fields["doc_symbol"]) == ("87", "KH-SGDĐT")
+    if kind != "copy2":  # a copy of a copy breaks letters of its own (the same without the stamp)
+        assert fields["issuer"] == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+        # the title the stamp was pressed over: read as it is, give or take a letter the pen ran through
+        assert fuzz.ratio(fields["title"], TITLE) >= 90, fields["title"]
 
 
 def test_the_stamp_is_an_annotation_with_its_box(read) -> None:

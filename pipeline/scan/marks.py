@@ -50,6 +50,14 @@ WORD_SPACE = 0.16
 # On a grey scan, pieces inside a stamp whose darkest point is this much lighter (grey levels) than the
 # print's are the stamp's: print cores are 0-30 there, stamp-pad ink and ballpoint 60-130 (200-dpi scans).
 LIGHTER_BY = 40
+# Handwriting: a line of it has fewer letter-sized pieces of ink per inch than this, their median longer
+# along the line than across by this factor, inked over at most this share of their box. Measured on
+# generated 200-300 dpi scans and copies of copies: handwritten lines 2.0-2.9 pieces per inch, 1.3-1.6 and
+# 0.19-0.36; printed lines 3.9-12, 0.8-1.1 and 0.41-0.6.
+HAND_PIECES_PER_INCH = 3.5
+HAND_ELONGATION = 1.3
+HAND_FILL = 0.38
+SIDE_MARGINS = (0.13, 0.09)  # notes written up the page are looked for only in these shares of its width
 
 
 @dataclass
@@ -152,11 +160,16 @@ def _whiten_ink(rgb: np.ndarray, box: tuple[int, int, int, int], dpi: int) -> No
     (anything lighter than print right beside the ink)."""
     x0, y0, x1, y1 = box
     region = rgb[y0:y1, x0:x1]
+    hue, chroma, darkest = _hue_chroma_min(region)
     core = coloured_ink(region).astype(np.uint8)
     k = max(3, round(dpi / 300 * 5)) | 1
     halo = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))).astype(bool)
-    light = _hue_chroma_min(region)[2] > 110
-    region[core.astype(bool) | (halo & light)] = 255
+    light = darkest > 110
+    # small marks of the ink (the dots of a stamp's field lines) come out of a scan pale and faintly
+    # coloured: still blue or violet, and lighter than print
+    in_hue = (hue >= round(INK_HUES[0] * 256 / 360)) & (hue <= round(INK_HUES[1] * 256 / 360))
+    pale = in_hue & (chroma > INK_MIN_CHROMA // 3) & (darkest > 80)
+    region[core.astype(bool) | (halo & light) | pale] = 255
 
 
 # --- stamp frames ---------------------------------------------------------------------------------------
@@ -194,6 +207,12 @@ def find_frames(
     rows = _lines(horizontal, dpi, top, min_fill)
     columns = _lines(np.ascontiguousarray(vertical.T), dpi, np.ascontiguousarray(top.T), min_fill)
     boxes = [box for upper in rows for lower in rows if (box := _frame(upper, lower, columns, dpi))]
+    # the same with the roles turned: two sides, joined by a top or a bottom (one of those may be lost
+    # where the stamp sits on a rule or on the number line)
+    for left in columns:
+        for right in columns:
+            if turned := _frame(left, right, rows, dpi, upright=False):
+                boxes.append((turned[0], turned[1][:, ::-1][[0, 3, 2, 1]]))
     boxes.sort(key=lambda found: (-found[0], cv2.contourArea(found[1])))  # best supported, then tightest
     frames: list[np.ndarray] = []
     for _, corners in boxes:
@@ -262,16 +281,17 @@ def _dominant_line(xs: np.ndarray, ys: np.ndarray, gap: int) -> _Line:
     side (its own dotted field line, a crossing word) must not pull the line off the side. Its extent is
     the longest stretch of those pixels without a gap longer than ``gap``."""
     xs, ys = xs.astype(np.float64), ys.astype(np.float64)
-    best = (-1, 0.0, 0.0)
-    for slope in SLOPES:
-        offsets = np.round(ys - slope * xs).astype(np.int64)
-        low = offsets.min()
-        counts = np.bincount(offsets - low)
-        counts = np.convolve(counts, np.ones(3, np.int64), mode="same")  # a line is a few pixels thick
-        peak = int(counts.argmax())
-        if counts[peak] > best[0]:
-            best = (int(counts[peak]), float(slope), float(peak + low))
-    _, slope, intercept = best
+    # a Hough transform restricted to the slopes of a stamp's sides: pixels counted per (slope, offset)
+    offsets = np.round(ys[None, :] - SLOPES[:, None] * xs[None, :]).astype(np.int64)
+    low = int(offsets.min())
+    span = int(offsets.max()) - low + 3
+    counts = np.bincount(
+        (offsets - low + 1 + span * np.arange(len(SLOPES))[:, None]).ravel(), minlength=span * len(SLOPES)
+    )
+    counts = counts.reshape(len(SLOPES), span)
+    counts = counts[:, :-2] + counts[:, 1:-1] + counts[:, 2:]  # a line is a few pixels thick
+    which, peak = np.unravel_index(int(counts.argmax()), counts.shape)
+    slope, intercept = float(SLOPES[which]), float(peak + low)
     on = np.abs(ys - slope * xs - intercept) <= 1.5
     slope, intercept = np.polyfit(xs[on], ys[on], 1) if np.ptp(xs[on]) > 0 else (slope, intercept)
     along = np.unique(xs[on])
@@ -293,25 +313,36 @@ def _fill(line: _Line, ink: np.ndarray) -> float:
 
 
 def _collinear(a: _Line, b: _Line, dpi: float) -> bool:
-    """Whether ``b`` (starting at or after ``a``) continues ``a`` on the same straight line."""
-    gap = b.start - a.end
-    joint = (a.end + b.start) / 2
-    return gap < dpi * 0.5 and abs(a.slope - b.slope) < 0.05 and abs(a.at(joint) - b.at(joint)) < dpi * 0.03
+    """Whether ``b`` (starting at or after ``a``) continues ``a`` on the same straight line: both its ends
+    lie on ``a`` drawn on, give or take a stroke's width."""
+    near = dpi * 0.03
+    return (
+        b.start - a.end < dpi * 0.5
+        and abs(a.at(b.start) - b.at(b.start)) < near
+        and abs(a.at(b.end) - b.at(b.end)) < near
+    )
 
 
-def _frame(upper: _Line, lower: _Line, columns: list[_Line], dpi: float) -> tuple[float, np.ndarray] | None:
+def _frame(
+    upper: _Line, lower: _Line, columns: list[_Line], dpi: float, upright: bool = True
+) -> tuple[float, np.ndarray] | None:
     """The box with ``upper`` and ``lower`` as its top and bottom: how well its four sides are inked (0-4)
-    and its corners; None when they are not the top and bottom of a stamp.
+    and its corners; None when they are not the top and bottom of a stamp. With ``upright`` False the
+    coordinates are turned (x for y): ``upper`` and ``lower`` are the left and right sides.
 
     A side the ink left out (stamp ink is uneven, and where the stamp was pressed over print its colour
     is lost) is drawn square at the ends of the top and bottom; one side at least must be there."""
     x0, x1 = min(upper.start, lower.start), max(upper.end, lower.end)
     middle = (x0 + x1) / 2
     y0, y1 = upper.at(middle), lower.at(middle)
-    if not STAMP_HEIGHT[0] * dpi <= y1 - y0 <= STAMP_HEIGHT[1] * dpi or abs(upper.slope - lower.slope) > 0.05:
+    low, high = STAMP_HEIGHT if upright else STAMP_WIDTH
+    if not low * dpi <= y1 - y0 <= high * dpi or abs(upper.slope - lower.slope) > 0.05:
         return None
     ends = ((upper.start, lower.start), (upper.end, lower.end))
-    sides = [_side_at(min(xs) - dpi * 0.15, max(xs) + dpi * 0.15, y0, y1, columns) for xs in ends]
+    sides = [
+        _side_at(min(xs) - dpi * 0.15, max(xs) + dpi * 0.15, y0, y1, columns, outer)
+        for xs, outer in zip(ends, (-1, 1), strict=True)
+    ]
     if sides == [(0.0, None), (0.0, None)]:
         return None
     square = -(upper.slope + lower.slope) / 2  # a side stands square to the top and bottom
@@ -322,7 +353,7 @@ def _frame(upper: _Line, lower: _Line, columns: list[_Line], dpi: float) -> tupl
     top, bottom = (upper.slope, upper.intercept), (lower.slope, lower.intercept)
     corners = np.array([_meet(top, left), _meet(top, right), _meet(bottom, right), _meet(bottom, left)])
     x0, x1 = corners[[0, 3], 0].mean(), corners[[1, 2], 0].mean()  # the sides, where found, decide
-    if not _stamp_sized(x1 - x0, y1 - y0, dpi):
+    if not _stamp_sized(*((x1 - x0, y1 - y0) if upright else (y1 - y0, x1 - x0)), dpi):
         return None
     covers = [max(0.0, min(line.end, x1) - max(line.start, x0)) / (x1 - x0) for line in (upper, lower)]
     if min(covers) < FRAME_COVER:
@@ -330,16 +361,23 @@ def _frame(upper: _Line, lower: _Line, columns: list[_Line], dpi: float) -> tupl
     return sum(covers) + sides[0][0] + sides[1][0], corners.astype(np.float32)
 
 
-def _side_at(x0: float, x1: float, y0: float, y1: float, columns: list[_Line]) -> tuple[float, _Line | None]:
-    """The vertical line between x0 and x1 that best joins y0 to y1, with the share of that span it covers."""
-    best: tuple[float, _Line | None] = (0.0, None)
+def _side_at(
+    x0: float, x1: float, y0: float, y1: float, columns: list[_Line], outer: int
+) -> tuple[float, _Line | None]:
+    """The vertical line between x0 and x1 that joins y0 to y1, with the share of that span it covers: of
+    those that cover most of it, the outermost (``outer`` -1: the leftmost; 1: the rightmost), for a rule
+    or a row of print may run along a stamp's side, inside it."""
+    found = []
     for column in columns:
-        if not x0 <= column.at((y0 + y1) / 2) <= x1:
-            continue
+        x = column.at((y0 + y1) / 2)
         cover = (min(column.end, y1) - max(column.start, y0)) / (y1 - y0)
-        if cover > FRAME_COVER / 2 and cover > best[0]:
-            best = (cover, column)
-    return best
+        if x0 <= x <= x1 and cover > FRAME_COVER / 2:
+            found.append((cover, outer * x, column))
+    if not found:
+        return 0.0, None
+    most = max(cover for cover, _, _ in found)
+    cover, _, column = max((f for f in found if f[0] >= 0.8 * most), key=lambda f: f[1])
+    return cover, column
 
 
 def _stamp_sized(w: float, h: float, dpi: float) -> bool:
@@ -428,12 +466,100 @@ def clean_marks(
         for corners in find_frames((small > 0).astype(np.uint8), dpi * scale)
     ]
     marks = marks + [m for m in found if not any(_overlap(m.box, o.box) > 0.3 for o in marks)]
-    out = binary
+    out = binary.copy()
     for mark in marks:
         if mark.kind == "stamp" and mark.corners is not None:
-            out = out if out is not binary else binary.copy()
             _clear_stamp(out, mark.corners, dpi, gray)
-    return out, marks
+    notes = clear_handwriting(out, dpi, [m.box for m in marks])
+    return out, marks + [Mark("handwriting", box) for box in notes]
+
+
+def clear_handwriting(binary: np.ndarray, dpi: int, avoid: list[tuple[int, int, int, int]]) -> list[tuple]:
+    """Erase handwriting from a binarised page, in place, except in the ``avoid`` boxes; returns the boxes
+    of the notes erased.
+
+    A line of handwriting, smeared into one piece along its line, is made of few, long, open pieces of
+    ink (a cursive word is one stroke); a line of print of many compact ones, one per letter
+    (:data:`HAND_PIECES_PER_INCH`, :data:`HAND_ELONGATION`, :data:`HAND_FILL`). Lines are looked for
+    across the page and, for notes written up a side margin (:data:`SIDE_MARGINS`), down it."""
+    ink = (binary < 128).astype(np.uint8)
+    scale = min(1.0, WORK_DPI / dpi)
+    small = (cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+    reach = max(3, round(WORK_DPI * 0.12))
+    boxes = []
+    for kernel, upright in (((reach, 1), False), ((1, reach), True)):
+        _, _, line_stats, _ = cv2.connectedComponentsWithStats(
+            cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        )
+        for line in _line_candidates(line_stats, upright, dpi * scale):
+            box = _scaled(_xyxy(line_stats[line]), 1 / scale, binary.shape)
+            if upright and not _in_side_margin(box, binary.shape[1]):
+                continue  # down the page, print words one above the other look written
+            if not any(_overlap(box, other) > 0.3 for other in avoid) and _erase_if_written(
+                binary, box, upright, dpi
+            ):
+                boxes.append(box)
+    pad = round(dpi * 0.15)
+    grown = _merge_overlapping([(x0 - pad, y0 - pad, x1 + pad, y1 + pad) for x0, y0, x1, y1 in boxes])
+    return [(x0 + pad, y0 + pad, x1 - pad, y1 - pad) for x0, y0, x1, y1 in grown]
+
+
+def _line_candidates(stats: np.ndarray, upright: bool, dpi: float) -> np.ndarray:
+    """The smeared lines (statistics at ``dpi``) of a size that handwriting has: at least 0.3 inches
+    long, 0.08 to 0.8 across."""
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    long, across = (h, w) if upright else (w, h)
+    fit = (long >= dpi * 0.3) & (across >= dpi * 0.08) & (across <= dpi * 0.8) & (long >= across)
+    fit[0] = False
+    return np.flatnonzero(fit)
+
+
+def _erase_if_written(binary: np.ndarray, box: tuple[int, int, int, int], upright: bool, dpi: int) -> bool:
+    """Erase the pieces of ink wholly inside ``box`` (one smeared line, give or take a pixel of the small
+    copy it was found on) if they are handwriting."""
+    pad = max(2, round(dpi / WORK_DPI))
+    x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
+    x1, y1 = min(binary.shape[1], box[2] + pad), min(binary.shape[0], box[3] + pad)
+    crop = binary[y0:y1, x0:x1]
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((crop < 128).astype(np.uint8))
+    x, y, w, h = (stats[:, i] for i in range(4))
+    inner = (x > 0) & (y > 0) & (x + w < x1 - x0) & (y + h < y1 - y0)
+    inner[0] = False
+    if not inner.any() or not _written(stats[inner], box, upright, dpi):
+        return False
+    crop[inner[labels]] = 255
+    return True
+
+
+def _in_side_margin(box: tuple[int, int, int, int], width: int) -> bool:
+    """Whether a box lies in the left (binding) or right margin of a page (30 and 20 mm of 210)."""
+    return box[2] <= SIDE_MARGINS[0] * width or box[0] >= (1 - SIDE_MARGINS[1]) * width
+
+
+def _xyxy(stat: np.ndarray) -> tuple[int, int, int, int]:
+    x, y, w, h = (int(v) for v in stat[:4])
+    return x, y, x + w, y + h
+
+
+def _written(pieces: np.ndarray, box: tuple[int, int, int, int], upright: bool, dpi: int) -> bool:
+    """Whether a line of ink (its pieces' statistics, its box) is handwriting rather than print;
+    ``upright``: a line written up or down the page."""
+    x0, y0, x1, y1 = box
+    long, across = (y1 - y0, x1 - x0) if upright else (x1 - x0, y1 - y0)
+    if long < dpi * 0.3 or not dpi * 0.08 <= across <= dpi * 0.8 or long < across:
+        return False
+    w, h = pieces[:, cv2.CC_STAT_WIDTH], pieces[:, cv2.CC_STAT_HEIGHT]
+    along, height = (h, w) if upright else (w, h)
+    letters = height >= 0.3 * across
+    if not letters.any():
+        return False
+    fill = pieces[letters, cv2.CC_STAT_AREA] / (w[letters] * h[letters])
+    elongation = np.median(along[letters] / height[letters])
+    return bool(
+        letters.sum() / (long / dpi) < HAND_PIECES_PER_INCH
+        and HAND_ELONGATION <= elongation <= 8  # a rule or a copier's shadow along an edge is longer
+        and np.median(fill) <= HAND_FILL
+    )
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -538,7 +664,8 @@ def _on_the_line(own: np.ndarray, beyond: np.ndarray, dpi: int) -> np.ndarray:
     keep = at_level >= 0.5 * total
     keep[np.unique(words[own & beyond])] = True
     keep[0] = False
-    # a word glued to the pen's stroke from the line below or above keeps its part at the line's height
+    # a word glued to the pen's stroke from the line below or above keeps its part within the line's
+    # height, its ascenders and descenders included
     return own & (keep[words] | level)
 
 

@@ -143,10 +143,15 @@ def remove_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     n_red = cv2.countNonZero(red)
     if n_red == 0:
         return rgb, 0
-    halo = cv2.dilate(red, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
-    light = cv2.compare(cv2.min(cv2.min(r, g), b), 110, cv2.CMP_GT)
-    whiten = cv2.bitwise_or(red, cv2.bitwise_and(halo, light))
-    return cv2.bitwise_or(rgb, cv2.merge([whiten, whiten, whiten])), n_red
+    # The rest happens in the box of the red pixels (a seal), grown by the halo's reach.
+    x, y, w, h = cv2.boundingRect(red)
+    box = (slice(max(0, y - 3), y + h + 3), slice(max(0, x - 3), x + w + 3))
+    halo = cv2.dilate(red[box], cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
+    light = cv2.compare(cv2.min(cv2.min(r[box], g[box]), b[box]), 110, cv2.CMP_GT)
+    whiten = cv2.bitwise_or(red[box], cv2.bitwise_and(halo, light))
+    out = rgb.copy()
+    out[box] = cv2.bitwise_or(rgb[box], cv2.merge([whiten, whiten, whiten]))
+    return out, n_red
 
 
 def normalize_background(gray: np.ndarray, dpi: int) -> np.ndarray:
