@@ -9,14 +9,20 @@ text, so they are taken off the page before OCR and recorded instead as annotati
   grey, as the red seal is; black print stays, also where the ink covers it (dark mixed with blue is still
   dark and unsaturated). Each cluster of that ink is a ``stamp`` when it has a rectangular frame, else
   ``handwriting``.
-* Grey and 1-bit pages (:func:`clean_marks`, on the binarised page): a stamp is found by its frame, two
-  long horizontal and two vertical strokes forming a box of stamp size in the upper half of the page.
-* In every stamp box (found either way) the frame and whatever lies wholly inside it is erased, except ink
-  that runs on outside the box: the title or number line the stamp was pressed over goes on beyond the
-  frame, the stamp's own print and the pen's number and date do not.
+* Every page, binarised (:func:`clean_marks`): a stamp is found by its frame (:func:`find_frames`), long
+  thin strokes forming a box of stamp size in the upper half of the page. In every stamp box (found
+  either way) the frame and what lies inside is erased, except the document's lines the stamp was
+  pressed over: ink that runs on beyond the box, and the words at the height of that line (the stamp's
+  labels and the pen's figures sit between the lines). On a grey scan the stamp's ink is also told from
+  print by its lighter tone.
+* Handwriting (:func:`clear_handwriting`): a line of it is a few long, open strokes (a cursive word is one
+  stroke), where a line of print is one compact piece per letter; notes written up a side margin are
+  looked for there only. The signer's pen signature is handwriting too.
 
 Boxes are in the pixels of the page as OCR'd (upright and deskewed, like the words' boxes). What a stamp
-says is not read (``text`` is null): the box is what an archivist needs to find it on the scan.
+says is not read (``text`` is null): reading it takes a Tesseract run of its own (0.4-0.5 s of CPU per
+stamp) and gives the office's name among noise; the box is what an archivist needs to find it on the scan.
+Pages without marks come out as they went in.
 """
 
 from __future__ import annotations
@@ -495,10 +501,11 @@ def clear_handwriting(binary: np.ndarray, dpi: int, avoid: list[tuple[int, int, 
             box = _scaled(_xyxy(line_stats[line]), 1 / scale, binary.shape)
             if upright and not _in_side_margin(box, binary.shape[1]):
                 continue  # down the page, print words one above the other look written
-            if not any(_overlap(box, other) > 0.3 for other in avoid) and _erase_if_written(
-                binary, box, upright, dpi
-            ):
-                boxes.append(box)
+            if any(_overlap(box, other) > 0.3 for other in avoid):
+                continue
+            erased = _erase_if_written(binary, box, upright, dpi)
+            if erased is not None:
+                boxes.append(erased)
     pad = round(dpi * 0.15)
     grown = _merge_overlapping([(x0 - pad, y0 - pad, x1 + pad, y1 + pad) for x0, y0, x1, y1 in boxes])
     return [(x0 + pad, y0 + pad, x1 - pad, y1 - pad) for x0, y0, x1, y1 in grown]
@@ -514,9 +521,11 @@ def _line_candidates(stats: np.ndarray, upright: bool, dpi: float) -> np.ndarray
     return np.flatnonzero(fit)
 
 
-def _erase_if_written(binary: np.ndarray, box: tuple[int, int, int, int], upright: bool, dpi: int) -> bool:
+def _erase_if_written(
+    binary: np.ndarray, box: tuple[int, int, int, int], upright: bool, dpi: int
+) -> tuple[int, int, int, int] | None:
     """Erase the pieces of ink wholly inside ``box`` (one smeared line, give or take a pixel of the small
-    copy it was found on) if they are handwriting."""
+    copy it was found on) if they are handwriting; returns the box of what was erased."""
     pad = max(2, round(dpi / WORK_DPI))
     x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
     x1, y1 = min(binary.shape[1], box[2] + pad), min(binary.shape[0], box[3] + pad)
@@ -526,9 +535,14 @@ def _erase_if_written(binary: np.ndarray, box: tuple[int, int, int, int], uprigh
     inner = (x > 0) & (y > 0) & (x + w < x1 - x0) & (y + h < y1 - y0)
     inner[0] = False
     if not inner.any() or not _written(stats[inner], box, upright, dpi):
-        return False
+        return None
     crop[inner[labels]] = 255
-    return True
+    return (
+        x0 + int(x[inner].min()),
+        y0 + int(y[inner].min()),
+        x0 + int((x + w)[inner].max()),
+        y0 + int((y + h)[inner].max()),
+    )
 
 
 def _in_side_margin(box: tuple[int, int, int, int], width: int) -> bool:
