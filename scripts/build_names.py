@@ -17,7 +17,8 @@ names, the 63 provinces and centrally-run cities, and the fields of the provinci
 - every listed province and office: how often it occurs.
 
 Columns: form (display spelling, modern tone placement), kind, count. Kinds: surname, middle, given,
-given_f, pair, province, district, office, header (the national name and motto of every header). Usage:
+given_f, pair, province, district, office, header (the national name and motto of every header),
+title (signer titles such as "KT. GIÁM ĐỐC"). Usage:
 
     python scripts/build_names.py [--corpus-dir ../shared/corpus] [--out dictionaries/names.tsv]
 """
@@ -84,6 +85,12 @@ FIELDS = [
 OFFICE_HEADS = ("Sở", "Phòng", "Bộ")
 # The fixed lines of every header (national name and motto).
 HEADER_LINES = ["Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc"]
+# Signer titles above the signature (public facts of the administrative style).
+TITLES = [
+    "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "GIÁM ĐỐC", "TL. GIÁM ĐỐC", "Q. GIÁM ĐỐC", "KT. CHỦ TỊCH",
+    "PHÓ CHỦ TỊCH", "CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN", "TM. BAN THƯỜNG VỤ", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN",
+    "KT. TRƯỞNG BAN", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG", "CHÁNH VĂN PHÒNG", "HIỆU TRƯỞNG", "BÍ THƯ",
+]  # fmt: skip
 OTHER_OFFICES = [
     "Ủy ban nhân dân", "Hội đồng nhân dân", "Văn phòng", "Thanh tra", "Ban Thi đua - Khen thưởng",
     "Hội đồng Thi đua - Khen thưởng", "Ban Dân tộc", "Ban Tôn giáo", "Ban Tổ chức", "Ban Tuyên giáo",
@@ -196,7 +203,7 @@ def offices() -> list[str]:
 def count_corpus(corpus_dir: Path, files: tuple[str, ...]) -> tuple[Counts, Counter[str]]:
     counts = Counts()
     phrases = Counter[str]()
-    listed = PROVINCES + offices() + HEADER_LINES
+    listed = PROVINCES + offices() + HEADER_LINES + TITLES
     # Phrase counting is one regex per phrase: done over batches of lines, not per line.
     batch: list[str] = []
     for line in training_lines(corpus_dir, files):
@@ -221,6 +228,7 @@ def rows(counts: Counts, phrases: Counter[str], min_count: int) -> list[tuple[st
     out.extend((p, "province", max(phrases[p], 1)) for p in PROVINCES)
     out.extend((p, "office", max(phrases[p], 1)) for p in offices())
     out.extend((p, "header", max(phrases[p], 1)) for p in HEADER_LINES)
+    out.extend((p, "title", max(phrases[p], 1)) for p in TITLES)
     return sorted(out, key=lambda r: (r[1], -r[2], r[0]))
 
 

@@ -256,3 +256,11 @@ def test_a_damaged_header_is_matched_fuzzily_and_only_in_the_header():
     assert [t.reason for t in restore_text(header).tokens if t.line == 1] == ["lexicon", "lexicon"]
     body = "Noi dung: SOTAT CHIN va Phi Yén duoc giu nguyen trong than van ban."
     assert "SỞ TÀI CHÍNH" not in restore_text(body).text
+
+
+def test_signer_titles_under_the_seal_are_read_from_the_title_list():
+    res = restore_text("- Luu: VT, VP.\n3K G YAM DOC\n(RI c\nTriéu Quang Tri")
+    lines = _lines(res.text)
+    assert lines[1].split() == ["KT", "GIÁM", "ĐỐC"] and lines[3] == "Triệu Quang Trí"
+    assert lines[0] == "- Lưu: VT, VP." and lines[2] == "(RI c"
+    assert "GIÁM ĐỐC" not in restore_text("Ong Nguyen Van An giam doc tot.").text

@@ -30,8 +30,8 @@ from pipeline.restore.normalize import nfc, normalize_syllable, strip_diacritics
 # Kinds of the shipped table and of a user lexicon. Name syllables steer the name decoder; the phrase
 # kinds are looked up as whole spans; a "name" is a full personal name, a "term" any word or phrase.
 NAME_SYLLABLE_KINDS = ("surname", "middle", "given")
-PHRASE_KINDS = ("province", "district", "place", "office", "name", "term", "header")
-USER_KINDS = NAME_SYLLABLE_KINDS + PHRASE_KINDS[:-1]
+PHRASE_KINDS = ("province", "district", "place", "office", "name", "term", "header", "title")
+USER_KINDS = NAME_SYLLABLE_KINDS + PHRASE_KINDS[:-2]
 
 # OCR symbols and digits read for letters, folded to the letter they most often stand for.
 _FOLD_TABLE = str.maketrans({"6": "o", "4": "a", "¢": "o", "&": "o", "€": "e", "0": "o", "1": "i", "|": "i"})
@@ -142,6 +142,7 @@ class PhraseIndex:
             by_key["".join(fold(w) for w in p.words)].append(p)
         self.by_key = {k: sorted(v, key=lambda p: (not p.user, -p.logp)) for k, v in by_key.items()}
         self.keys = list(self.by_key)
+        self.title_keys = [k for k, v in self.by_key.items() if v[0].kind == "title"]
         self.max_len = max((len(k) for k in self.keys), default=0)
 
     def get(self, key: str) -> Phrase | None:

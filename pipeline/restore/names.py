@@ -63,10 +63,11 @@ _SEPARATORS = {"", "-", "–", ","}
 _SPECKS = set("‘’'`\"“”.-_~*")
 
 
-def _joinable(line: str, a: Slot, b: Slot) -> bool:
-    """Two word tokens of a phrase: only spaces, a hyphen or a comma between them."""
-    between = line[a.piece.col + len(a.piece.text) : b.piece.col]
-    return between.strip() in _SEPARATORS
+def _joinable(line: str, a: Slot, b: Slot, title: bool = False) -> bool:
+    """Two word tokens of a phrase: only spaces, a hyphen or a comma between them (in a signer title
+    also the dot of "KT." and specks)."""
+    between = line[a.piece.col + len(a.piece.text) : b.piece.col].strip()
+    return between in _SEPARATORS or title and len(between) <= 2 and all(c in _SPECKS for c in between)
 
 
 def _has_letter(slot: Slot) -> bool:
@@ -421,46 +422,60 @@ class NamePass:
                 if self._apply(m, conf) and not body:
                     self.memory.add(key)
 
-    def fuzzy_header(self, lines: list[int]) -> None:
+    def fuzzy_header(self, lines: list[int], titles: bool = False) -> None:
         """Header spans too damaged for an exact fold ("SOTAT CHIN", "Phi Yén"): the closest lexicon
         phrase within one edit per ``lexicon_fuzzy_letters`` folded letters if a token shows damage, one
-        per 16 letters if none does ("SONG HOA XA HOI CHU NGHIA": a real word in the wrong place)."""
+        per ``lexicon_clean_fuzzy_letters`` if none does ("SONG HOA XA HOI": a real word misplaced).
+        With ``titles``: the signer titles a seal stamped over ("3K G YAM DOC", "Pie AMADOC")."""
         for li in lines:
             slots = [s for s in self.by_line.get(li, []) if s.piece.kind == "word" and s.override is None]
             i = 0
             while i < len(slots):
-                m = self._fuzzy_at(li, slots, i)
+                m = self._fuzzy_at(li, slots, i, titles)
                 if m is not None and self._apply(m, self.cfg.lexicon_fuzzy_confidence):
                     i += len(m.slots)
                 else:
                     i += 1
 
-    def _fuzzy_at(self, li: int, slots: list[Slot], i: int) -> _Match | None:
-        """The longest fuzzy phrase match starting at (capitalised) token i, or None."""
+    def _fuzzy_at(self, li: int, slots: list[Slot], i: int, titles: bool) -> _Match | None:
+        """The longest fuzzy phrase match starting at token i (capitalised, unless a title), or None."""
         best: _Match | None = None
-        if not _capitalised(slots[i]):
+        if not (_has_letter(slots[i]) if titles else _capitalised(slots[i])):
             return None
-        key = fold(slots[i].piece.text)
-        for j in range(i + 1, min(i + self.cfg.max_phrase_tokens, len(slots))):
-            if not _joinable(self.lines[li], slots[j - 1], slots[j]):
+        cfg, keys = self.cfg, self.lex.phrases.title_keys if titles else self.lex.phrases.keys
+        key = ""
+        for j in range(i, min(i + cfg.max_phrase_tokens, len(slots))):
+            if j > i and not _joinable(self.lines[li], slots[j - 1], slots[j], titles):
                 break
             key += fold(slots[j].piece.text)
             # Damage shows: one edit per lexicon_fuzzy_letters letters; else only long spans, sparingly.
-            damaged = any(_damaged(s) for s in slots[i : j + 1])
-            cfg = self.cfg
+            damaged = titles or any(_damaged(s) for s in slots[i : j + 1])
             edits = len(key) // (cfg.lexicon_fuzzy_letters if damaged else cfg.lexicon_clean_fuzzy_letters)
-            if not edits:
+            if not edits or j == i and not titles:
                 continue
-            got = process.extractOne(
-                key, self.lex.phrases.keys, scorer=Levenshtein.distance, score_cutoff=edits
-            )
+            near = process.extract(key, keys, scorer=Levenshtein.distance, score_cutoff=edits, limit=8)
+            # The phrase explaining most letters ("KT. GIÁM ĐỐC" over "GIÁM ĐỐC" for "3K G YAM DOC").
+            got = max(near, key=lambda x: (len(x[0]) - 2 * x[1], len(x[0])), default=None)
             phrase = self.lex.phrases.get(got[0]) if got else None
             if phrase is None or len(phrase.words) < 2 or phrase.kind == "name":
+                continue
+            if (phrase.kind == "title") != titles:
                 continue
             parts = _align_fuzzy(slots[i : j + 1], key, got[0], phrase)
             if parts is not None:
                 best = _Match(slots[i : j + 1], phrase, parts)
         return best
+
+    def signer_title_lines(self, names: list[list[Slot]]) -> list[int]:
+        """The lines just above each signer's name, up to the recipients' list or the body."""
+        out: list[int] = []
+        for span in names:
+            for li in range(span[0].line - 1, max(-1, span[0].line - self.cfg.signer_search_lines - 1), -1):
+                text = self.lines[li].strip()
+                if text[:1] in "-+•" or text.endswith(":") or len(self.by_line.get(li, [])) > 8:
+                    break
+                out.append(li)
+        return out
 
     # --- personal names ---------------------------------------------------------------------------------
 
@@ -535,6 +550,7 @@ class NamePass:
         titles, signer_spans = self.signer_names()
         self.phrases(header + titles, body=False)
         self.fuzzy_header(header)
+        self.fuzzy_header(self.signer_title_lines(signer_spans), titles=True)
         spans = signer_spans + self.titled_names()
         spans += self.repeated_names({tuple(fold(s.piece.text) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())
