@@ -142,8 +142,15 @@ class PhraseIndex:
             by_key["".join(fold(w) for w in p.words)].append(p)
         self.by_key = {k: sorted(v, key=lambda p: (not p.user, -p.logp)) for k, v in by_key.items()}
         self.keys = list(self.by_key)
-        self.title_keys = [k for k, v in self.by_key.items() if v[0].kind == "title"]
         self.max_len = max((len(k) for k in self.keys), default=0)
+        self._by_len: dict[tuple[bool, int], list[str]] = defaultdict(list)
+        for k, v in self.by_key.items():
+            self._by_len[(v[0].kind == "title", len(k))].append(k)
+
+    def keys_near(self, length: int, edits: int, titles: bool = False) -> list[str]:
+        """Keys that could be within ``edits`` edits of a key of ``length`` letters (titles or the rest)."""
+        lengths = range(length - edits, length + edits + 1)
+        return [k for n in lengths for k in self._by_len.get((titles, n), ())]
 
     def get(self, key: str) -> Phrase | None:
         got = self.by_key.get(key)

@@ -442,7 +442,7 @@ class NamePass:
         best: _Match | None = None
         if not (_has_letter(slots[i]) if titles else _capitalised(slots[i])):
             return None
-        cfg, keys = self.cfg, self.lex.phrases.title_keys if titles else self.lex.phrases.keys
+        cfg = self.cfg
         key = ""
         for j in range(i, min(i + cfg.max_phrase_tokens, len(slots))):
             if j > i and not _joinable(self.lines[li], slots[j - 1], slots[j], titles):
@@ -453,6 +453,7 @@ class NamePass:
             edits = len(key) // (cfg.lexicon_fuzzy_letters if damaged else cfg.lexicon_clean_fuzzy_letters)
             if not edits or j == i and not titles:
                 continue
+            keys = self.lex.phrases.keys_near(len(key), edits, titles)
             near = process.extract(key, keys, scorer=Levenshtein.distance, score_cutoff=edits, limit=8)
             # The phrase explaining most letters ("KT. GIÁM ĐỐC" over "GIÁM ĐỐC" for "3K G YAM DOC").
             got = max(near, key=lambda x: (len(x[0]) - 2 * x[1], len(x[0])), default=None)
