@@ -2,13 +2,13 @@
 
 The decoder reads every sentence on its own, so one garbled form ("S¢", "X4y") can come out one way in
 one sentence and another way in the next when each context is weak. After the first decoding, the
-occurrences of each such form (OCR garble, or a capitalised word inside a line: a name, place or office;
-a plain lowercase form like "thuc" stands for several words and is left alone) that disagree are
-re-decided jointly: the log posteriors of all occurrences are
-summed (the evidence pooled, as if they were one token seen several times), and the pooled winner is
-taken wherever the occurrence's own posterior does not speak clearly against it. An occurrence whose
-context is decisive ("nhận thức" beside "thực hiện": same form "thuc", different words) keeps its own
-reading, so clean and well-restored text cannot get worse.
+occurrences of a form that disagree are re-decided jointly: the log posteriors of all occurrences are
+summed (the evidence pooled, as if they were one token seen several times), and an occurrence takes the
+pooled winner unless its own posterior speaks clearly against it. Forms that stand for one word wherever
+they occur (OCR garble; a capitalised word inside a line: a name, place or office) follow the pooled
+reading more readily (``consistency_ratio``) than plain lowercase forms (``consistency_plain_ratio``),
+which take part only on garbled pages: "thuc" is "thực" beside "hiện" and "thức" after "nhận", and a
+clean or unaccented page's context says which. Clean text is therefore left as it is.
 """
 
 from __future__ import annotations
