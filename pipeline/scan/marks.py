@@ -53,9 +53,12 @@ COLOUR_FRAME_FILL = 0.75  # a stamp's own ink, looked for only inside its cluste
 # the same line up to a space this wide (a justified line stretches its spaces) away from it.
 RUN_ON = 0.08
 WORD_SPACE = 0.16
-# On a grey scan, pieces inside a stamp whose darkest point is this much lighter (grey levels) than the
-# print's are the stamp's: print cores are 0-30 there, stamp-pad ink and ballpoint 60-130 (200-dpi scans).
-LIGHTER_BY = 40
+# On a grey scan the pieces of ink inside a stamp fall in two groups by their darkest point, print (0-30)
+# and stamp-pad ink or ballpoint (60-160, 200-dpi scans), when their medians are this far apart (grey
+# levels); a copy of a copy, or a colour page whose stamp is gone, has one group only. Print's cores are
+# darker than the dark group's median by less than CORE_MARGIN.
+LIGHTER_BY = 50
+CORE_MARGIN = 25
 # Handwriting: a line of it has fewer letter-sized pieces of ink per inch than this, their median longer
 # along the line than across by this factor, inked over at most this share of their box. Measured on
 # generated 200-300 dpi scans and copies of copies: handwritten lines 2.0-2.9 pieces per inch, 1.3-1.6 and
@@ -620,14 +623,15 @@ def _light_ink(gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int) 
     if letters.sum() < 4:
         return np.zeros_like(ink)
     split, _ = cv2.threshold(darkest[letters].reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    dark = darkest[letters & (darkest <= split)]
-    if dark.size == 0 or split - np.median(dark) < LIGHTER_BY:
+    dark, pale = darkest[letters & (darkest <= split)], darkest[letters & (darkest > split)]
+    if dark.size == 0 or pale.size == 0 or np.median(pale) - np.median(dark) < LIGHTER_BY:
         return np.zeros_like(ink)
     # where the stamp's ink touches print it is one piece with it: its light pixels away from any dark
     # one are the stamp's still (the pale edge of a printed stroke lies right beside its dark core)
     near = max(1, round(dpi / 100))
-    cores = cv2.dilate(((gray <= split) & on).astype(np.uint8), np.ones((2 * near + 1,) * 2, np.uint8))
-    stray = on & (inside > 0) & (gray > split) & (cores == 0)
+    core = min(split, np.median(dark) + CORE_MARGIN)  # print's cores are darker than any stamp-pad ink
+    cores = cv2.dilate(((gray <= core) & on).astype(np.uint8), np.ones((2 * near + 1,) * 2, np.uint8))
+    stray = on & (inside > 0) & (gray > core) & (cores == 0)
     return ((letters & (darkest > split))[labels] | stray).astype(np.uint8)
 
 
