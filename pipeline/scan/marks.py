@@ -66,6 +66,7 @@ CORE_MARGIN = 25
 HAND_PIECES_PER_INCH = 3.5
 HAND_ELONGATION = 1.3
 HAND_FILL = 0.38
+HAND_INK_IN_WORDS = 0.6
 SIDE_MARGINS = (0.13, 0.09)  # notes written up the page are looked for only in these shares of its width
 
 
@@ -568,9 +569,12 @@ def _written(pieces: np.ndarray, box: tuple[int, int, int, int], upright: bool, 
     w, h = pieces[:, cv2.CC_STAT_WIDTH], pieces[:, cv2.CC_STAT_HEIGHT]
     along, height = (h, w) if upright else (w, h)
     letters = height >= 0.3 * across
-    if not letters.any():
+    area = pieces[:, cv2.CC_STAT_AREA]
+    # a written line is its words: two at least, with most of the line's ink (the rest: tone marks); a
+    # printed line with a stray arc or scrawl through it has most of its ink in small letters
+    if letters.sum() < 2 or area[letters].sum() < HAND_INK_IN_WORDS * area.sum():
         return False
-    fill = pieces[letters, cv2.CC_STAT_AREA] / (w[letters] * h[letters])
+    fill = area[letters] / (w[letters] * h[letters])
     elongation = np.median(along[letters] / height[letters])
     return bool(
         letters.sum() / (long / dpi) < HAND_PIECES_PER_INCH
@@ -682,8 +686,7 @@ def _on_the_line(own: np.ndarray, beyond: np.ndarray, dpi: int) -> np.ndarray:
     keep = at_level >= 0.5 * total
     keep[np.unique(words[own & beyond])] = True
     keep[0] = False
-    # a word glued to the pen's stroke from the line below or above keeps its part within the line's
-    # height, its ascenders and descenders included
+    # a word glued to the pen's stroke from the line below or above keeps its part at the line's height
     return own & (keep[words] | level)
 
 
