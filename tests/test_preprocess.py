@@ -76,16 +76,8 @@ def test_each_step_can_be_switched_off(short_plan_pages) -> None:
     assert report.applied == []
     assert out.shape == page.shape[:2]
     _, full = preprocess_page(page, 300, PreprocessOptions())
-    # the seal was red: no grey seal to fade; the signer's pen signature is handwriting (pipeline.scan.marks)
-    assert full.applied == [
-        "remove_seal",
-        "normalize",
-        "orient",
-        "deskew",
-        "binarize",
-        "remove_marks",
-        "despeckle",
-    ]
+    # the seal was red: no grey seal to fade
+    assert full.applied == ["remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle"]
     assert full.rotation == 0
 
 
