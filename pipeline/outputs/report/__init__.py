@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from pipeline.logs import get_logger
 from pipeline.outputs import export
 from pipeline.outputs.report import pages
@@ -32,7 +30,7 @@ def write_report(out_dir: Path, *, image_width: int = IMAGE_WIDTH) -> Path:
     table = out_dir / "documents.parquet"
     if not table.is_file():
         raise FileNotFoundError(f"{table} not found: not the output folder of a finished sohoa run")
-    rows = pages.review_order(pd.read_parquet(table).to_dict("records"))
+    rows = pages.review_order(_read_rows(table))
     report_dir = out_dir / REPORT_DIR
     (report_dir / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
     for number, row in enumerate(rows):
@@ -87,7 +85,7 @@ def document_parts(out_dir: Path, doc: dict, *, editor: str = "") -> list[tuple[
 def review_rows(out_dir: Path) -> list[dict]:
     """The rows of ``documents.parquet`` in the index's order (none when there is no table yet)."""
     table = Path(out_dir) / "documents.parquet"
-    return pages.review_order(pd.read_parquet(table).to_dict("records")) if table.is_file() else []
+    return pages.review_order(_read_rows(table)) if table.is_file() else []
 
 
 def refresh_document(out_dir: Path, doc_id: str) -> None:
@@ -104,6 +102,14 @@ def refresh_document(out_dir: Path, doc_id: str) -> None:
     title = f"sohoa — {out_dir.resolve().name}"
     export.atomic_write_text(index, pages.index_page(review_rows(out_dir), title))
     index.chmod(0o644)
+
+
+def _read_rows(table: Path) -> list[dict]:
+    """The rows of a Parquet table; pandas is imported here only (the batch imports this package for
+    its page geometry and must not pay pandas' import while its workers are busy)."""
+    import pandas as pd
+
+    return pd.read_parquet(table).to_dict("records")
 
 
 def _neighbour(row: dict) -> tuple[str, str]:
