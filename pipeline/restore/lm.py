@@ -24,6 +24,10 @@ def _dequantize(q: np.ndarray, lo: float) -> np.ndarray:
 class TrigramLM:
     """Log10-probability scorer over syllable ids."""
 
+    # The arrays a built model consists of (besides ``vocab``), as stored by :meth:`save` and mapped back
+    # by :meth:`mapped`.
+    ARRAYS = ("uni_logp", "uni_logbo", "bi_keys", "bi_logp", "bi_logbo", "tri_keys", "tri_logp")
+
     def __init__(self, path: Path):
         with np.load(path) as z:
             logp_min, logb_min = (float(x) for x in z["quant"])
@@ -37,6 +41,29 @@ class TrigramLM:
             runs = z["tri_ctx_len"].astype(np.int64)
             self.tri_keys = np.repeat(ctx << _S16, runs) | z["tri_w"].astype(np.uint64)
             self.tri_logp = _dequantize(z["tri_logp"], logp_min)
+        self._index_vocab()
+
+    def save(self, folder: Path) -> None:
+        """Store the built arrays as ``.npy`` files (and the vocabulary as text) in ``folder``."""
+        (folder / "vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
+        for name in self.ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @classmethod
+    def mapped(cls, folder: Path) -> TrigramLM:
+        """The model stored by :meth:`save`, its arrays memory-mapped read-only.
+
+        Nothing is unpacked or converted: the process starts at once, and every process mapping the same
+        files shares one copy of them in memory.
+        """
+        lm = cls.__new__(cls)
+        lm.vocab = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
+        for name in cls.ARRAYS:
+            setattr(lm, name, np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+        lm._index_vocab()
+        return lm
+
+    def _index_vocab(self) -> None:
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.uni_list: list[float] = self.uni_logp.tolist()  # fast scalar access for candidate pruning
         self.bos = self.index[BOS]

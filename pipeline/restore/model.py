@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 
 from pipeline.resources import dictionary_file
+from pipeline.restore import model_cache
 from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.channel import SEED_RULES, load_learned_channel, merge_rules
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
@@ -60,7 +61,23 @@ class Models:
         n_total = float(sum(self.inventory.counts.values()) or 1)
         self.log_freq = {w: math.log10((c + 1) / n_total) for w, c in self.inventory.counts.items()}
         self.name_rows = read_rows(dictionary_file("names.tsv"))
+        self.from_cache = False
         self._lexicons: dict[tuple[LexiconSettings, UserLexicon | None], Lexicons] = {}
+        self._lexicon_lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        """What :mod:`~pipeline.restore.model_cache` pickles: all but the trigram arrays (stored apart, to be
+        memory-mapped), the caches and the lock."""
+        state = dict(self.__dict__)
+        for name in ("lm", "_letter_cache", "_lexicons", "_lexicon_lock"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.from_cache = True
+        self._letter_cache = {}
+        self._lexicons = {}
         self._lexicon_lock = threading.Lock()
 
     def lexicons(self, config: RestoreConfig, user: UserLexicon | None = None) -> Lexicons:
@@ -117,7 +134,7 @@ def models(config: RestoreConfig = DEFAULT_CONFIG) -> Models:
         with _LOCK:
             got = _MODELS.get(key)
             if got is None:
-                got = Models(config)
+                got, _ = model_cache.load_or_build(key, lambda: Models(config))
                 _MODELS[key] = got
                 _LOADS += 1
     return got
