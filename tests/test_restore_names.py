@@ -264,3 +264,43 @@ def test_signer_titles_under_the_seal_are_read_from_the_title_list():
     assert lines[1].split() == ["KT", "GIÁM", "ĐỐC"] and lines[3] == "Triệu Quang Trí"
     assert lines[0] == "- Lưu: VT, VP." and lines[2] == "(RI c"
     assert "GIÁM ĐỐC" not in restore_text("Ong Nguyen Van An giam doc tot.").text
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_a_euro_sign_is_read_as_e_circumflex_in_names_and_words():
+    # The English OCR model prints "ê" as "€" now and then: the token is garble, not a word with a symbol.
+    assert restore_text("chúng tôi bi€n soạn k€ hoạch").text == "chúng tôi biên soạn kế hoạch"
+    assert restore_text("KT. GIÁM ĐỐC\nNguy€n Huy Trung").text.split("\n")[1] == "Nguyễn Huy Trung"
+
+
+def test_a_sentence_at_the_end_is_no_signer_name():
+    # Two lowercase words: a sentence that starts with a name, not a name line to capitalise.
+    text = "Ông Trần Văn Tâm tổng hợp kết quả.\nNguy€n Huy Trung đã đến dự"
+    last = restore_text(text).text.split("\n")[1]
+    assert last.endswith("đã đến dự")
+
+
+def test_a_letter_split_off_a_name_word_is_read_with_it():
+    res = restore_text("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\nN guyén Tat Dam")
+    assert _words(res.text.split("\n")[2])[:2] == ["Nguyễn", "Tất"]
+    rest = next(t for t in res.tokens if t.original == "guyén")
+    assert (rest.restored, rest.reason) == ("", "name")
+
+
+def test_specks_around_a_signer_name_are_dropped_for_review():
+    res = restore_text("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\n: _ Dam Ngoc Binh ae")
+    assert _words(res.text.split("\n")[2]) == [":", "_", "Đàm", "Ngọc", "Bình"]
+    speck = next(t for t in res.tokens if t.original == "ae")
+    assert speck.restored == "" and speck.confidence < 0.8 and speck.alternatives == ["ae"]
+    before = restore_text("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\nZ Nguyén Phi Ngoc").text.split("\n")[2]
+    assert _words(before)[:2] == ["Nguyễn", "Phú"]
+
+
+def test_a_dashed_line_is_a_name_only_when_it_reads_like_one():
+    res = restore_text("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\n- pinh Van Hoan...")
+    assert _words(res.text.split("\n")[2])[:3] == ["-", "Đinh", "Văn"]
+    recipients = "Nơi nhận:\n- Đoàn Thanh niên;\n- Như trên;\nKT. GIÁM ĐỐC\n- Lưu Văn Tâm;"
+    assert restore_text(recipients).text == recipients

@@ -16,9 +16,10 @@ from pathlib import Path
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.normalize import strip_diacritics
 
-# Symbols the English OCR model prints in place of Vietnamese letters ("S¢" Sở, "d&" đỡ, "?" for ư): they
-# belong inside word tokens and mark a token as garble. The one definition; the rest of restore imports it.
-GARBLE_SYMBOLS = "&¢§@£©®°¥$?"
+# Symbols the English OCR model prints in place of Vietnamese letters ("S¢" Sở, "d&" đỡ, "?" for ư, "€" for
+# ê): they belong inside word tokens and mark a token as garble. The one definition; the rest of restore
+# imports it.
+GARBLE_SYMBOLS = "&¢§@£©®°¥$?€"
 # A digit or garble symbol: inside a word it means OCR garble (or a product code like "4G").
 GARBLE_CHAR = re.compile(f"[0-9{re.escape(GARBLE_SYMBOLS)}]")
 
@@ -43,7 +44,7 @@ l i -1.5 | i l -1.5 | e _ -1.8
 é o -0.8 | é a -1.0 | é u -1.4 | è o -1.0 | ó a -1.2 | á o -1.2 | ú u -0.5
 ^p d -1.0 | ^b d -1.2
 w _ -1.0 | 6é o -0.5 | u uo -1.2 | ú uo -1.0 | é ơ -1.0 | oé o -1.0
-mg ng -1.0 | rn m -1.0 | e c -1.5 | ¢ e -1.2 | c e -1.8 | ' _ -0.5 | ’ _ -0.5 | ` _ -0.7
+mg ng -1.0 | rn m -1.0 | e c -1.5 | ¢ e -1.2 | € e -0.8 | c e -1.8 | ' _ -0.5 | ’ _ -0.5 | ` _ -0.7
 """
 
 

@@ -61,6 +61,8 @@ _MIDDLE_FOLDS = {"van", "thi"}
 _SEPARATORS = {"", "-", "–", ","}
 # OCR specks that may sit between the words of a signer's name ("Le ‘Trung Diéu").
 _SPECKS = set("‘’'`\"“”.-_~*")
+# Confidence of a speck in a name line printed as nothing ("Đàm Ngọc Bình ae"): low, so it is reviewed.
+_SPECK_CONFIDENCE = 0.5
 
 
 def _joinable(line: str, a: Slot, b: Slot, title: bool = False) -> bool:
@@ -177,6 +179,10 @@ class NamePass:
             if s.piece.kind == "word" or s.fixed is None:
                 self.by_line[s.line].append(s)
         self.memory: set[str] = set()
+        # A capital's slot -> the lowercase rest of its word that OCR split off ("N guyén").
+        self.glued: dict[int, Slot] = {}
+        # The first slot of a signer's name -> the specks around the name on its line.
+        self.specks: dict[int, list[Slot]] = {}
 
     # --- where the names are -------------------------------------------------------------------------
 
@@ -211,32 +217,95 @@ class NamePass:
     def _name_line(self, li: int) -> list[Slot] | None:
         """The tokens of a line that holds only a personal name (and OCR specks), else None: 2 to
         ``max_name_tokens`` words, at least two capitalised, the first one a surname or the second
-        "Văn" or "Thị"."""
+        "Văn" or "Thị".
+
+        A name's words are capitalised: a line with two lowercase words is a sentence ("Nguyễn Văn An đã
+        ký"), not a name; one is OCR's ("pinh" for "Đinh", "ky" for "Kỳ"). What the seal and the scrawl
+        leave around a name is no part of it: a letter split off a word is glued back ("N guyén"), and a
+        lone letter before the name, a speck after it or one lowercase word after three capitalised ones
+        ("Dam Ngoc Binh ae") is a speck (see :meth:`_drop_specks`). A line starting with a dash is a list
+        item ("- Đoàn Thanh niên;") unless three capitalised words follow and it does not end like one
+        ("- pinh Van Hoan...")."""
+        slots = self._name_tokens(li)
+        if slots is None:
+            for s in self.by_line.get(li, []):
+                self.glued.pop(id(s), None)
+        return slots
+
+    def _name_tokens(self, li: int) -> list[Slot] | None:
+        """:meth:`_name_line` before the split letters it glued are forgotten for a line that is no name."""
         line = self.lines[li]
-        if line.strip()[:1] in "-+•*":
+        dashed = line.strip()[:1] in "-+•*"
+        if dashed and line.rstrip().endswith((";", ":", ",")):
             return None
         slots = [s for s in self.by_line.get(li, []) if s.piece.kind == "word" and _has_letter(s)]
+        specks: list[Slot] = []
         while slots and len(fold(slots[-1].piece.text)) < 2 and not _capitalised(slots[-1]):
-            slots.pop()  # a speck after the name
-        if not 2 <= len(slots) <= self.cfg.max_name_tokens or sum(map(_capitalised, slots)) < 2:
-            return None
+            specks.append(slots.pop())  # a speck after the name
         for a, b in zip(slots, slots[1:], strict=False):
             between = line[a.piece.col + len(a.piece.text) : b.piece.col].strip()
             if len(between) > 2 or any(c not in _SPECKS for c in between):
                 return None
+        slots = self._glue_split_letters(line, slots)
+        if len(slots) >= 4 and not _capitalised(slots[-1]) and all(map(_capitalised, slots[-4:-1])):
+            specks.append(slots.pop())  # a lowercase word after a whole name: a speck
+        if len(slots) >= 3 and len(self._text(slots[0])) == 1 and self._surname_like(slots[1]):
+            specks.append(slots.pop(0))  # "Z Nguyén Phi Ngọc": a speck before the name
+        if not 2 <= len(slots) <= self.cfg.max_name_tokens or sum(map(_capitalised, slots)) < 2:
+            return None
+        if dashed and (len(slots) < 3 or not all(map(_capitalised, slots[1:]))):
+            return None
+        if sum(s.piece.text[:1].islower() for s in slots) > 1:  # "6n" (Ôn) has no case to tell
+            return None
         first = slots[0].piece
         if line[first.col + len(first.text) :].startswith((".", ")")) or is_roman_garble(first.text):
             return None  # "V1. KHEN THƯỞNG": a numbered heading
-        if not (self._surname_like(slots[0]) or fold(slots[1].piece.text) in _MIDDLE_FOLDS):
+        if not (self._surname_like(slots[0]) or fold(self._text(slots[1])) in _MIDDLE_FOLDS):
             return None
+        self.specks[id(slots[0])] = specks
         return slots
+
+    def _glue_split_letters(self, line: str, slots: list[Slot]) -> list[Slot]:
+        """A capital letter that OCR split off its word ("N guyén", "N ga") is read with it: the pair is
+        one name word, held by the capital's slot (the lowercase rest is printed as nothing)."""
+        out: list[Slot] = []
+        k = 0
+        while k < len(slots):
+            a = slots[k]
+            b = slots[k + 1] if k + 1 < len(slots) else None
+            if (
+                b is not None
+                and len(a.piece.text) == 1
+                and a.piece.text.isupper()
+                and b.piece.text[:1].islower()
+                and line[a.piece.col + 1 : b.piece.col] == " "
+                and is_skeleton(strip_diacritics(_lower(a.piece.text + b.piece.text)))
+            ):
+                self.glued[id(a)] = b
+                out.append(a)
+                k += 2
+                continue
+            out.append(a)
+            k += 1
+        return out
+
+    def _text(self, slot: Slot) -> str:
+        """The token's text, with the rest of its word when OCR split a letter off ("N" + "guyén")."""
+        rest = self.glued.get(id(slot))
+        return slot.piece.text + rest.piece.text if rest is not None else slot.piece.text
+
+    def _drop_specks(self, span: list[Slot]) -> None:
+        """Print the specks found around a signer's name as nothing (at a low confidence, for review)."""
+        for slot in self.specks.get(id(span[0]), []):
+            if slot.override is None and not self._trusted(slot):
+                slot.override = Override("", "name", _SPECK_CONFIDENCE, [slot.piece.text])
 
     def _surname_like(self, slot: Slot) -> bool:
         """A listed surname, or one of the token's likeliest readings is ("Téng" may be "Tống"; "Minh"
         is no "Ninh")."""
-        if fold(slot.piece.text) in self.lex.names.surname_folds:
+        if fold(self._text(slot)) in self.lex.names.surname_folds:
             return True
-        readings = self.scored(_lower(slot.piece.text), False, True)[: self.cfg.name_surname_readings]
+        readings = self.scored(_lower(self._text(slot)), False, True)[: self.cfg.name_surname_readings]
         top = max(chan for _s, chan, _id, _c in readings)
         return any(
             self.lex.names.is_listed("surname", c.word) and chan >= top - self.cfg.name_surname_margin
@@ -483,7 +552,7 @@ class NamePass:
     def _candidates(self, slot: Slot, kind: str) -> dict[str, float]:
         """Candidate name syllables of one token with their channel scores (the best few by channel and
         name prior)."""
-        low = _lower(slot.piece.text)
+        low = _lower(self._text(slot))
         if self._trusted(slot):
             return {low: 0.0}
         scored = []
@@ -503,7 +572,7 @@ class NamePass:
 
     def _fallback_channel(self, slot: Slot, word: str) -> float:
         """Channel score of a name syllable the token's own candidate list lacks (another occurrence's)."""
-        low = _lower(slot.piece.text)
+        low = _lower(self._text(slot))
         if strip_diacritics(low) == strip_diacritics(word):
             return self.doc.log_wrong if has_marks(low) else self.doc.log_strip
         return self.doc.log_garble + self.cfg.fuzzy_logp
@@ -514,7 +583,7 @@ class NamePass:
         for span in spans:
             if any(s.override is not None for s in span):
                 continue
-            groups[tuple(fold(s.piece.text) for s in span)].append(span)
+            groups[tuple(fold(self._text(s)) for s in span)].append(span)
         for occurrences in groups.values():
             self._decode_group(occurrences)
 
@@ -543,6 +612,10 @@ class NamePass:
                 word = best[j]
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
                 slot.override = Override(apply_case(word, pattern), "name", dict(marginals[j])[word], alts)
+                rest = self.glued.get(id(slot))
+                if rest is not None and rest.override is None:
+                    rest.override = Override("", "name", dict(marginals[j])[word], [])
+            self._drop_specks(span)
 
     # --- the pass -----------------------------------------------------------------------------------------
 
@@ -553,7 +626,7 @@ class NamePass:
         self.fuzzy_header(header)
         self.fuzzy_header(self.signer_title_lines(signer_spans), titles=True)
         spans = signer_spans + self.titled_names()
-        spans += self.repeated_names({tuple(fold(s.piece.text) for s in span) for span in signer_spans})
+        spans += self.repeated_names({tuple(fold(self._text(s)) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())
         span_lines = {s.line for span in spans for s in span}
         # A user's name entry spelled over the whole span wins outright.
