@@ -195,3 +195,72 @@ def test_the_stamp_is_an_annotation_with_its_box(read) -> None:
     assert len(stamps) == 1 and stamps[0]["page"] == 1
     assert _iou(stamps[0]["box"], _drawn(doc, "stamp")) > 0.7
     assert json.loads(json.dumps(result.to_dict()))["annotations"] == result.annotations
+
+
+# --- frames and notes that a line runs through or into
+
+
+def _binarised(doc) -> tuple[np.ndarray, int]:
+    """The first page binarised as OCR sees it, marks still on it."""
+    dpi = doc.meta["conditions"]["dpi"]
+    options = PreprocessOptions(orient=False, remove_marks=False, despeckle=False)
+    page, _ = preprocess_page(_rgb(doc.pages[0]), dpi, options)
+    return page, dpi
+
+
+def _frames(binary: np.ndarray, dpi: int) -> list[tuple[int, int, int, int]]:
+    """Stamp frames found on a binarised page as :func:`marks.clean_marks` looks for them."""
+    scale = marks.WORK_DPI / dpi
+    small = cv2.resize(
+        (binary < 128).astype(np.uint8), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+    )
+    return [
+        marks._bounds(c / scale, binary.shape) for c in marks.find_frames((small > 0).astype(np.uint8), 100)
+    ]
+
+
+@pytest.mark.parametrize("switches", [dict(dpi=200, grey=True), dict(scan="copy2")], ids=["grey", "copy2"])
+def test_a_stamp_with_only_its_two_sides_left_is_found(short_plan, switches) -> None:
+    """A stamp pressed over the number line loses its top among the letters, and its bottom may come
+    out broken: its two sides, alike and side by side, still make it a stamp."""
+    doc = make_document(short_plan, Conditions(stamp=True, **switches), seed=6)
+    assert doc.meta["pages"][0]["stamp"]["place"] == "number"
+    page, dpi = _binarised(doc)
+    drawn = _drawn(doc, "stamp")
+    x0, y0, x1, y1 = max(_frames(page, dpi), key=lambda box: _iou(box, drawn))
+    band = round(dpi * 0.05)
+    for y in (y0, y1):  # top and bottom gone, the corners left
+        page[max(0, y - band) : y + band, x0 + 2 * band : x1 - 2 * band] = 255
+    assert max(_iou(box, drawn) for box in _frames(page, dpi)) > 0.8
+
+
+def test_two_unlike_upright_rules_are_not_a_stamp() -> None:
+    """Two side-by-side upright strokes make a stamp only when alike: rules of different lengths (a
+    margin line beside a column's border) do not."""
+    dpi = marks.WORK_DPI
+    ink = np.zeros((12 * dpi, 8 * dpi), np.uint8)
+    ink[dpi : 2 * dpi, 2 * dpi : 2 * dpi + 2] = 1  # an inch long
+    ink[dpi // 2 : 3 * dpi, 4 * dpi : 4 * dpi + 2] = 1  # 2.5 inches, two stamp widths away
+    assert marks.find_frames(ink, dpi) == []
+    ink[:, 4 * dpi : 4 * dpi + 2] = 0
+    ink[dpi : 2 * dpi, 4 * dpi : 4 * dpi + 2] = 1  # now alike, and side by side
+    assert len(marks.find_frames(ink, dpi)) == 1
+
+
+@pytest.mark.parametrize("switches", [dict(dpi=200, grey=True), dict(dpi=300)], ids=["grey", "colour"])
+def test_a_note_with_a_line_through_it_is_found_and_the_print_kept(short_plan, switches) -> None:
+    """A fold, a streak or a rule through a handwritten note joins it to the print it runs into: the
+    note is still found, and the print the line touches stays."""
+    doc = make_document(short_plan, Conditions(handwriting=(1,), **switches), seed=2)
+    assert doc.meta["pages"][0]["handwriting"]["place"] == "top"
+    page, dpi = _binarised(doc)
+    drawn = _drawn(doc, "handwriting")
+    x = round((drawn[0] + drawn[2]) / 2)
+    page[: round(drawn[3] + 1.5 * dpi), x : x + max(2, dpi // 100)] = 0  # down through the header
+    cleared = page.copy()
+    notes = marks.clear_handwriting(cleared, dpi, [])
+    assert any(_iou(box, drawn) > 0.5 for box in notes), (notes, drawn)
+    lost = (page < 128) & (cleared >= 128)
+    x0, y0, x1, y1 = (round(v) for v in drawn)
+    lost[y0:y1, x0:x1] = False
+    assert lost.sum() == 0

@@ -353,8 +353,8 @@ def _frame(
         _side_at(min(xs) - dpi * 0.15, max(xs) + dpi * 0.15, y0, y1, columns, outer)
         for xs, outer in zip(ends, (-1, 1), strict=True)
     ]
-    if sides == [(0.0, None), (0.0, None)]:
-        return None
+    if sides == [(0.0, None), (0.0, None)] and (upright or not _paired(upper, lower)):
+        return None  # two rules are not a stamp; two sides alike may be (its top lost in the number line)
     square = -(upper.slope + lower.slope) / 2  # a side stands square to the top and bottom
     left, right = (
         (side.slope, side.intercept) if side else (square, x - square * (y0 + y1) / 2)
@@ -369,6 +369,17 @@ def _frame(
     if min(covers) < FRAME_COVER:
         return None
     return sum(covers) + sides[0][0] + sides[1][0], corners.astype(np.float32)
+
+
+def _paired(a: _Line, b: _Line) -> bool:
+    """Whether two parallel lines run alongside each other over half the shorter at least, and are alike in
+    length: the two sides of a stamp whose top was lost among the letters of the number line it was
+    pressed over, and whose bottom came out broken. Two unlike upright rules (a margin line beside a
+    table's border) are not a stamp."""
+    overlap = min(a.end, b.end) - max(a.start, b.start)
+    return overlap >= 0.5 * min(a.length, b.length) and min(a.length, b.length) >= 0.6 * max(
+        a.length, b.length
+    )
 
 
 def _side_at(
@@ -495,6 +506,7 @@ def clear_handwriting(binary: np.ndarray, dpi: int, avoid: list[tuple[int, int, 
     ink = (binary < 128).astype(np.uint8)
     scale = min(1.0, WORK_DPI / dpi)
     small = (cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+    small = _without_long_lines(small)
     reach = max(3, round(WORK_DPI * 0.12))
     boxes = []
     for kernel, upright in (((reach, 1), False), ((1, reach), True)):
@@ -513,6 +525,25 @@ def clear_handwriting(binary: np.ndarray, dpi: int, avoid: list[tuple[int, int, 
     pad = round(dpi * 0.15)
     grown = _merge_overlapping([(x0 - pad, y0 - pad, x1 + pad, y1 + pad) for x0, y0, x1, y1 in boxes])
     return [(x0 + pad, y0 + pad, x1 - pad, y1 - pad) for x0, y0, x1, y1 in grown]
+
+
+def _without_long_lines(small: np.ndarray) -> np.ndarray:
+    """The ink mask (uint8, 1 = ink, at :data:`WORK_DPI`) without straight strokes an inch long or more.
+
+    A fold, a rule or a scanner's streak through a handwritten note joins it, once smeared along its line,
+    to the print the line runs into, and the note is no longer a line of handwriting's size. Most pages
+    have a few short rules at most: the opening is finished (dilated back) only where the erosion left
+    something."""
+    rect = cv2.getStructuringElement
+    straight = np.zeros_like(small)
+    for size in ((1, WORK_DPI), (WORK_DPI, 1)):
+        kernel = rect(cv2.MORPH_RECT, size)
+        core = cv2.erode(small, kernel)
+        if cv2.countNonZero(core):
+            straight |= cv2.dilate(core, kernel)
+    if not straight.any():
+        return small
+    return small & (1 - cv2.dilate(straight, rect(cv2.MORPH_RECT, (3, 3))))
 
 
 def _line_candidates(stats: np.ndarray, upright: bool, dpi: float) -> np.ndarray:
