@@ -11,7 +11,7 @@ import pytest
 from pipeline.resources import dictionary_file
 from pipeline.restore import RestoreConfig, restore_text
 from pipeline.restore.consistency import pool_repeated_words
-from pipeline.restore.lexicon import LexiconError, UserLexicon, fold, read_rows
+from pipeline.restore.lexicon import LexiconError, Lexicons, LexiconSettings, UserLexicon, fold, read_rows
 from pipeline.restore.slot import Slot
 from pipeline.restore.tokenize import Piece
 
@@ -297,6 +297,9 @@ def test_specks_around_a_signer_name_are_dropped_for_review():
     assert speck.restored == "" and speck.confidence < 0.8 and speck.alternatives == ["ae"]
     before = restore_text("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\nZ Nguyén Phi Ngoc").text.split("\n")[2]
     assert _words(before)[:2] == ["Nguyễn", "Phú"]
+    # A numbered heading's numeral is no speck before a name ("Tô" is a surname).
+    for heading in ("V. TỔ CHỨC THỰC HIỆN", "I. CHỦ ĐỀ"):
+        assert restore_text(f"KT. GIÁM ĐỐC\n{heading}").text.split("\n")[1] == heading
 
 
 def test_a_dashed_line_is_a_name_only_when_it_reads_like_one():
@@ -304,3 +307,22 @@ def test_a_dashed_line_is_a_name_only_when_it_reads_like_one():
     assert _words(res.text.split("\n")[2])[:3] == ["-", "Đinh", "Văn"]
     recipients = "Nơi nhận:\n- Đoàn Thanh niên;\n- Như trên;\nKT. GIÁM ĐỐC\n- Lưu Văn Tâm;"
     assert restore_text(recipients).text == recipients
+
+
+def test_a_name_with_thi_takes_a_womans_given_name():
+    # "Thị" two words before the given name: the pair model cannot see it, the name as a whole can.
+    res = restore_text("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\nLe Thi Thu Hang")
+    assert res.text.split("\n")[2] == "Lê Thị Thu Hằng"
+    rows = [
+        ("Hùng", "given", 50.0),
+        ("Hằng", "given", 10.0),
+        ("Hằng", "given_f", 10.0),
+        ("Lê", "surname", 1.0),
+    ]
+    settings = LexiconSettings(0.97, 20.0, 0.4, -9.0, 0.7, 0.2)
+    names = Lexicons(rows, {}, settings).names
+    assert names.logp("given", "hùng") > names.logp("given", "hằng")
+    assert names.logp("given_f", "hằng") > names.logp("given_f", "hùng")
+    # A user's name with "Thị" teaches the woman's given names too.
+    user = UserLexicon.parse("Lê Thị Hùng\tname\n")
+    assert Lexicons(rows, {}, settings, user).names.logp("given_f", "hùng") > names.logp("given_f", "hùng")

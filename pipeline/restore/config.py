@@ -143,6 +143,9 @@ class RestoreConfig:
     # middle name (half of the cap at this many) up to the cap; pairs are sparse, the rest is P(given).
     name_pair_strength: float = 20.0
     name_pair_cap: float = 0.4
+    # A name with "Thị" among its middle names is a woman's: her given name is drawn this much from the
+    # given names of such names (``given_f``, sparse), the rest from all given names.
+    name_female_share: float = 0.7
     # log10 floor of every name prior.
     name_prior_floor: float = -9.0
     # A user-lexicon entry weighs this share of its kind's whole mass (times its weight): a high prior.

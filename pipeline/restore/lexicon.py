@@ -30,6 +30,9 @@ from pipeline.restore.normalize import nfc, normalize_syllable, strip_diacritics
 # Kinds of the shipped table and of a user lexicon. Name syllables steer the name decoder; the phrase
 # kinds are looked up as whole spans; a "name" is a full personal name, a "term" any word or phrase.
 NAME_SYLLABLE_KINDS = ("surname", "middle", "given")
+# The given name of a woman's name ("Thị" among the middle names): shipped counts, not a user kind.
+FEMALE_GIVEN = "given_f"
+FEMALE_MIDDLE = "thị"
 PHRASE_KINDS = ("province", "district", "place", "office", "name", "term", "header", "title")
 USER_KINDS = NAME_SYLLABLE_KINDS + PHRASE_KINDS[:-2]
 
@@ -175,15 +178,23 @@ class NamePriors:
         pair_strength: float,
         pair_cap: float,
         floor: float,
+        female_share: float = 0.0,
     ) -> None:
         self._log_freq = log_freq
         self._floor = floor
         self._share = lexicon_share
         self._p: dict[str, dict[str, float]] = {}
-        for kind in NAME_SYLLABLE_KINDS:
+        for kind in (*NAME_SYLLABLE_KINDS, FEMALE_GIVEN):
             table = counts.get(kind, {})
             total = sum(table.values()) or 1.0
             self._p[kind] = {w: n / total for w, n in table.items()}
+        # A woman's given name: mostly from the given names of names with "Thị", which are few, so the
+        # rest from all given names (no table: all given names).
+        share_f = female_share if self._p[FEMALE_GIVEN] else 0.0
+        self._p[FEMALE_GIVEN] = {
+            w: share_f * self._p[FEMALE_GIVEN].get(w, 0.0) + (1.0 - share_f) * self._p["given"].get(w, 0.0)
+            for w in self._p[FEMALE_GIVEN].keys() | self._p["given"].keys()
+        }
         # Any name position: what an unlisted surname (or middle name) is most likely drawn from.
         every: dict[str, float] = defaultdict(float)
         for kind in NAME_SYLLABLE_KINDS:
@@ -206,14 +217,15 @@ class NamePriors:
         return word in self._p[kind]
 
     def logp(self, kind: str, word: str, prev: str = "") -> float:
-        """log10 P(word | kind[, previous name syllable]); ``kind`` is surname, middle or given."""
+        """log10 P(word | kind[, previous name syllable]); ``kind`` is surname, middle, given or given_f
+        (the given name of a name with "Thị")."""
         key = (kind, word, prev)
         got = self._cache.get(key)
         if got is None:
             uni = 10.0 ** max(self._log_freq.get(word, self._floor), self._floor)
             rest = 0.5 * (self._any.get(word, 0.0) + uni)  # another name position, or any syllable
             p = self._share * self._p[kind].get(word, 0.0) + (1.0 - self._share) * rest
-            if kind == "given" and prev in self._pair_rest:
+            if kind in ("given", FEMALE_GIVEN) and prev in self._pair_rest:
                 p = self._pair.get((prev, word), 0.0) + self._pair_rest[prev] * p
             got = math.log10(max(p, 10.0**self._floor))
             if len(self._cache) > 200_000:
@@ -230,6 +242,7 @@ class LexiconSettings:
     pair_strength: float
     pair_cap: float
     floor: float
+    female_share: float
     user_share: float
 
 
@@ -244,11 +257,12 @@ class Lexicons:
         user: UserLexicon | None = None,
     ) -> None:
         self.user = user
-        counts: dict[str, dict[str, float]] = {k: defaultdict(float) for k in NAME_SYLLABLE_KINDS}
+        kinds = (*NAME_SYLLABLE_KINDS, FEMALE_GIVEN)
+        counts: dict[str, dict[str, float]] = {k: defaultdict(float) for k in kinds}
         pairs: dict[tuple[str, str], float] = defaultdict(float)
         phrase_rows: list[tuple[str, str, float, bool]] = []
         for form, kind, n in rows:
-            if kind in NAME_SYLLABLE_KINDS:
+            if kind in counts:
                 counts[kind][normalize_syllable(form.lower())] += n
             elif kind == "pair":
                 words = syllables(form)
@@ -267,6 +281,7 @@ class Lexicons:
             pair_strength=settings.pair_strength,
             pair_cap=settings.pair_cap,
             floor=settings.floor,
+            female_share=settings.female_share,
         )
         kind_totals: dict[str, float] = defaultdict(float)
         for _form, kind, n, _user in phrase_rows:
@@ -300,6 +315,8 @@ class Lexicons:
             kinds = ["surname"] + ["middle"] * (len(words) - 2) + ["given"]
             for word, kind in zip(words, kinds, strict=True):
                 counts[kind][word] += share * e.weight * totals[kind]
+            if FEMALE_MIDDLE in words[1:-1]:
+                counts[FEMALE_GIVEN][words[-1]] += share * e.weight * totals[FEMALE_GIVEN]
         phrase_rows.append((e.form, e.kind, 1e6 * e.weight, True))
 
 

@@ -83,11 +83,12 @@ class Models:
     def lexicons(self, config: RestoreConfig, user: UserLexicon | None = None) -> Lexicons:
         """The name, place and office lexicons (with ``user``'s entries), compiled once per setting."""
         settings = LexiconSettings(
-            config.name_lexicon_share,
-            config.name_pair_strength,
-            config.name_pair_cap,
-            config.name_prior_floor,
-            config.user_lexicon_share,
+            lexicon_share=config.name_lexicon_share,
+            pair_strength=config.name_pair_strength,
+            pair_cap=config.name_pair_cap,
+            floor=config.name_prior_floor,
+            female_share=config.name_female_share,
+            user_share=config.user_lexicon_share,
         )
         key = (settings, user)
         got = self._lexicons.get(key)

@@ -31,7 +31,7 @@ from pipeline.restore.candidates import has_marks
 from pipeline.restore.channel import GARBLE_CHAR
 from pipeline.restore.config import RestoreConfig
 from pipeline.restore.doc_channel import DocChannel
-from pipeline.restore.lexicon import Lexicons, Phrase, fold
+from pipeline.restore.lexicon import FEMALE_GIVEN, Lexicons, Phrase, fold
 from pipeline.restore.normalize import apply_case, case_pattern, nfc, normalize_syllable, strip_diacritics
 from pipeline.restore.slot import Override, Slot
 from pipeline.restore.syllables import is_skeleton, is_valid_syllable
@@ -238,7 +238,25 @@ class NamePass:
         dashed = line.strip()[:1] in "-+•*"
         if dashed and line.rstrip().endswith((";", ":", ",")):
             return None
-        slots = [s for s in self.by_line.get(li, []) if s.piece.kind == "word" and _has_letter(s)]
+        got = self._trim_specks(line, [s for s in self.by_line.get(li, []) if s.piece.kind == "word"])
+        if got is None:
+            return None
+        slots, specks = got
+        if not 2 <= len(slots) <= self.cfg.max_name_tokens or sum(map(_capitalised, slots)) < 2:
+            return None
+        if dashed and (len(slots) < 3 or not all(map(_capitalised, slots[1:]))):
+            return None
+        if sum(s.piece.text[:1].islower() for s in slots) > 1:  # "6n" (Ôn) has no case to tell
+            return None
+        if not (self._surname_like(slots[0]) or fold(self._text(slots[1])) in _MIDDLE_FOLDS):
+            return None
+        self.specks[id(slots[0])] = specks
+        return slots
+
+    def _trim_specks(self, line: str, words: list[Slot]) -> tuple[list[Slot], list[Slot]] | None:
+        """(the name's tokens, the specks around them) of a line's word tokens, split letters glued; None
+        when something other than specks sits between the words or the line is a numbered heading."""
+        slots = [s for s in words if _has_letter(s)]
         specks: list[Slot] = []
         while slots and len(fold(slots[-1].piece.text)) < 2 and not _capitalised(slots[-1]):
             specks.append(slots.pop())  # a speck after the name
@@ -249,21 +267,19 @@ class NamePass:
         slots = self._glue_split_letters(line, slots)
         if len(slots) >= 4 and not _capitalised(slots[-1]) and all(map(_capitalised, slots[-4:-1])):
             specks.append(slots.pop())  # a lowercase word after a whole name: a speck
-        if len(slots) >= 3 and len(self._text(slots[0])) == 1 and self._surname_like(slots[1]):
-            specks.append(slots.pop(0))  # "Z Nguyén Phi Ngọc": a speck before the name
-        if not 2 <= len(slots) <= self.cfg.max_name_tokens or sum(map(_capitalised, slots)) < 2:
-            return None
-        if dashed and (len(slots) < 3 or not all(map(_capitalised, slots[1:]))):
-            return None
-        if sum(s.piece.text[:1].islower() for s in slots) > 1:  # "6n" (Ôn) has no case to tell
+        if not slots:
             return None
         first = slots[0].piece
         if line[first.col + len(first.text) :].startswith((".", ")")) or is_roman_garble(first.text):
-            return None  # "V1. KHEN THƯỞNG": a numbered heading
-        if not (self._surname_like(slots[0]) or fold(self._text(slots[1])) in _MIDDLE_FOLDS):
-            return None
-        self.specks[id(slots[0])] = specks
-        return slots
+            return None  # "V1. KHEN THƯỞNG", "V. TỔ CHỨC": a numbered heading
+        if (
+            len(slots) >= 3
+            and len(self._text(slots[0])) == 1
+            and not line[first.col + 1 : slots[1].piece.col].strip()
+            and self._surname_like(slots[1])
+        ):
+            specks.append(slots.pop(0))  # "Z Nguyén Phi Ngọc": a speck before the name
+        return slots, specks
 
     def _glue_split_letters(self, line: str, slots: list[Slot]) -> list[Slot]:
         """A capital letter that OCR split off its word ("N guyén", "N ga") is read with it: the pair is
@@ -590,6 +606,8 @@ class NamePass:
     def _decode_group(self, occurrences: list[list[Slot]]) -> None:
         n = len(occurrences[0])
         kinds = ["given"] if n == 1 else ["surname"] + ["middle"] * (n - 2) + ["given"]
+        if n > 2 and any(fold(self._text(s)) == "thi" for s in occurrences[0][1:-1]):
+            kinds[-1] = FEMALE_GIVEN  # "Lê Thị Thu Hằng": a woman's given name, not "Hùng"
         per_occ = [[self._candidates(s, k) for s, k in zip(span, kinds, strict=True)] for span in occurrences]
         columns: list[dict[str, float]] = []
         for j in range(n):
