@@ -220,6 +220,9 @@ def binarize(gray: np.ndarray, dpi: int) -> np.ndarray:
 # 0.76-1.0 and 1-3 px for rules, table borders and streaks.
 LINE_MIN_FILL = 0.72
 LINE_MAX_THICKNESS = 2.2
+# A thin gappy run with ink within 3 px (half resolution) beside it over half its length is a row of letters.
+LINE_TEXT_REACH = 3
+LINE_TEXT_NEIGHBOURS = 0.5
 
 
 def despeckle(binary: np.ndarray, dpi: int) -> np.ndarray:
@@ -315,22 +318,42 @@ def _long_lines(ink: np.ndarray, dpi: int) -> np.ndarray:
 
 
 def _rules_only(candidates: np.ndarray, half: np.ndarray, length_stat: int, k: float) -> np.ndarray:
-    """The long-run ``candidates`` that are solid or thin like a rule, not a merged row of letters."""
+    """The long-run ``candidates`` that are solid, or thin like a rule in blank paper: not a merged row of
+    letters."""
     n, labels, stats, _ = components(candidates)
     if n <= 1:
         return candidates
     # Candidates are few (rules, streaks, the odd merged row): each is measured and, unless it is a rule,
     # erased in its own box.
     out = candidates.copy()
+    across = length_stat == cv2.CC_STAT_WIDTH
     for label in range(1, n):
         box = _box(stats, label)
         own = labels[box] == label
         area = float(stats[label, cv2.CC_STAT_AREA])
-        fill = np.count_nonzero(half[box][own]) / max(area, 1.0)
+        if np.count_nonzero(half[box][own]) >= LINE_MIN_FILL * area:
+            continue  # solid: a rule or a streak, whatever it runs through
         thickness = area / max(int(stats[label, length_stat]), 1) / (2 * k)  # in pixels at 150 dpi
-        if fill < LINE_MIN_FILL and thickness > LINE_MAX_THICKNESS:
+        if thickness > LINE_MAX_THICKNESS or _amid_letters(half, box, own, across):
             out[box][own] = 0
     return out
+
+
+def _amid_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray, across: bool) -> bool:
+    """Whether a thin, gappy run has ink just beside it along most of its length.
+
+    Small print (8-9 pt) is bridged into runs as thin as a rule, lying inside its row of letters, whose
+    strokes rise above and drop below the run almost everywhere: erasing it cut the row in half. A dashed
+    rule or streak in blank paper has nothing beside it.
+    """
+    if not across:  # a vertical run: look left and right of it
+        half, own, box = half.T, own.T, (box[1], box[0])
+    rows, cols = box
+    above = half[max(0, rows.start - LINE_TEXT_REACH) : rows.start, cols].any(axis=0)
+    below = half[rows.stop : rows.stop + LINE_TEXT_REACH, cols].any(axis=0)
+    along = own.any(axis=0)
+    beside = np.count_nonzero((above | below) & along)
+    return beside >= LINE_TEXT_NEIGHBOURS * max(np.count_nonzero(along), 1)
 
 
 def _on_page_edge(stats: np.ndarray, shape: tuple[int, ...], dpi: int) -> np.ndarray:
