@@ -67,12 +67,12 @@ def cache_key(channel_key: object) -> str:
 def load_or_build(channel_key: object, build: Callable[[], Models]) -> tuple[Models, bool]:
     """The models from the cache when an entry for ``channel_key`` is there, else ``build()`` (stored for
     the next process). Returns the models and whether they came from the cache."""
-    root = cache_dir()
-    if root is None:
-        return build(), False
     try:
-        entry = root / cache_key(channel_key)
-    except OSError:
+        root = cache_dir()
+        entry = root / cache_key(channel_key) if root else None
+    except (OSError, RuntimeError):  # no home folder, an unlistable dictionary folder
+        entry = None
+    if entry is None:
         return build(), False
     if (entry / _REST).is_file():
         try:
