@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,13 +67,20 @@ class TesseractWord:
 
 @lru_cache(maxsize=1)
 def available_languages() -> frozenset[str]:
-    """Languages installed for Tesseract (empty when the program is missing)."""
-    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+    """Languages installed for Tesseract (empty when the program is missing).
+
+    Read from ``tesseract --list-langs`` here: pytesseract's own list keeps lower-case names only, and so
+    misses the script models (``Vietnamese`` of tesseract-ocr-script-viet, ``Latin``).
+    """
+    program = shutil.which(pytesseract.pytesseract.tesseract_cmd)
+    if program is None:
         return frozenset()
     try:
-        return frozenset(pytesseract.get_languages(config=""))
-    except Exception:
+        listed = subprocess.run([program, "--list-langs"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
         return frozenset()
+    lines = (listed.stdout + listed.stderr).splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and " " not in line.strip())
 
 
 def check_language(lang: str) -> None:
