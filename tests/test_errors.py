@@ -83,3 +83,19 @@ def test_missing_language_data_names_its_package(tmp_path: Path, lang: str) -> N
     )
     assert result.returncode == ExitCode.USAGE
     assert "apt-get install tesseract-ocr-xyz" in result.stderr
+
+
+def test_script_models_count_as_installed(tmp_path, monkeypatch) -> None:
+    """A script model (capitalised, as ``Vietnamese`` of tesseract-ocr-script-viet) is a language too."""
+    from pipeline.external import tesseract
+
+    (vie,) = list(Path("/usr/share/tesseract-ocr").glob("*/tessdata/vie.traineddata"))[:1]
+    (tmp_path / "Vietnamese.traineddata").symlink_to(vie)
+    (tmp_path / "vie.traineddata").symlink_to(vie)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    tesseract.available_languages.cache_clear()
+    try:
+        assert {"Vietnamese", "vie"} <= tesseract.available_languages()
+        tesseract.check_language("vie+Vietnamese")  # refused before: pytesseract lists lower-case names only
+    finally:
+        tesseract.available_languages.cache_clear()
