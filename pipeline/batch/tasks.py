@@ -103,9 +103,9 @@ def make_pdf(source: ingest.SourceFile | None, doc: DocumentResult) -> PdfResult
     return PdfResult(doc.doc_id, data=data)
 
 
-def warm_up(load_language_model: bool) -> None:
-    """Prepare a fresh worker process: single-threaded Tesseract and OpenCV, and the language model loaded
-    once.
+def warm_up(load_language_model: bool, load_segmenter: bool = False) -> None:
+    """Prepare a fresh worker process: single-threaded Tesseract and OpenCV, and the language model (and
+    with structure extraction, underthesea's word segmentation for the terms) loaded once.
 
     Parallelism comes from processes; a multi-threaded Tesseract in each would only fight for the cores,
     and OpenCV's threads cost more CPU than they save on a page (thread hand-offs on every operation:
@@ -120,6 +120,10 @@ def warm_up(load_language_model: bool) -> None:
         from pipeline.restore.model import models
 
         models()
+    if load_segmenter:  # about 1 s (importing underthesea, reading its model): before the first task
+        from pipeline.structure.terms import warm_up as load_terms_model
+
+        load_terms_model()
 
 
 def model_loads() -> int:

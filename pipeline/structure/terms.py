@@ -38,6 +38,13 @@ def _segmenter() -> Callable[[str], list[str]] | None:
     return word_tokenize
 
 
+def warm_up() -> None:
+    """Load the word segmentation now (a worker does it before its first task, not inside one)."""
+    tokenize = _segmenter()
+    if tokenize is not None:
+        tokenize("thi đua")  # the model itself is read on the first call
+
+
 def _term(token: str) -> str | None:
     syllables = unicodedata.normalize("NFC", token).lower().split()
     while syllables and syllables[0] in _EDGE_WORDS:

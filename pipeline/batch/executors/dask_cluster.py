@@ -41,15 +41,16 @@ CAPACITY_REFRESH_S = 10.0
 
 
 class WarmUpPlugin(WorkerPlugin):
-    """Runs once in every worker process as it joins: the language model is loaded there, once."""
+    """Runs once in every worker process as it joins: the models are loaded there, once."""
 
     name = "sohoa-warm-up"
 
-    def __init__(self, load_language_model: bool) -> None:
+    def __init__(self, load_language_model: bool, load_segmenter: bool = False) -> None:
         self.load_language_model = load_language_model
+        self.load_segmenter = load_segmenter
 
     def setup(self, worker) -> None:  # noqa: ANN001 - distributed's Worker
-        warm_up(self.load_language_model)
+        warm_up(self.load_language_model, self.load_segmenter)
 
 
 class DaskExecutor:
@@ -63,7 +64,7 @@ class DaskExecutor:
             with dask.config.set(LOCAL_WORKER_CONFIG):
                 self.cluster = self._local_cluster(workers)
             self.client = Client(self.cluster)
-        self.client.register_plugin(WarmUpPlugin(options.restore))
+        self.client.register_plugin(WarmUpPlugin(options.restore, options.structure))
         self._threads = 1
         self._threads_checked = 0.0
 

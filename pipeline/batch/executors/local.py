@@ -35,7 +35,7 @@ class LocalExecutor:
             max_workers=self.workers,
             mp_context=get_context("spawn"),
             initializer=_init_worker,
-            initargs=(os.getpid(), self.options.restore),
+            initargs=(os.getpid(), self.options.restore, self.options.structure),
         )
 
     def capacity(self) -> int:
@@ -72,7 +72,7 @@ class LocalExecutor:
 _PR_SET_PDEATHSIG = 1
 
 
-def _init_worker(parent_pid: int, load_language_model: bool) -> None:
+def _init_worker(parent_pid: int, load_language_model: bool, load_segmenter: bool) -> None:
     """Tie the worker's life to the batch process, then warm up.
 
     Pool workers do not notice their parent dying: after a ``kill -9`` of the batch they would sit idle
@@ -83,4 +83,4 @@ def _init_worker(parent_pid: int, load_language_model: bool) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before the line above took effect
         os._exit(1)
-    warm_up(load_language_model)
+    warm_up(load_language_model, load_segmenter)
