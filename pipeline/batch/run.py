@@ -150,6 +150,7 @@ class _Run:
         executor = open_executor(
             self.batch.executor, self.options, workers=self.batch.workers, scheduler=self.batch.scheduler
         )
+        export.prepare_tables_in_background()
         try:
             scheduler = self.scheduler = Scheduler(executor, self.manifest)
             for source, doc in self.pending_pdfs:
