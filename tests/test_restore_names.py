@@ -4,6 +4,7 @@ lexicon. Every text here is written for these tests (invented names and plans)."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -326,3 +327,16 @@ def test_a_name_with_thi_takes_a_womans_given_name():
     # A user's name with "Thị" teaches the woman's given names too.
     user = UserLexicon.parse("Lê Thị Hùng\tname\n")
     assert Lexicons(rows, {}, settings, user).names.logp("given_f", "hùng") > names.logp("given_f", "hùng")
+
+
+def test_a_word_that_is_no_name_in_a_signer_name_is_read_as_the_name_one_mark_away():
+    # The Vietnamese model's OCR of a photocopied plan (tests/data/plans/ocr): "Thắng" read as "Tháng",
+    # a month. Its other wrong marks make a misread mark likely; on a clean page the name stays as printed
+    # (test_clean_plan_with_names_and_offices_is_left_alone: "Hoàng Thị Tháng").
+    path = Path(__file__).parent / "data" / "plans" / "ocr" / "photocopy_kh_snn_nghean_2021.txt"
+    res = restore_text(path.read_text(encoding="utf-8"))
+    assert res.text.rstrip().splitlines()[-1] == "Hoàng Văn Thắng"
+    word = next(t for t in res.tokens if t.original == "Tháng" and t.restored == "Thắng")
+    assert word.reason == "name" and word.confidence < 0.8 and "Tháng" in word.alternatives
+    # A listed name stays as printed however rare, and so do the other words of the name.
+    assert [t.reason for t in res.tokens if t.original in ("Hoàng", "Văn")][-2:] == ["kept", "kept"]

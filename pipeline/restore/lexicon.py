@@ -211,10 +211,21 @@ class NamePriors:
         self._pair = {k: share[k[0]] * n / first[k[0]] for k, n in pairs.items()}
         self._pair_rest = {a: 1.0 - s for a, s in share.items()}
         self._cache: dict[tuple[str, str, str], float] = {}
+        self._by_skeleton: dict[str, dict[str, tuple[str, ...]]] = {}
         self.surname_folds = frozenset(fold(w) for w in self._p["surname"])
 
     def is_listed(self, kind: str, word: str) -> bool:
         return word in self._p[kind]
+
+    def same_skeleton(self, kind: str, word: str) -> tuple[str, ...]:
+        """The listed syllables of ``kind`` spelled like ``word`` but for their marks."""
+        table = self._by_skeleton.get(kind)
+        if table is None:
+            by: dict[str, list[str]] = defaultdict(list)
+            for w in self._p[kind]:
+                by[strip_diacritics(w)].append(w)
+            table = self._by_skeleton[kind] = {k: tuple(v) for k, v in by.items()}
+        return table.get(strip_diacritics(word), ())
 
     def logp(self, kind: str, word: str, prev: str = "") -> float:
         """log10 P(word | kind[, previous name syllable]); ``kind`` is surname, middle, given or given_f

@@ -14,7 +14,9 @@ surname → middle → given over each token's candidates, scored by the channel
 "middle given" pair model). Document-level consistency: every occurrence of the same name (same fold) is
 decoded jointly, its channel evidence summed; a phrase found in the header or a signer block is also
 found in the body ("the header's issuer helps the body"). User-lexicon entries apply wherever they occur.
-Tokens of a clean page that already carry valid marks are never changed.
+Tokens of a clean page that already carry valid marks are never changed, but for a signer's name word that
+is no name at all ("Hoàng Văn Tháng": a month), which may be read as a listed name one mark away when the
+document's rate of wrong marks (Vietnamese-model OCR) makes that likelier than the word as printed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.restore.candidates import has_marks
+from pipeline.restore.candidates import has_marks, mark_features
 from pipeline.restore.channel import GARBLE_CHAR
 from pipeline.restore.config import RestoreConfig
 from pipeline.restore.doc_channel import DocChannel
@@ -416,7 +418,8 @@ class NamePass:
     # --- phrases: offices, places, the user's terms -----------------------------------------------------
 
     def _trusted(self, slot: Slot) -> bool:
-        """A token a clean page printed with valid marks: never changed by a lexicon."""
+        """A token a clean page printed with valid marks: never changed by a lexicon (in a name: only to
+        a listed name when it is none, :meth:`_misread_name`)."""
         if not self.clean_page:
             return False
         low = _lower(slot.piece.text)
@@ -570,13 +573,27 @@ class NamePass:
         name prior)."""
         low = _lower(self._text(slot))
         if self._trusted(slot):
-            return {low: 0.0}
+            return {low: 0.0, **self._misread_name(low, kind)}
         scored = []
         for _score, chan, _id, c in self.scored(low, False, True):
             if c.kind in ("keep", "same") or is_valid_syllable(c.word):
                 scored.append((chan + self._prior(kind, c.word), c.word, chan))
         scored.sort(reverse=True)
         return {w: chan for _s, w, chan in scored[: self.cfg.name_candidates]} or {low: 0.0}
+
+    def _misread_name(self, low: str, kind: str) -> dict[str, float]:
+        """Listed names of ``kind`` that a well-marked word which is no name at all may be, one mark
+        apart ("Tháng" is a month, "Thắng" a given name: the Vietnamese model drops a breve), at the
+        channel cost of a wrong mark. A listed name as printed stays, however rare."""
+        names = self.lex.names
+        if any(names.is_listed(k, low) for k in ("surname", "middle", "given")):
+            return {}
+        out = {}
+        for reading in self.lex.names.same_skeleton(kind, low):
+            missing, wrong = mark_features(low, reading)
+            if missing + wrong == 1:
+                out[reading] = self.doc.log_wrong
+        return out
 
     def _prior(self, kind: str, word: str, prev: str = "") -> float:
         """Name prior of a reading; a token kept as it is (no Vietnamese syllable: a foreign or unlisted
@@ -625,9 +642,9 @@ class NamePass:
             upper = _in_capitals([s.piece.text for s in span], self.cfg.capitals_share)
             pattern = "upper" if upper else "title"
             for j, slot in enumerate(span):
-                if self._trusted(slot):
-                    continue  # a clean page's well-marked name stays as printed
                 word = best[j]
+                if self._trusted(slot) and word == _lower(slot.piece.text):
+                    continue  # a clean page's well-marked name stays as printed
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
                 slot.override = Override(apply_case(word, pattern), "name", dict(marginals[j])[word], alts)
                 rest = self.glued.get(id(slot))
