@@ -340,3 +340,7 @@ def test_a_word_that_is_no_name_in_a_signer_name_is_read_as_the_name_one_mark_aw
     assert word.reason == "name" and word.confidence < 0.8 and "Tháng" in word.alternatives
     # A listed name stays as printed however rare, and so do the other words of the name.
     assert [t.reason for t in res.tokens if t.original in ("Hoàng", "Văn")][-2:] == ["kept", "kept"]
+    # Only one word of a name may be no name: two ("Mốc Tháng") make no name to correct (a headline).
+    lines = path.read_text(encoding="utf-8").rstrip().splitlines()
+    other = restore_text("\n".join([*lines[:-1], "Hoàng Mốc Tháng"])).text.rstrip().splitlines()[-1]
+    assert other == "Hoàng Mốc Tháng"

@@ -568,18 +568,27 @@ class NamePass:
 
     # --- personal names ---------------------------------------------------------------------------------
 
-    def _candidates(self, slot: Slot, kind: str) -> dict[str, float]:
+    def _candidates(self, slot: Slot, kind: str, misread: bool = False) -> dict[str, float]:
         """Candidate name syllables of one token with their channel scores (the best few by channel and
         name prior)."""
         low = _lower(self._text(slot))
         if self._trusted(slot):
-            return {low: 0.0, **self._misread_name(low, kind)}
+            return {low: 0.0, **self._misread_name(low, kind)} if misread else {low: 0.0}
         scored = []
         for _score, chan, _id, c in self.scored(low, False, True):
             if c.kind in ("keep", "same") or is_valid_syllable(c.word):
                 scored.append((chan + self._prior(kind, c.word), c.word, chan))
         scored.sort(reverse=True)
         return {w: chan for _s, w, chan in scored[: self.cfg.name_candidates]} or {low: 0.0}
+
+    def _one_misread(self, span: list[Slot], kinds: list[str]) -> bool:
+        """Every word of the name but one is a listed name of its position as printed ("Hoàng Văn" +
+        "Tháng"): that one may be a misread name. A line of words that are no names ("DÙ ĐƯỢC NHIỀU
+        NGƯỜI", a headline) is no name to correct."""
+        unlisted = sum(
+            not self.lex.names.is_listed(k, _lower(self._text(s))) for s, k in zip(span, kinds, strict=True)
+        )
+        return len(span) >= 3 and unlisted <= 1
 
     def _misread_name(self, low: str, kind: str) -> dict[str, float]:
         """Listed names of ``kind`` that a well-marked word which is no name at all may be, one mark
@@ -625,7 +634,10 @@ class NamePass:
         kinds = ["given"] if n == 1 else ["surname"] + ["middle"] * (n - 2) + ["given"]
         if n > 2 and any(fold(self._text(s)) == "thi" for s in occurrences[0][1:-1]):
             kinds[-1] = FEMALE_GIVEN  # "Lê Thị Thu Hằng": a woman's given name, not "Hùng"
-        per_occ = [[self._candidates(s, k) for s, k in zip(span, kinds, strict=True)] for span in occurrences]
+        per_occ = [
+            [self._candidates(s, k, self._one_misread(span, kinds)) for s, k in zip(span, kinds, strict=True)]
+            for span in occurrences
+        ]
         columns: list[dict[str, float]] = []
         for j in range(n):
             words = set().union(*(occ[j] for occ in per_occ))
