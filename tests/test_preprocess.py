@@ -67,7 +67,8 @@ def test_grey_seal_is_faded_on_a_photocopy(short_plan_pages) -> None:
     assert found
     removed = (binary < 128) & (faded >= 128)
     assert removed.sum() > 5_000
-    assert (grey[removed] > 60).all()  # only lighter (seal) ink was dropped, never black text
+    # only lighter (seal) ink was dropped, never black text (0-30; the seal's darkest grain is about 50)
+    assert (grey[removed] > 45).all()
 
 
 def test_each_step_can_be_switched_off(short_plan_pages) -> None:
