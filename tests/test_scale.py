@@ -278,8 +278,10 @@ def test_a_300_page_pdf_runs_in_the_memory_of_a_10_page_one(tmp_path: Path) -> N
         runs[n] = _run_json(out)
         assert runs[n]["n_pages"] == n
     worker_peak = {n: max(w["peak_rss_mb"] for w in run["workers"].values()) for n, run in runs.items()}
-    # Workers hold one page image at a time: 30 times the pages, the same peak memory.
-    assert worker_peak[300] < worker_peak[10] + 30, worker_peak
+    # Workers hold one page image at a time (2.9 MB each here: 290 more held would be 840 MB more). The
+    # task joining the document restores its whole text, about 0.1 MB of token records a page: with the
+    # models memory-mapped from their cache, no load-time peak hides those 30 MB any more.
+    assert worker_peak[300] < worker_peak[10] + 60, worker_peak
     # The main process holds page results (text and boxes, ~0.2 MB a page) only while joining the document.
     assert runs[300]["main_peak_rss_mb"] < runs[10]["main_peak_rss_mb"] + 100, runs
 

@@ -17,6 +17,15 @@ _S16 = np.uint64(16)
 _S32 = np.uint64(32)
 
 
+def _touch(array: np.ndarray) -> None:
+    """Read one value of every memory page of a mapped array, so that the whole table is in this process's
+    memory from the start (shared with every other process mapping it) instead of growing into it as the
+    decoder reaches new trigrams: a worker's memory then stays flat over a long run, as it did when the
+    table was unpacked in every process."""
+    step = max(1, 4096 // max(array.itemsize, 1))
+    int(array[::step].sum())
+
+
 def _dequantize(q: np.ndarray, lo: float) -> np.ndarray:
     return (q.astype(np.float32) / np.float32(255.0)) * np.float32(-lo) + np.float32(lo)
 
@@ -59,7 +68,9 @@ class TrigramLM:
         lm = cls.__new__(cls)
         lm.vocab = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
         for name in cls.ARRAYS:
-            setattr(lm, name, np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+            array = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            _touch(array)
+            setattr(lm, name, array)
         lm._index_vocab()
         return lm
 
