@@ -132,16 +132,6 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write_table(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file atomically; pandas reads its integer columns as nullable integers."""
-    table = with_nullable_ints(table)
-
-    def write(fh: Any) -> None:
-        pq.write_table(table, fh, compression="zstd")
-
-    _atomic(path, write)
-
-
 _NULLABLE_INTS = {"int8": "Int8", "int16": "Int16", "int32": "Int32", "int64": "Int64"}
 
 
@@ -248,7 +238,7 @@ TABLE_BATCH_ROWS = 50_000  # rows per Parquet row group: a few tens of MB in Pyt
 
 class _TableWriter:
     """One Parquet table written row group by row group into a temporary file, renamed into place when
-    whole (as :func:`atomic_write_table`)."""
+    whole (as :func:`_atomic` does for a file written at once)."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self.path = path
