@@ -254,3 +254,8 @@ def test_a_few_wrong_or_missing_marks_in_correct_text_are_fixed():
     res = restore_text(damaged)
     assert res.text == "\n".join(CLEAN[:3])
     assert {t.original for t in res.tokens if t.changed} == {"hoach", "can", "đông"}
+
+
+def test_garbled_page_reads_p_for_the_d_stroke_of_a_long_abbreviation():
+    garbled = "- TT. Huyen uy, TT. HPND huyen; c6 hiéu qua"
+    assert "HĐND" in restore_text(garbled).text

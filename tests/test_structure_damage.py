@@ -181,3 +181,24 @@ def test_real_photocopy_ocr_keeps_every_section():
         ]
         for field in ("doc_number", "doc_symbol", "doc_type", "issue_date", "issuer", "place", "campaign"):
             assert record["fields"][field] == expected["fields"][field], (path.stem, field)
+
+
+def _closing(title_lines: list[str]) -> str:
+    lines = ["KẾ HOẠCH", "Thi đua giảm nghèo năm 2024", "I. NỘI DUNG", "Các xã triển khai./."]
+    lines += ["Nơi nhận:", "- Như trên;", "- Giám đốc, các.PGĐ Sở;", "- Lưu: VT."]
+    return "\n".join([*lines, *title_lines, "Hoàng Văn Thắng"])
+
+
+def test_signer_title_whose_first_word_the_copy_spoilt():
+    record = extract_record(_closing(["é -KẾ GIÁM ĐỐC", "HỌ GIÁM ĐỐC"]))
+    assert record.fields["signer_title"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    assert record.fields["signer_name"] == "Hoàng Văn Thắng"
+    # a real word before a title makes no title line
+    assert extract_record(_closing(["Ông GIÁM ĐỐC"])).fields["signer_title"] is None
+
+
+def test_a_speck_dot_glued_between_words_is_a_space_in_title_and_recipients():
+    text = "KẾ HOẠCH\nThi đua “Nông thôn mới”.trong ngành năm 2024\nI. NỘI DUNG\nx./.\n"
+    record = extract_record(text + "\n".join(_closing(["GIÁM ĐỐC"]).split("\n")[4:]))
+    assert record.fields["title"] == "Thi đua “Nông thôn mới” trong ngành năm 2024"
+    assert "Giám đốc, các PGĐ Sở" in record.fields["recipients"]

@@ -235,7 +235,7 @@ def _plan_fixed(slot: Slot, k: int, short_number: bool, page: _Page) -> bool:
         slot.fixed, slot.fixed_reason = roman, "roman-numeral"
         trellis.add([lm.unk], [0.0])
         return True
-    official = m.abbreviations.get(core)
+    official = (m.garbled_abbreviations if page.doc.garbled_doc else m.abbreviations).get(core)
     if official and (official == core or not is_valid_syllable(_lower(core))):
         slot.fixed, slot.fixed_reason = official, "code"
         trellis.add([lm.id(official.lower())], [0.0])

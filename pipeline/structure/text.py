@@ -123,3 +123,14 @@ def without_junk(text: str, dash: bool = False) -> str:
     text = (_TRAILING_JUNK if dash else _TRAILING_JUNK_NO_DASH).sub("", text).strip()
     stripped = text.rstrip(_ATTACHED_JUNK).rstrip()
     return stripped if stripped else text
+
+
+# A dot a speck left between two words, no space around it ("mới”.trong", "các.PGĐ"): after a lowercase
+# word or a closing quote, before a letter. Abbreviations with a dot ("TT.Huyện", "TP.Hồ") start with a
+# capital, and an address or e-mail has no closing quote and more dots or an @, so they stay.
+_GLUED_DOT = re.compile(r"(?<![\w@./])([^\W\d_]*[a-zà-ỹđ]{2}|[^\W\d_]+[”\"»])\.(?=[^\W\d_])(?![\w]*[.@/])")
+
+
+def without_glued_specks(text: str) -> str:
+    """``text`` with a speck's dot glued between two words read as the space it stands in."""
+    return _GLUED_DOT.sub(r"\1 ", text)
