@@ -419,7 +419,18 @@ def _record(slot: Slot, source: _Source, page: _Page, tone_style: str) -> TokenR
     changed = restored != original
     if not changed and reason not in ("protected", "code", "roman-numeral", "name", "lexicon"):
         reason = "kept"
+    if reason == "kept" and page.doc.garbled_doc and _garble_left(slot.piece.text):
+        conf = min(conf, page.cfg.name_unknown_confidence)
     return TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives)
+
+
+def _garble_left(text: str) -> bool:
+    """A word kept as printed that still shows garble (a digit or symbol among its letters, marks no
+    Vietnamese syllable carries: "LéHuy"): nothing better was found, it is not known to be right."""
+    low = _lower(text)
+    if not LETTER.search(text):
+        return False
+    return bool(GARBLE_CHAR.search(text)) or (has_marks(low) and not is_valid_syllable(low))
 
 
 def _decode(slots: list[Slot], page: _Page) -> None:
