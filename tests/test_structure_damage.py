@@ -202,3 +202,18 @@ def test_a_speck_dot_glued_between_words_is_a_space_in_title_and_recipients():
     record = extract_record(text + "\n".join(_closing(["GIÁM ĐỐC"]).split("\n")[4:]))
     assert record.fields["title"] == "Thi đua “Nông thôn mới” trong ngành năm 2024"
     assert "Giám đốc, các PGĐ Sở" in record.fields["recipients"]
+
+
+def test_a_c_item_read_as_e_takes_the_letter_the_sequence_expects():
+    lines = [
+        "I. MỤC ĐÍCH",
+        "a) Tuyên truyền rộng rãi",
+        "b) Vận động cán bộ",
+        "e) Kịp thời phát hiện",
+        "II. NỘI DUNG",
+    ]
+    record = extract_record("\n".join(lines))
+    assert [s.number for s in record.sections] == ["I", "a", "b", "c", "II"]
+    # after d) and đ) an e) is an e)
+    lines[2:4] = ["b) x", "c) y", "d) z", "đ) w", "e) Kịp thời phát hiện"]
+    assert [s.number for s in extract_record("\n".join(lines)).sections][-2:] == ["e", "II"]
