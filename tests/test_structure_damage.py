@@ -217,3 +217,11 @@ def test_a_c_item_read_as_e_takes_the_letter_the_sequence_expects():
     # after d) and đ) an e) is an e)
     lines[2:4] = ["b) x", "c) y", "d) z", "đ) w", "e) Kịp thời phát hiện"]
     assert [s.number for s in extract_record("\n".join(lines)).sections][-2:] == ["e", "II"]
+
+
+def test_a_lone_kt_title_has_the_deputy_line_the_seal_took():
+    for first in ("KT. GIÁM ĐỐC", "KT’ GIÁM ĐỐC", "KT  GIÁM ĐỐC"):
+        record = extract_record(_closing([first, "oe ĐỘC ấy"]))
+        assert record.fields["signer_title"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC", first
+    # a head who signs himself has no deputy line
+    assert extract_record(_closing(["GIÁM ĐỐC"])).fields["signer_title"] == "GIÁM ĐỐC"
