@@ -225,3 +225,11 @@ def test_a_lone_kt_title_has_the_deputy_line_the_seal_took():
         assert record.fields["signer_title"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC", first
     # a head who signs himself has no deputy line
     assert extract_record(_closing(["GIÁM ĐỐC"])).fields["signer_title"] == "GIÁM ĐỐC"
+
+
+def test_a_lone_word_in_capitals_with_a_marked_vowel_in_a_recipient_is_title_cased():
+    lines = ["KẾ HOẠCH", "Thi đua năm 2024", "I. NỘI DUNG", "x./.", "Nơi nhận:"]
+    lines += ["- Các phòng, đơn vị thuộc SỞ;", "- UBND TỈNH (để b/c);", "- Lưu: VT, BTĐKT."]
+    lines += ["GIÁM ĐỐC", "Lê Văn An"]
+    recipients = extract_record("\n".join(lines)).fields["recipients"]
+    assert recipients == ["Các phòng, đơn vị thuộc Sở", "UBND TỈNH (để b/c)", "Lưu: VT, BTĐKT"]
