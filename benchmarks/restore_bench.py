@@ -15,10 +15,13 @@ on both sides (the corpus mixes "hoá" and "hòa"), word = run of letters/digits
 Person names: the signer blocks of tests/data/restore/eval/signers.tsv (names composed from the name
 lexicon by its frequencies, rendered, scanned or photocopied and OCR'd with tesseract -l eng; also the
 truth stripped and garbled): share of names whose words are restored exactly (case and marks; specks
-around them ignored), also with the signers listed in a user lexicon; and of the plans' signers.
+around them ignored), also with the signers listed in a user lexicon; and of the plans' signers. For each
+set also how many of the wrong names and of the right ones are flagged for review (a word of the name's line
+with a restoration confidence below the review threshold of pipeline.review): a wrong name should never
+pass silently. ``--names-only`` prints only that table (``--ours work/restore_dev`` for the dev signers).
 Also prints words per second per set (CPU time of this one process, models preloaded) and peak memory.
 
-    python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40]
+    python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40] [--names-only]
 """
 
 from __future__ import annotations
