@@ -15,10 +15,13 @@ on both sides (the corpus mixes "hoá" and "hòa"), word = run of letters/digits
 Person names: the signer blocks of tests/data/restore/eval/signers.tsv (names composed from the name
 lexicon by its frequencies, rendered, scanned or photocopied and OCR'd with tesseract -l eng; also the
 truth stripped and garbled): share of names whose words are restored exactly (case and marks; specks
-around them ignored), also with the signers listed in a user lexicon; and of the plans' signers.
+around them ignored), also with the signers listed in a user lexicon; and of the plans' signers. For each
+set also how many of the wrong names and of the right ones are flagged for review (a word of the name's line
+with a restoration confidence below the review threshold of pipeline.review): a wrong name should never
+pass silently. ``--names-only`` prints only that table (``--ours work/restore_dev`` for the dev signers).
 Also prints words per second per set (CPU time of this one process, models preloaded) and peak memory.
 
-    python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40]
+    python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40] [--names-only]
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ import resource
 import sys
 import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -42,6 +47,7 @@ from devtools.garble import garble  # noqa: E402
 from pipeline.restore import restore_text  # noqa: E402
 from pipeline.restore.engine import models  # noqa: E402
 from pipeline.restore.normalize import normalize_syllable, strip_diacritics  # noqa: E402
+from pipeline.review import to_review  # noqa: E402
 
 _WORD = re.compile(r"[^\W_]+")
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -69,12 +75,17 @@ class Bench:
         self.n_words = 0
 
     def restore(self, text: str, lexicon: object = None) -> tuple[str, int, float]:
+        res, secs = self.restoration(text, lexicon)
+        return res.text, len(res.tokens), secs
+
+    def restoration(self, text: str, lexicon: object = None) -> tuple[Any, float]:
+        """The full restoration (text and token records) and its CPU seconds."""
         t0 = time.process_time()
         res = restore_text(text, lexicon=lexicon) if lexicon is not None else restore_text(text)
         secs = time.process_time() - t0
         self.cpu += secs
         self.n_words += len(res.tokens)
-        return res.text, len(res.tokens), secs
+        return res, secs
 
     def restore_chunks(self, lines: list[str], chunk: int) -> tuple[list[str], float, int]:
         out: list[str] = []
@@ -133,25 +144,39 @@ def _key(text: str) -> str:
 
 
 _EDGE = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+LETTERS = re.compile(r"[^\W\d_]")
 
 
 def name_line(text: str, gold: str) -> str:
     """The words of the line of ``text`` that best matches the gold name (by letters): OCR specks around
     the words ("‘Dương", "Long:") and tokens without letters are left out, every other word counts."""
+    return name_line_at(text, gold)[0]
+
+
+def name_line_at(text: str, gold: str) -> tuple[str, int]:
+    """:func:`name_line` and the index of that line."""
     target = _key(gold)
-    best, score = "", -1.0
-    for line in text.split("\n"):
+    best, score, at = "", -1.0, -1
+    for i, line in enumerate(text.split("\n")):
         f = _key(line)
         if not f:
             continue
         s = 1.0 - Levenshtein.normalized_distance(f, target)
         if s > score:
             words = [_EDGE.sub("", w) for w in line.split()]
-            best, score = " ".join(w for w in words if w), s
-    return best
+            best, score, at = " ".join(w for w in words if w), s, i
+    return best, at
 
 
-def name_scores(bench: Bench, ours: Path, show: bool) -> list[tuple[str, int, int]]:
+def flagged(res: Any, line: int) -> bool:
+    """Whether a word of the name's line is to review (restoration confidence below the review
+    threshold of :mod:`pipeline.review`): a wrong name a person is sent to check is not silently wrong."""
+    return any(
+        t.line == line and LETTERS.search(t.restored) and to_review(None, t.confidence) for t in res.tokens
+    )
+
+
+def name_scores(bench: Bench, ours: Path, show: bool) -> list[NameScore]:
     """Exact-match share of signer names per damage kind (scan and photocopy OCR apart), and of the
     OCR'd names with a staff lexicon: the signers' names as an archive would list its officials."""
     path = ours / "signers.tsv"
@@ -173,19 +198,40 @@ def name_scores(bench: Bench, ours: Path, show: bool) -> list[tuple[str, int, in
     }
     out = []
     for kind, make in kinds.items():
-        right = total = 0
+        right = total = wrong_flagged = right_flagged = 0
         for i, (doc_id, level, name, ocr, gold) in enumerate(rows):
             inp = make(ocr.replace("\\n", "\n"), gold.replace("\\n", "\n"), i, level)
             if inp is None:
                 continue
-            restored, _, _ = bench.restore(inp, staff if kind.endswith("staff") else None)
-            got = name_line(restored, name)
+            res, _ = bench.restoration(inp, staff if kind.endswith("staff") else None)
+            got, at = name_line_at(res.text, name)
+            flag = flagged(res, at)
             right, total = right + (got == name), total + 1
+            right_flagged += got == name and flag
+            wrong_flagged += got != name and flag
             if show and got != name and kind.endswith("eng-OCR"):
-                print(f"   {doc_id}: {name!r} <- {inp.splitlines()[-1:]!r} -> {got!r}")
+                print(f"   {doc_id}: {name!r} <- {inp.splitlines()[-1:]!r} -> {got!r}{' (flagged)' * flag}")
         if total:
-            out.append((kind, right, total))
+            out.append(NameScore(kind, right, total, wrong_flagged, right_flagged))
     return out
+
+
+@dataclass
+class NameScore:
+    """Names restored exactly, and how many of the wrong and of the right ones are flagged for review."""
+
+    kind: str
+    right: int
+    total: int
+    wrong_flagged: int
+    right_flagged: int
+
+    def row(self) -> str:
+        wrong = self.total - self.right
+        return (
+            f"{self.kind:<28}{self.total:>6}{100 * self.right / max(self.total, 1):>9.1f}"
+            f"{f'{self.wrong_flagged}/{wrong}':>16}{f'{self.right_flagged}/{self.right}':>16}"
+        )
 
 
 def _lines(path: Path) -> list[str]:
@@ -201,15 +247,19 @@ def plan_docs(ours: Path, level: str = "") -> list[tuple[list[str], list[str]]]:
     return docs
 
 
-def plan_signers(bench: Bench, ours: Path) -> tuple[int, int]:
+def plan_signers(bench: Bench, ours: Path) -> NameScore:
     """Signer names of our plans (the last gold line) restored exactly in the whole-document OCR."""
-    right = total = 0
+    score = NameScore("plan signers eng-OCR", 0, 0, 0, 0)
     for inp, ref in plan_docs(ours):
         name = [ln for ln in ref if ln.strip()][-1].strip()
-        restored, _, _ = bench.restore("\n".join(inp))
-        right += name_line(restored, name) == name
-        total += 1
-    return right, total
+        res, _ = bench.restoration("\n".join(inp))
+        got, at = name_line_at(res.text, name)
+        flag = flagged(res, at)
+        score.total += 1
+        score.right += got == name
+        score.right_flagged += got == name and flag
+        score.wrong_flagged += got != name and flag
+    return score
 
 
 def wer_rows(bench: Bench, ours: Path, max_words: int) -> tuple[list[str], list[str]]:
@@ -254,12 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ours", type=Path, default=OURS, help="folder of make_restore_eval.py output")
     ap.add_argument("--show-changes", action="store_true", help="print examples of clean words changed")
     ap.add_argument("--show-names", action="store_true", help="print the signer names restored wrongly")
+    ap.add_argument("--names-only", action="store_true", help="only the person-name table")
     args = ap.parse_args(argv)
     t0 = time.process_time()
     models()
     print(f"models loaded in {time.process_time() - t0:.2f}s; CPU reference loop {cpu_reference():.3f}s")
     bench = Bench(args.chunk_lines)
-    clean, plan_lines = wer_rows(bench, args.ours, args.max_words)
+    clean, plan_lines = [], []
+    if not args.names_only:
+        clean, plan_lines = wer_rows(bench, args.ours, args.max_words)
     print(f"\n{'set':<24}{'words':>8}{'input WER %':>13}{'output WER %':>14}{'words/s':>10}")
     for name, total, e_in, e_out, speed in bench.table:
         print(f"{name:<24}{total:>8}{e_in:>13.2f}{e_out:>14.2f}{speed:>10,.0f}")
@@ -270,12 +323,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name + ' changed':<24}{total:>8}{'':>13}{share:>13.3f}%{speed:>10,.0f}")
             if args.show_changes:
                 print("   ", examples)
-    print(f"\n{'person names':<24}{'names':>8}{'exact %':>13}")
-    for kind, right, total in name_scores(bench, args.ours, args.show_names):
-        print(f"{kind:<24}{total:>8}{100 * right / max(total, 1):>13.1f}")
-    right, total = plan_signers(bench, args.ours)
-    if total:
-        print(f"{'plan signers eng-OCR':<24}{total:>8}{100 * right / max(total, 1):>13.1f}")
+    print(f"\n{'person names':<28}{'names':>6}{'exact %':>9}{'wrong flagged':>16}{'right flagged':>16}")
+    for score in name_scores(bench, args.ours, args.show_names):
+        print(score.row())
+    print(plan_signers(bench, args.ours).row())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"\nspeed {bench.n_words / max(bench.cpu, 1e-9):,.0f} words/s on one core overall ({bench.n_words} "

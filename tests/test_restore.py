@@ -254,3 +254,17 @@ def test_a_few_wrong_or_missing_marks_in_correct_text_are_fixed():
     res = restore_text(damaged)
     assert res.text == "\n".join(CLEAN[:3])
     assert {t.original for t in res.tokens if t.changed} == {"hoach", "can", "đông"}
+
+
+def test_garbled_page_reads_p_for_the_d_stroke_of_a_long_abbreviation():
+    garbled = "- TT. Huyen uy, TT. HPND huyen; c6 hiéu qua"
+    assert "HĐND" in restore_text(garbled).text
+
+
+def test_a_word_capitalised_inside_a_sentence_is_no_grammatical_word():
+    garbled = "1. Van phong Sé la co quan thuong truc cua Hoi déng thi dua, c6 hiéu qua"
+    assert restore_text(garbled).text.startswith("1. Văn phòng Sở là")
+    # the same word at the start of a sentence, or written in lower case, is read as usual
+    clean = "Ban hành kế hoạch. Sẽ triển khai trong tháng"
+    assert restore_text(clean).text == clean
+    assert "Sở sẽ triển khai" in restore_text("Giam d6c Sé chi dao cac phong, Sé se trién khai").text

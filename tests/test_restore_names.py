@@ -344,3 +344,21 @@ def test_a_word_that_is_no_name_in_a_signer_name_is_read_as_the_name_one_mark_aw
     lines = path.read_text(encoding="utf-8").rstrip().splitlines()
     other = restore_text("\n".join([*lines[:-1], "Hoàng Mốc Tháng"])).text.rstrip().splitlines()[-1]
     assert other == "Hoàng Mốc Tháng"
+
+
+def test_a_doubtful_name_is_sent_to_review_at_its_least_certain_word():
+    from pipeline.review import to_review
+
+    # "Dung" without marks may be Dung or Dũng, both common given names: the name is a guess.
+    res = restore_text("GIAM DOC\n\nNguyén Hoai Dung")
+    name = [t for t in res.tokens if t.line == 2]
+    assert [to_review(None, t.confidence) for t in name] == [False, False, True], name
+    # a name whose every word has one likely reading is no guess
+    res = restore_text("GIAM DOC\n\nNguyén Van Khoa")
+    assert not any(to_review(None, t.confidence) for t in res.tokens if t.line == 2), res.tokens
+
+
+def test_a_word_kept_with_its_garble_is_not_reported_as_certain():
+    res = restore_text("Cac don vi c6 hiéu qua trong LéHuy nam 2024")
+    kept = next(t for t in res.tokens if t.original == "LéHuy")
+    assert kept.restored == "LéHuy" and kept.confidence < 0.8

@@ -181,3 +181,55 @@ def test_real_photocopy_ocr_keeps_every_section():
         ]
         for field in ("doc_number", "doc_symbol", "doc_type", "issue_date", "issuer", "place", "campaign"):
             assert record["fields"][field] == expected["fields"][field], (path.stem, field)
+
+
+def _closing(title_lines: list[str]) -> str:
+    lines = ["KẾ HOẠCH", "Thi đua giảm nghèo năm 2024", "I. NỘI DUNG", "Các xã triển khai./."]
+    lines += ["Nơi nhận:", "- Như trên;", "- Giám đốc, các.PGĐ Sở;", "- Lưu: VT."]
+    return "\n".join([*lines, *title_lines, "Hoàng Văn Thắng"])
+
+
+def test_signer_title_whose_first_word_the_copy_spoilt():
+    record = extract_record(_closing(["é -KẾ GIÁM ĐỐC", "HỌ GIÁM ĐỐC"]))
+    assert record.fields["signer_title"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    assert record.fields["signer_name"] == "Hoàng Văn Thắng"
+    # a real word before a title makes no title line
+    assert extract_record(_closing(["Ông GIÁM ĐỐC"])).fields["signer_title"] is None
+
+
+def test_a_speck_dot_glued_between_words_is_a_space_in_title_and_recipients():
+    text = "KẾ HOẠCH\nThi đua “Nông thôn mới”.trong ngành năm 2024\nI. NỘI DUNG\nx./.\n"
+    record = extract_record(text + "\n".join(_closing(["GIÁM ĐỐC"]).split("\n")[4:]))
+    assert record.fields["title"] == "Thi đua “Nông thôn mới” trong ngành năm 2024"
+    assert "Giám đốc, các PGĐ Sở" in record.fields["recipients"]
+
+
+def test_a_c_item_read_as_e_takes_the_letter_the_sequence_expects():
+    lines = [
+        "I. MỤC ĐÍCH",
+        "a) Tuyên truyền rộng rãi",
+        "b) Vận động cán bộ",
+        "e) Kịp thời phát hiện",
+        "II. NỘI DUNG",
+    ]
+    record = extract_record("\n".join(lines))
+    assert [s.number for s in record.sections] == ["I", "a", "b", "c", "II"]
+    # after d) and đ) an e) is an e)
+    lines[2:4] = ["b) x", "c) y", "d) z", "đ) w", "e) Kịp thời phát hiện"]
+    assert [s.number for s in extract_record("\n".join(lines)).sections][-2:] == ["e", "II"]
+
+
+def test_a_lone_kt_title_has_the_deputy_line_the_seal_took():
+    for first in ("KT. GIÁM ĐỐC", "KT’ GIÁM ĐỐC", "KT  GIÁM ĐỐC"):
+        record = extract_record(_closing([first, "oe ĐỘC ấy"]))
+        assert record.fields["signer_title"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC", first
+    # a head who signs himself has no deputy line
+    assert extract_record(_closing(["GIÁM ĐỐC"])).fields["signer_title"] == "GIÁM ĐỐC"
+
+
+def test_a_lone_word_in_capitals_with_a_marked_vowel_in_a_recipient_is_title_cased():
+    lines = ["KẾ HOẠCH", "Thi đua năm 2024", "I. NỘI DUNG", "x./.", "Nơi nhận:"]
+    lines += ["- Các phòng, đơn vị thuộc SỞ;", "- UBND TỈNH (để b/c);", "- Lưu: VT, BTĐKT."]
+    lines += ["GIÁM ĐỐC", "Lê Văn An"]
+    recipients = extract_record("\n".join(lines)).fields["recipients"]
+    assert recipients == ["Các phòng, đơn vị thuộc Sở", "UBND TỈNH (để b/c)", "Lưu: VT, BTĐKT"]

@@ -161,6 +161,12 @@ class RestoreConfig:
     # log10 name prior of a token kept as written (no Vietnamese syllable) on a clean page: a foreign or
     # unlisted name (on other pages such a token is mostly garble: keep_unknown_garbled_logp).
     name_unknown_logp: float = -2.0
+    # log10 channel penalty of a grammatical word ("sẽ", "là") read from a token capitalised inside a
+    # sentence.
+    capitalised_function_word_logp: float = -4.0
+    # Confidence of a name word read as no Vietnamese syllable on a damaged page, or of a word kept with its
+    # garble for want of a better reading: a guess, for review.
+    name_unknown_confidence: float = 0.5
     # Most tokens of one personal name ("Nguyễn Thị Thu Hồng Anh").
     max_name_tokens: int = 5
     # Lines after a signer title ("KT. GIÁM ĐỐC") searched for the signer's name (seal and scrawl noise

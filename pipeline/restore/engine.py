@@ -235,7 +235,7 @@ def _plan_fixed(slot: Slot, k: int, short_number: bool, page: _Page) -> bool:
         slot.fixed, slot.fixed_reason = roman, "roman-numeral"
         trellis.add([lm.unk], [0.0])
         return True
-    official = m.abbreviations.get(core)
+    official = (m.garbled_abbreviations if page.doc.garbled_doc else m.abbreviations).get(core)
     if official and (official == core or not is_valid_syllable(_lower(core))):
         slot.fixed, slot.fixed_reason = official, "code"
         trellis.add([lm.id(official.lower())], [0.0])
@@ -284,10 +284,37 @@ def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Pag
     return scored
 
 
-def _plan_decoded(slot: Slot, short_number: bool, page: _Page) -> None:
-    """Keep the token's best few candidates within the beam and add them to the trellis as one position."""
+# Grammatical words that are capitalised only at the start of a sentence: a capitalised token inside a
+# sentence ("Văn phòng Sé là", "Sé" for "Sở") is a name, an office or a title word, not one of them.
+NEVER_CAPITALISED_INSIDE = frozenset(
+    ("sẽ", "đã", "đang", "là", "và", "của", "các", "những", "được", "bị", "thì", "mà", "với", "cho", "để")
+    + ("từ", "tại", "trong", "này", "đó", "cũng", "vẫn", "còn", "rằng", "nếu", "khi", "hay", "hoặc", "nhưng")
+)
+
+
+def _capitalised_inside(k: int, pieces: list[Piece]) -> bool:
+    """Token ``k`` is capitalised (not in capitals) right after a word or comma of the same line."""
+    text = pieces[k].text
+    return (
+        k > 0
+        and text[:1].isupper()
+        and text[1:].lower() == text[1:]
+        and pieces[k - 1].kind in ("word", "comma", "number")
+    )
+
+
+def _plan_decoded(slot: Slot, short_number: bool, page: _Page, inside: bool = False) -> None:
+    """Keep the token's best few candidates within the beam and add them to the trellis as one position.
+    ``inside``: the token is capitalised inside a sentence, which a grammatical word never is."""
     cfg = page.cfg
     scored = page.scored(_lower(slot.piece.text), short_number)
+    if inside and any(x[3].word in NEVER_CAPITALISED_INSIDE for x in scored[: cfg.max_candidates]):
+        pen = cfg.capitalised_function_word_logp
+        scored = [
+            (s + pen, ch + pen, i, c) if c.word in NEVER_CAPITALISED_INSIDE else (s, ch, i, c)
+            for s, ch, i, c in scored
+        ]
+        scored.sort(key=lambda x: -x[0])
     floor = scored[0][0] - cfg.candidate_beam
     kept = [x for x in scored[: cfg.max_candidates] if x[0] >= floor]
     slot.words = [x[3].word for x in kept]
@@ -300,7 +327,7 @@ def _plan_token(slot: Slot, k: int, pieces: list[Piece], page: _Page) -> None:
     """Decide how one token is handled: fixed (number, code, numeral, abbreviation) or decoded."""
     short_number = _is_short_number(k, pieces, page)
     if not _plan_fixed(slot, k, short_number, page):
-        _plan_decoded(slot, short_number, page)
+        _plan_decoded(slot, short_number, page, _capitalised_inside(k, pieces))
 
 
 def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str, float, list[str]]:
@@ -419,7 +446,18 @@ def _record(slot: Slot, source: _Source, page: _Page, tone_style: str) -> TokenR
     changed = restored != original
     if not changed and reason not in ("protected", "code", "roman-numeral", "name", "lexicon"):
         reason = "kept"
+    if reason == "kept" and page.doc.garbled_doc and _garble_left(slot.piece.text):
+        conf = min(conf, page.cfg.name_unknown_confidence)
     return TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives)
+
+
+def _garble_left(text: str) -> bool:
+    """A word kept as printed that still shows garble (a digit or symbol among its letters, marks no
+    Vietnamese syllable carries: "LéHuy"): nothing better was found, it is not known to be right."""
+    low = _lower(text)
+    if not LETTER.search(text):
+        return False
+    return bool(GARBLE_CHAR.search(text)) or (has_marks(low) and not is_valid_syllable(low))
 
 
 def _decode(slots: list[Slot], page: _Page) -> None:

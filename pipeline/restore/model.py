@@ -21,7 +21,7 @@ from pipeline.restore.channel import SEED_RULES, load_learned_channel, merge_rul
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.lexicon import Lexicons, LexiconSettings, UserLexicon, read_rows
 from pipeline.restore.lm import TrigramLM
-from pipeline.restore.protect import code_variants, load_abbreviations
+from pipeline.restore.protect import code_variants, garbled_variants, load_abbreviations
 from pipeline.restore.syllables import Inventory
 
 # Cached letter-model scores before the cache is emptied: bounds memory on huge batches.
@@ -50,6 +50,7 @@ class Models:
         self.generator = CandidateGenerator(self.inventory.by_skeleton, known, self.rules, token_map)
         self.abbreviations = load_abbreviations(dictionary_file("abbreviations.tsv"))
         self.code_abbreviations = code_variants(self.abbreviations)
+        self.garbled_abbreviations = garbled_variants(self.abbreviations)
         total = {}
         for skel, words in self.inventory.by_skeleton.items():
             counts = [self.inventory.counts[w] for w in words]

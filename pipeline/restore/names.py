@@ -648,7 +648,9 @@ class NamePass:
                     for occ, span in zip(per_occ, occurrences, strict=True)
                 )
             columns.append(column)
-        best, marginals = _chain(columns, kinds, self._prior, self.cfg)
+        best, marginals, whole = _chain(columns, kinds, self._prior, self.cfg)
+        chosen = [dict(marginals[j])[best[j]] for j in range(n)]
+        weakest = min(range(n), key=chosen.__getitem__)
         for span in occurrences:
             # A name in capitals stays so; otherwise every word is capitalised ("DO Nhu" -> "Đỗ Như").
             upper = _in_capitals([s.piece.text for s in span], self.cfg.capitals_share)
@@ -658,11 +660,22 @@ class NamePass:
                 if self._trusted(slot) and word == _lower(slot.piece.text):
                     continue  # a clean page's well-marked name stays as printed
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
-                slot.override = Override(apply_case(word, pattern), "name", dict(marginals[j])[word], alts)
+                conf = self._name_confidence(word, chosen[j], whole if j == weakest else 1.0)
+                slot.override = Override(apply_case(word, pattern), "name", conf, alts)
                 rest = self.glued.get(id(slot))
                 if rest is not None and rest.override is None:
-                    rest.override = Override("", "name", dict(marginals[j])[word], [])
+                    rest.override = Override("", "name", conf, [])
             self._drop_specks(span)
+
+    def _name_confidence(self, word: str, marginal: float, whole: float) -> float:
+        """Confidence of one word of a decoded name: its posterior, but a name is right only when all its
+        words are, so its least certain word takes the posterior of the whole reading (``whole``; 1.0 for
+        the others): the review is sent to that word. A reading that is no Vietnamese syllable (garble kept
+        for want of a better one) is a guess."""
+        conf = min(marginal, whole)
+        if not is_valid_syllable(word) and not self.clean_page:
+            conf = min(conf, self.cfg.name_unknown_confidence)
+        return conf
 
     # --- the pass -----------------------------------------------------------------------------------------
 
@@ -686,8 +699,9 @@ class NamePass:
 
 def _chain(
     columns: list[dict[str, float]], kinds: list[str], prior: Callable[..., float], cfg: RestoreConfig
-) -> tuple[list[str], list[list[tuple[str, float]]]]:
-    """Best name and per-position marginals of the chain surname → middle → given (log10 scores).
+) -> tuple[list[str], list[list[tuple[str, float]]], float]:
+    """Best name, per-position marginals and the posterior of the best name as a whole, of the chain
+    surname → middle → given (log10 scores).
 
     A position's score is its (pooled) channel plus the weighted name prior; the given name's prior
     depends on the syllable before it (the "middle given" pair model).
@@ -719,6 +733,7 @@ def _chain(
         fwd_sum.append(fs)
         back.append(bk)
     last = max(fwd_max[-1], key=lambda c: fwd_max[-1][c])
+    whole = math.exp(fwd_max[-1][last] - _logsumexp(list(fwd_sum[-1].values())))
     best = [last]
     for j in range(n - 1, 0, -1):
         best.append(back[j][best[-1]])
@@ -738,7 +753,7 @@ def _chain(
         logs = {c: fwd_sum[j][c] + bwd[j][c] for c in words[j]}
         z = _logsumexp(list(logs.values()))
         marginals.append(sorted(((c, math.exp(v - z)) for c, v in logs.items()), key=lambda x: -x[1]))
-    return best, marginals
+    return best, marginals, whole
 
 
 def _logsumexp(values: list[float]) -> float:

@@ -45,6 +45,20 @@ def code_variants(abbreviations: dict[str, str]) -> dict[str, str]:
     return table
 
 
+# Standalone, an abbreviation this long with its Đ read as P is no other word ("HPND" is "HĐND").
+MIN_STANDALONE_P = 4
+
+
+def garbled_variants(abbreviations: dict[str, str]) -> dict[str, str]:
+    """In a garbled page a standalone abbreviation of four letters or more may have its Đ read as P
+    ("TT. HPND huyện"); a shorter one would be too loose ("PT")."""
+    table = dict(abbreviations)
+    for abbr in set(abbreviations.values()):
+        if "Đ" in abbr and len(abbr) >= MIN_STANDALONE_P and "-" not in abbr:
+            table.setdefault(abbr.replace("Đ", "P"), abbr)
+    return table
+
+
 def restore_code(code: str, abbreviations: dict[str, str]) -> str:
     """Map the abbreviation parts of a code ("QD-UBND", "1996/QD-UBND", "NĐ-CP") to their official form."""
     whole = abbreviations.get(code)

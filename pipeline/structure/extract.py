@@ -12,6 +12,7 @@ from .record import DocumentRecord, Section, empty_fields
 from .references import legal_bases
 from .sections import find_sections, opens_content
 from .terms import terms_by_section
+from .text import title_cased_words, without_glued_specks
 
 PREAMBLE_SEARCH_LINES = 80
 
@@ -50,6 +51,8 @@ def extract_fields_and_sections(
     fields["digital_signature"] = signature
 
     header = parse_header(doc)
+    if header.title:
+        header.title = without_glued_specks(header.title)
     first_heading = _first_heading(doc, header.body_start)
     footer = parse_footer(doc, header.body_start, first_heading)
     preamble_end = first_heading if first_heading is not None else len(doc)
@@ -67,7 +70,7 @@ def extract_fields_and_sections(
         place=header.place,
         issue_date=header.issue_date,
         title=header.title,
-        recipients=footer.recipients,
+        recipients=[title_cased_words(without_glued_specks(item)) for item in footer.recipients],
         signer_title=footer.signer_title,
         signer_name=footer.signer_name,
         legal_bases=legal_bases(doc, header.body_start, preamble_end),

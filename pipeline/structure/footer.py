@@ -204,8 +204,9 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
             noi_nhan_end = _recipient_block(doc, index, footer, roles)
             index = noi_nhan_end + 1
             continue
-        if not role_block_done and markers.is_role_line(doc.head(index)):
-            roles.append((index, squash(doc.head(index))))
+        title = None if role_block_done else markers.role_title(doc.head(index))
+        if title is not None:
+            roles.append((index, squash(title)))
             footer.stops.add(index)
         elif roles and not role_block_done:
             role_block_done = True
@@ -214,7 +215,7 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
             break
     if roles:
         roles = _one_block(roles)
-        footer.signer_title = " / ".join(canonical_title(title) for _, title in roles)
+        footer.signer_title = " / ".join(_deputy_prefix([canonical_title(title) for _, title in roles]))
         footer.stops.update(i for i, _ in roles)
         footer.signer_name = _signer_name(doc, roles[-1][0], footer)
     elif noi_nhan_end is not None:
@@ -233,16 +234,26 @@ _TITLES = (
     "BAN CHẤP HÀNH", "BAN CHỈ ĐẠO", "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
 )  # fmt: skip
 _TITLE_KEYS = {key(title): title for title in _TITLES}
-_TITLE_PREFIX = re.compile(r"^(KT|TM|TL|TUQ|Q)\s?[.:,]\s*", re.IGNORECASE)
+_TITLE_PREFIX = re.compile(r"^(?:(KT|TM|TL|TUQ|Q)\s?[.:,’'`]|(KT|TM|TL)\s)\s*", re.IGNORECASE)
 
 
 def canonical_title(title: str) -> str:
     """One line of a signer's title in its printed form: ``KT.TRUENG BAN`` → ``KT. TRƯỞNG BAN``."""
     prefix_match = _TITLE_PREFIX.match(title)
-    prefix = f"{prefix_match.group(1).upper()}. " if prefix_match else ""
+    prefix = f"{(prefix_match.group(1) or prefix_match.group(2)).upper()}. " if prefix_match else ""
     rest = title[prefix_match.end() :] if prefix_match else title
     best = max(((fuzz.ratio(key(rest), k), t) for k, t in _TITLE_KEYS.items()), default=(0.0, rest))
     return prefix + (best[1] if best[0] >= 85 else squash(rest))
+
+
+def _deputy_prefix(titles: list[str]) -> list[str]:
+    """A deputy signs for the head: "GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC" is "KT. GIÁM ĐỐC" (its "KT." lost to
+    the copy), and a lone "KT. GIÁM ĐỐC" has the deputy's line under it (lost under the seal)."""
+    if len(titles) == 2 and titles[1] == f"PHÓ {titles[0]}" and not _TITLE_PREFIX.match(titles[0]):
+        return [f"KT. {titles[0]}", titles[1]]
+    if len(titles) == 1 and titles[0].startswith("KT. ") and titles[0][4:] in _TITLES:
+        return [titles[0], f"PHÓ {titles[0][4:]}"]  # "KT." is signed by the deputy: the seal took that line
+    return titles
 
 
 def _one_block(roles: list[tuple[int, str]]) -> list[tuple[int, str]]:

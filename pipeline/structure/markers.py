@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from .text import fold, is_caps, key
 
@@ -77,9 +78,10 @@ _ROLE_WORDS = (
     r"CHANH AN|VIEN TRUONG|TRUONG DOAN|TONG CUC TRUONG|THU KY|CHU NHIEM"
 )
 # "KT. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN", "Q. CHÁNH VĂN PHÒNG": a delegation prefix and capitals to the end.
-# OCR may read the dot of "KT." as a colon or a comma on a photocopy.
+# OCR may read the dot of "KT." as a colon, a comma or an apostrophe on a photocopy, or lose it.
 _PREFIXED_ROLE = re.compile(
-    r"(?:^|(?<=[\s;:.,]))(?:KT|TM|TL|TUQ|Q)\s?[.:,]\s*[A-Z][A-Z .,\-]*[A-Z]\s*$", re.IGNORECASE
+    r"(?:^|(?<=[\s;:.,]))(?:(?:KT|TM|TL|TUQ|Q)\s?[.:,’'`]|(?:KT|TM|TL)\s)\s*[A-Z][A-Z .,\-]*[A-Z]\s*$",
+    re.IGNORECASE,
 )
 _BARE_ROLE = re.compile(
     rf"(?:^|(?<=[\s;:.,]))(?:PHO\s+)?(?:{_ROLE_WORDS})(?:\s+TH\S{{3,6}}\s+TR\S{{2,4}})?\s*$", re.IGNORECASE
@@ -108,9 +110,34 @@ def role_span(line: str) -> tuple[int, int] | None:
 
 
 def is_role_line(line: str) -> bool:
-    """A line that is only a signer's title (``KT. GIÁM ĐỐC``, ``PHÓ GIÁM ĐỐC``)."""
+    """A line that is only a signer's title (``KT. GIÁM ĐỐC``, ``PHÓ GIÁM ĐỐC``), perhaps after the
+    remains of a damaged first word (``é -KẾ GIÁM ĐỐC``, ``HỌ GIÁM ĐỐC``)."""
+    return role_title(line) is not None
+
+
+# What a photocopy leaves of a title's first word ("KT." read "é -KE", "PHÓ" read "HÓ"): a few short
+# pieces, no word of three letters or more.
+_LONG_WORD = re.compile(r"[^\W\d_]{3}")
+_MAX_DAMAGED_LEAD = 8
+
+
+def role_title(line: str) -> str | None:
+    """The signer's title a title line holds, or None if the line is no title line. A damaged first word
+    before the title is dropped, and read as "PHÓ" when its letters are one edit from it (a deputy's
+    title: "HỌ GIÁM ĐỐC" is "PHÓ GIÁM ĐỐC")."""
     span = role_span(line)
-    return span is not None and not line[: span[0]].strip()
+    if span is None:
+        return None
+    lead, title = line[: span[0]].strip(), line[span[0] : span[1]].strip()
+    if not lead:
+        return title
+    if len(lead) > _MAX_DAMAGED_LEAD or _LONG_WORD.search(lead):
+        return None
+    last = fold(lead.split()[-1]).lower().strip("-.,:;'`‘’_~")
+    deputy = fold(title).upper().startswith("PHO")
+    if 2 <= len(last) <= 3 and Levenshtein.distance(last, "pho") <= 1 and not deputy:
+        return "PHÓ " + title
+    return title
 
 
 # A capitalised word; OCR may have read a letter inside it as a digit or symbol (``Qu6c``).

@@ -137,8 +137,10 @@ def _in_sequence(doc: DocLines, index: int, expected: Expected, roman_doc: bool)
     if found.kind == "roman" and found.value == expected.roman - 1 and expected.roman > 1:
         # numbers never repeat: "I." after "I." is "II." that lost a stroke
         return replace(found, number=to_roman(expected.roman), value=expected.roman)
-    if found.kind == "arabic" and found.value != expected.arabic:
-        letter = damaged_letter(line, expected)  # "8)" read for "a)"
+    if (found.kind == "arabic" and found.value != expected.arabic) or (
+        found.kind == "letter" and found.number != expected.letter
+    ):
+        letter = damaged_letter(line, expected)  # "8)" read for "a)", "e)" for "c)"
         if letter:
             return HeadingMatch(*letter)
     if found.kind == "arabic" and roman_doc and found.number == "1" * expected.roman:

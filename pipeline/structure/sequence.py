@@ -33,6 +33,8 @@ MAX_LEAD = 3
 # An unnumbered capitalised heading ("NỘI DUNG THI ĐUA" whose numeral faded) is at most this long.
 MAX_BARE_HEADING = 60
 _LETTER_ITEM = re.compile(r"^([^\s\w]?)(\S)\s*[)\]}]\s*(?=[^\W\d_])")
+# Letters OCR (or restoration of its garble) confuses, taken only when the sequence expects the other one.
+_LOOKALIKE = {"e": "c", "o": "c"}
 _LETTER_READINGS = {"8": "a", "ạ": "a", "à": "a", "á": "a", "6": "b", "¢": "c", "©": "c", "(": "c", "ð": "đ"}
 
 
@@ -127,6 +129,8 @@ def damaged_letter(line: str, expected: Expected) -> tuple[int, str, int, int, s
         return None
     char = match.group(2)
     reading = _LETTER_READINGS.get(char, fold(char).lower() if char.isalpha() else None)
+    if reading != expected.letter and _LOOKALIKE.get(char) == expected.letter:
+        reading = expected.letter  # "e)" where "c)" is due: the restoration read the "¢" of "c)" as "e"
     if reading != expected.letter:
         return None
     rest = line[match.end() :]

@@ -123,3 +123,36 @@ def without_junk(text: str, dash: bool = False) -> str:
     text = (_TRAILING_JUNK if dash else _TRAILING_JUNK_NO_DASH).sub("", text).strip()
     stripped = text.rstrip(_ATTACHED_JUNK).rstrip()
     return stripped if stripped else text
+
+
+# A dot a speck left between two words, no space around it ("mới”.trong", "các.PGĐ"): after a lowercase
+# word or a closing quote, before a letter. Abbreviations with a dot ("TT.Huyện", "TP.Hồ") start with a
+# capital, and an address or e-mail has no closing quote and more dots or an @, so they stay.
+_GLUED_DOT = re.compile(r"(?<![\w@./])([^\W\d_]*[a-zà-ỹđ]{2}|[^\W\d_]+[”\"»])\.(?=[^\W\d_])(?![\w]*[.@/])")
+
+
+def without_glued_specks(text: str) -> str:
+    """``text`` with a speck's dot glued between two words read as the space it stands in."""
+    return _GLUED_DOT.sub(r"\1 ", text)
+
+
+_MARKED_VOWEL = re.compile(r"[À-ÃÈ-ÊÌÍÒ-ÕÙÚÝĂĨŨƠƯẠ-Ỹ]")
+_LOWER_WORD = re.compile(r"(?<![^\s(])[a-zà-ỹđ]+(?![^\s),.;:])")
+
+
+def title_cased_words(text: str) -> str:
+    """A mixed-case item with one word in capitals that carries a marked vowel ("đơn vị thuộc SỞ": the
+    English model reads the horn of "ở" as a capital O) gets that word title-cased. Abbreviations have no
+    marked vowels ("UBND", "BTĐKT") and stay, and so does a run of capitals ("UBND TỈNH")."""
+    if not _LOWER_WORD.search(text):
+        return text
+    words = text.split(" ")
+    cores = [word.strip(",.;:()") for word in words]
+    caps = [len(core) >= 2 and core.isupper() for core in cores]
+    out = []
+    for i, (word, core) in enumerate(zip(words, cores, strict=True)):
+        alone = not (i and caps[i - 1]) and not (i + 1 < len(caps) and caps[i + 1])
+        if caps[i] and alone and _MARKED_VOWEL.search(core):
+            word = word.replace(core, core[0] + core[1:].lower())
+        out.append(word)
+    return " ".join(out)
