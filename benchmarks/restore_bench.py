@@ -172,7 +172,8 @@ def flagged(res: Any, line: int) -> bool:
     """Whether a word of the name's line is to review (restoration confidence below the review
     threshold of :mod:`pipeline.review`): a wrong name a person is sent to check is not silently wrong."""
     return any(
-        t.line == line and LETTERS.search(t.restored) and to_review(None, t.confidence) for t in res.tokens
+        t.line == line and LETTERS.search(t.restored) and to_review(None, t.confidence, t.reason)
+        for t in res.tokens
     )
 
 

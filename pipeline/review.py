@@ -19,15 +19,21 @@ from collections.abc import Iterable, Sequence
 LOW_OCR_CONFIDENCE = 60.0
 # Restoration posterior (0-1) below which a restored token is to review.
 LOW_CONFIDENCE = 0.8
+# The same for a word decoded with the personal-name lexicon (reason "name"). A name is what users look up
+# first, and the language model knows least about it: an unmarked given name ("Dung") is Dung, Dũng or Dụng
+# with priors near 0.85-0.94 for the commonest, so at 0.8 a wrong name could pass unflagged.
+LOW_NAME_CONFIDENCE = 0.95
 
 _PIECE = re.compile(r"\S+")
 
 
-def to_review(ocr_confidence: float | None, confidence: float | None) -> bool:
-    """True when the OCR confidence (0-100, None for text dumps) or the restoration confidence is low."""
+def to_review(ocr_confidence: float | None, confidence: float | None, reason: str | None = None) -> bool:
+    """True when the OCR confidence (0-100, None for text dumps) or the restoration confidence is low
+    (stricter for a personal name: ``reason`` "name")."""
     if ocr_confidence is not None and ocr_confidence < LOW_OCR_CONFIDENCE:
         return True
-    return confidence is not None and confidence < LOW_CONFIDENCE
+    threshold = LOW_NAME_CONFIDENCE if reason == "name" else LOW_CONFIDENCE
+    return confidence is not None and confidence < threshold
 
 
 def token_to_review(token: dict) -> bool:
@@ -35,7 +41,7 @@ def token_to_review(token: dict) -> bool:
     a word a person corrected or confirmed (``corrected``, :mod:`pipeline.outputs.corrections`) is not."""
     if token.get("corrected"):
         return False
-    return to_review(token.get("ocr_confidence"), token.get("confidence"))
+    return to_review(token.get("ocr_confidence"), token.get("confidence"), token.get("reason"))
 
 
 def count_to_review(tokens: Iterable[dict]) -> int:

@@ -142,7 +142,10 @@ def test_words_to_review_agree_in_table_tokens_and_report(report: Path, run_out:
         row = res.documents.set_index("doc_id").loc[doc_id]
         tokens = res.tokens(doc_id)
         low_ocr = tokens.ocr_confidence < review.LOW_OCR_CONFIDENCE
-        rule = low_ocr | (tokens.confidence < review.LOW_CONFIDENCE)
+        threshold = tokens.reason.astype(str).map(
+            lambda reason: review.LOW_NAME_CONFIDENCE if reason == "name" else review.LOW_CONFIDENCE
+        )
+        rule = low_ocr | (tokens.confidence < threshold)
         assert (tokens.to_review == rule).all()
         assert row.n_low_confidence_tokens == tokens.to_review.sum()
         html = (report.parent / f"{doc_id}.html").read_text(encoding="utf-8")

@@ -18,6 +18,15 @@ def test_either_confidence_being_low_is_enough() -> None:
     assert not review.to_review(review.LOW_OCR_CONFIDENCE, review.LOW_CONFIDENCE)
 
 
+def test_a_personal_name_is_to_review_unless_nearly_sure() -> None:
+    """A given name read at 0.9 (Dung over Dũng) is sent to review; an ordinary word is not."""
+    assert review.to_review(None, 0.9, "name")
+    assert not review.to_review(None, 0.9, "diacritics") and not review.to_review(None, 0.9)
+    assert not review.to_review(95.0, review.LOW_NAME_CONFIDENCE, "name")
+    name = {"line": 0, "col": 0, "confidence": 0.9, "reason": "name", "ocr_confidence": 92.0}
+    assert review.token_to_review(name) and not review.token_to_review({**name, "corrected": True})
+
+
 def test_tokens_get_the_confidence_of_the_ocr_word_they_lie_in() -> None:
     lines = ["Sở Nội vụ, tỉnh", "", "lệch dòng"]
     tokens = [_token(0, 0), _token(0, 3), _token(0, 7), _token(0, 12), _token(2, 5), _token(1, 0)]

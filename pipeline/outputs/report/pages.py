@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.outputs.report import templates
 from pipeline.outputs.report.words import page_words, restored_segments, tokens_by_line
-from pipeline.review import LOW_CONFIDENCE, LOW_OCR_CONFIDENCE, token_to_review
+from pipeline.review import LOW_CONFIDENCE, LOW_NAME_CONFIDENCE, LOW_OCR_CONFIDENCE, token_to_review
 
 # A document's HTML is split into parts of about this size (characters) or this many scanned pages, so a
 # browser opens a long text dump or a thick PDF quickly; each part links to the others.
@@ -317,7 +317,8 @@ def _part_html(doc: dict, part: _Part, n_parts: int, lines: list[str], view: _Vi
 _LEGEND = (
     '<p class="legend"><span><mark class="changed">sửa / changed</mark> word changed by the restoration '
     '(hover: OCR reading and alternatives)</span><span><span class="low">cần xem / to review</span> '
-    f"restoration confidence &lt; {LOW_CONFIDENCE:g} or OCR confidence &lt; {LOW_OCR_CONFIDENCE:g}</span></p>"
+    f"restoration confidence &lt; {LOW_CONFIDENCE:g} ({LOW_NAME_CONFIDENCE:g} for a personal name) or OCR "
+    f"confidence &lt; {LOW_OCR_CONFIDENCE:g}</span></p>"
 )
 
 
