@@ -10,7 +10,7 @@ token (and per :class:`~pipeline.restore.config.RestoreConfig`, whose limits sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -78,10 +78,14 @@ class CandidateGenerator:
         self.skeleton_list = list(by_skeleton)
         self.known = known_words
         self.rules = rules
-        self._rules_by_first: dict[str, list[Rule]] = {}
+        # Per first character: (garbled, clean, log10 p, onset only, garbled length) of each rule, as plain
+        # tuples: the rewrite search reads them hundreds of times per token.
+        self._rules_by_first: dict[str, list[tuple[str, str, float, bool, int]]] = {}
         for rule in rules:
             if rule.garbled:
-                self._rules_by_first.setdefault(rule.garbled[0], []).append(rule)
+                self._rules_by_first.setdefault(rule.garbled[0], []).append(
+                    (rule.garbled, rule.clean, rule.logp, rule.onset_only, len(rule.garbled))
+                )
         self._caches: dict[RestoreConfig, dict[tuple[str, bool], list[Candidate]]] = {}
 
     def candidates(
@@ -125,7 +129,11 @@ class CandidateGenerator:
             self._add_fuzzy(out, skel, cfg)
         if norm not in out:
             out[norm] = Candidate(norm, "keep")
-        return [replace(c, marked=has_marks(c.word)) for c in out.values()]
+        # Built directly: dataclasses.replace costs more than the rest of a cheap token's build.
+        return [
+            Candidate(c.word, c.kind, c.n_missing, c.n_wrong, c.rule_logp, has_marks(c.word))
+            for c in out.values()
+        ]
 
     def _add_fuzzy(self, out: dict[str, Candidate], skel: str, cfg: RestoreConfig) -> None:
         """Last resort: syllables whose skeleton is within ``fuzzy_max_edits`` edits (rapidfuzz)."""
@@ -165,10 +173,13 @@ class CandidateGenerator:
     def _one_rewrite(self, form: str, cost: float) -> list[tuple[str, float]]:
         """Every form one rule application away from ``form``, with its accumulated log10 cost."""
         out: list[tuple[str, float]] = []
+        by_first = self._rules_by_first
         for start, ch in enumerate(form):
-            for rule in self._rules_by_first.get(ch, ()):
-                g = rule.garbled
-                if (rule.onset_only and start) or not form.startswith(g, start):
+            rules = by_first.get(ch)
+            if rules is None:
+                continue
+            for garbled, clean, logp, onset_only, n in rules:
+                if (onset_only and start) or not form.startswith(garbled, start):
                     continue
-                out.append((form[:start] + rule.clean + form[start + len(g) :], cost + rule.logp))
+                out.append((form[:start] + clean + form[start + n :], cost + logp))
         return out
