@@ -251,8 +251,9 @@ def _plan_fixed(slot: Slot, k: int, short_number: bool, page: _Page) -> bool:
     return False
 
 
+@lru_cache(maxsize=65_536)
 def _lower(core: str) -> str:
-    """The lowercase, NFC, tone-normalised form candidates are looked up by."""
+    """The lowercase, NFC, tone-normalised form candidates are looked up by (cached: words recur)."""
     return normalize_syllable(nfc(core.lower()))
 
 
@@ -352,9 +353,11 @@ def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str
     pattern = case_pattern(piece.text)
 
     def surface(word: str) -> str:
-        if tone_style != "modern":
-            word = normalize_syllable(word, tone_style)
-        return apply_case(word, pattern)
+        if modern:
+            return apply_case(word, pattern)
+        return apply_case(normalize_syllable(word, tone_style), pattern)
+
+    modern = tone_style == "modern"
 
     word = slot.words[choice]
     # A kept token comes back exactly as written ("iPhone", "4G").

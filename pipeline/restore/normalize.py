@@ -156,8 +156,10 @@ def strip_diacritics(text: str) -> str:
     return text.translate(_STRIP_TABLE)
 
 
+@lru_cache(maxsize=65_536)
 def case_pattern(token: str) -> str:
-    """Classify the letter case of a token: "upper", "title" or "lower" (mixed counts by majority)."""
+    """Classify the letter case of a token: "upper", "title" or "lower" (mixed counts by majority).
+    Cached: every token of every page asks, and most tokens are frequent words."""
     letters = [c for c in token if c.isalpha()]
     if not letters:
         return "lower"
