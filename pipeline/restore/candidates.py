@@ -10,7 +10,7 @@ token (and per :class:`~pipeline.restore.config.RestoreConfig`, whose limits sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -22,6 +22,8 @@ from pipeline.restore.normalize import normalize_syllable, strip_diacritics
 
 # Cached candidate lists per config before the cache is emptied: bounds memory on huge batches.
 _CACHE_LIMIT = 200_000
+# Character pairs whose matching rules are remembered (garble brings few distinct pairs; a bound anyway).
+_RULES_AT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,16 @@ class CandidateGenerator:
         self.skeleton_list = list(by_skeleton)
         self.known = known_words
         self.rules = rules
-        self._rules_by_first: dict[str, list[Rule]] = {}
+        # Per first character: (garbled, clean, log10 p, onset only, garbled length) of each rule, as plain
+        # tuples: the rewrite search reads them hundreds of times per token.
+        self._rules_by_first: dict[str, list[tuple[str, str, float, bool, int]]] = {}
         for rule in rules:
             if rule.garbled:
-                self._rules_by_first.setdefault(rule.garbled[0], []).append(rule)
+                self._rules_by_first.setdefault(rule.garbled[0], []).append(
+                    (rule.garbled, rule.clean, rule.logp, rule.onset_only, len(rule.garbled))
+                )
+        # The rules that can match where the next two characters of a form are these (filled on demand).
+        self._rules_at: dict[str, list[tuple[str, str, float, bool, int]]] = {}
         self._caches: dict[RestoreConfig, dict[tuple[str, bool], list[Candidate]]] = {}
 
     def candidates(
@@ -125,7 +133,11 @@ class CandidateGenerator:
             self._add_fuzzy(out, skel, cfg)
         if norm not in out:
             out[norm] = Candidate(norm, "keep")
-        return [replace(c, marked=has_marks(c.word)) for c in out.values()]
+        # Built directly: dataclasses.replace costs more than the rest of a cheap token's build.
+        return [
+            Candidate(c.word, c.kind, c.n_missing, c.n_wrong, c.rule_logp, has_marks(c.word))
+            for c in out.values()
+        ]
 
     def _add_fuzzy(self, out: dict[str, Candidate], skel: str, cfg: RestoreConfig) -> None:
         """Last resort: syllables whose skeleton is within ``fuzzy_max_edits`` edits (rapidfuzz)."""
@@ -165,10 +177,28 @@ class CandidateGenerator:
     def _one_rewrite(self, form: str, cost: float) -> list[tuple[str, float]]:
         """Every form one rule application away from ``form``, with its accumulated log10 cost."""
         out: list[tuple[str, float]] = []
-        for start, ch in enumerate(form):
-            for rule in self._rules_by_first.get(ch, ()):
-                g = rule.garbled
-                if (rule.onset_only and start) or not form.startswith(g, start):
+        rules_at = self._rules_at
+        for start in range(len(form)):
+            pair = form[start : start + 2]
+            rules = rules_at.get(pair)
+            if rules is None:
+                rules = self._rules_for(pair)
+            for garbled, clean, logp, onset_only, n in rules:
+                # Rules of one or two characters matched by the lookup already.
+                if (onset_only and start) or (n > 2 and not form.startswith(garbled, start)):
                     continue
-                out.append((form[:start] + rule.clean + form[start + len(g) :], cost + rule.logp))
+                out.append((form[:start] + clean + form[start + n :], cost + logp))
         return out
+
+    def _rules_for(self, pair: str) -> list[tuple[str, str, float, bool, int]]:
+        """The rules whose garbled side can start with ``pair`` (the next one or two characters of a form),
+        in the rule order (the search keeps the first of equally good skeletons): one-character rules of
+        its first character, longer ones whose second character matches too."""
+        rules = [
+            r
+            for r in self._rules_by_first.get(pair[0], ())
+            if r[4] == 1 or (len(pair) == 2 and r[0][1] == pair[1])
+        ]
+        if len(self._rules_at) < _RULES_AT_LIMIT:
+            self._rules_at[pair] = rules
+        return rules

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 
@@ -127,7 +129,9 @@ def _wrapped(lines: list[str]) -> bool:
 _SENTENCE_END = set(".:;!?…)\"”'")
 
 
+@lru_cache(maxsize=8192)
 def _is_heading(line: str, cfg: RestoreConfig) -> bool:
+    """Mostly capitals (cached: every line is asked about as itself and as the next line of another)."""
     letters = [c for c in line if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) > cfg.heading_upper_share * len(letters)
 
@@ -247,8 +251,9 @@ def _plan_fixed(slot: Slot, k: int, short_number: bool, page: _Page) -> bool:
     return False
 
 
+@lru_cache(maxsize=65_536)
 def _lower(core: str) -> str:
-    """The lowercase, NFC, tone-normalised form candidates are looked up by."""
+    """The lowercase, NFC, tone-normalised form candidates are looked up by (cached: words recur)."""
     return normalize_syllable(nfc(core.lower()))
 
 
@@ -267,7 +272,8 @@ def _not_a_syllable(piece: Piece, page: _Page) -> bool:
 def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Page) -> _Scored:
     """Channel score and channel + corpus frequency of every candidate of a token, best first."""
     m, doc, cfg, lm = page.m, page.doc, page.cfg, page.m.lm
-    unk, uni, log_freq = lm.unk, lm.uni_list, m.log_freq
+    unk, uni, freq_of, id_of = lm.unk, lm.uni_list, m.log_freq.get, lm.index.get
+    oov_penalty = cfg.oov_penalty
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
     scored = []
@@ -275,12 +281,14 @@ def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Pag
         if short_number and c.kind == "keep":
             scored.append((log_keep_number + uni[lm.num], log_keep_number, lm.num, c))
             continue
-        i = lm.index.get(c.word, unk)
+        i = id_of(c.word, unk)
         chan = candidate_channel(m, doc, lower, marked, c, cfg)
         # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-        chan += cfg.oov_penalty if i == unk and c.kind != "keep" else 0.0
-        scored.append((chan + log_freq.get(c.word, uni[i]), chan, i, c))
-    scored.sort(key=lambda x: -x[0])
+        if i == unk and c.kind != "keep":
+            chan += oov_penalty
+        scored.append((chan + freq_of(c.word, uni[i]), chan, i, c))
+    # Stable and descending, as sorting by the negated score (ties keep the generator's order).
+    scored.sort(key=itemgetter(0), reverse=True)
     return scored
 
 
@@ -345,9 +353,11 @@ def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str
     pattern = case_pattern(piece.text)
 
     def surface(word: str) -> str:
-        if tone_style != "modern":
-            word = normalize_syllable(word, tone_style)
-        return apply_case(word, pattern)
+        if modern:
+            return apply_case(word, pattern)
+        return apply_case(normalize_syllable(word, tone_style), pattern)
+
+    modern = tone_style == "modern"
 
     word = slot.words[choice]
     # A kept token comes back exactly as written ("iPhone", "4G").

@@ -127,29 +127,39 @@ def normalize_syllable(word: str, tone_style: str = "modern") -> str:
     return toneless[:pos] + with_tone(toneless[pos], tone) + toneless[pos + 1 :]
 
 
-_STRIP_TABLE: dict[int, str] = {}
+class _StripTable(dict):
+    """``str.translate`` table of every character seen so far, filled on first sight: the per-character
+    rule runs once per character ever, the per-text work is one C-level translate."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in "đĐ":
+            mapped = "d" if ch == "đ" else "D"
+        else:
+            dec = unicodedata.normalize("NFD", ch)
+            mapped = "".join(c for c in dec if not unicodedata.combining(c)) or ch
+            if len(mapped) != 1:
+                mapped = ch
+        self[code] = mapped
+        return mapped
+
+
+_STRIP_TABLE = _StripTable()
 
 
 def strip_diacritics(text: str) -> str:
-    """Remove every Vietnamese mark (tones, hats, horns, breves) and map đ→d, keeping case."""
-    out = []
-    for ch in text:
-        mapped = _STRIP_TABLE.get(ord(ch))
-        if mapped is None:
-            if ch in "đĐ":
-                mapped = "d" if ch == "đ" else "D"
-            else:
-                dec = unicodedata.normalize("NFD", ch)
-                mapped = "".join(c for c in dec if not unicodedata.combining(c)) or ch
-                if len(mapped) != 1:
-                    mapped = ch
-            _STRIP_TABLE[ord(ch)] = mapped
-        out.append(mapped)
-    return "".join(out)
+    """Remove every Vietnamese mark (tones, hats, horns, breves) and map đ→d, keeping case.
+
+    ASCII text has no marks and comes back as it is (the common case, checked in C)."""
+    if text.isascii():
+        return text
+    return text.translate(_STRIP_TABLE)
 
 
+@lru_cache(maxsize=65_536)
 def case_pattern(token: str) -> str:
-    """Classify the letter case of a token: "upper", "title" or "lower" (mixed counts by majority)."""
+    """Classify the letter case of a token: "upper", "title" or "lower" (mixed counts by majority).
+    Cached: every token of every page asks, and most tokens are frequent words."""
     letters = [c for c in token if c.isalpha()]
     if not letters:
         return "lower"
