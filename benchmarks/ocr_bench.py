@@ -17,6 +17,12 @@ the upright page; stamps and handwriting are not text. What was done to each pag
 Metrics per level, micro-averaged over pages (sum of edits / sum of truth length):
   CER  character Levenshtein distance / truth characters
   WER  word Levenshtein distance / truth words
+Header fields (pages that carry the received stamp, i.e. page 1 of each ``archive`` document): the header
+fields (:data:`HEADER_FIELDS`) of sohoa's record of the page against the record the same extraction makes
+of the page's truth text, exact after NFC and whitespace normalisation, over the fields the truth has; and
+how many fields of sohoa's record (any field, header or not) hold the stamp's text (its office lines, "ĐẾN",
+"Chuyển") that the truth's field does not. Handwriting has no text of its own (scrawl): what it leaves in a
+field shows as a wrong field.
 Both texts are NFC and every whitespace run (including line breaks) becomes one space, so line wrapping
 does not count but reading order does: a header read across both columns (left and right lines
 interleaved) costs edits, as it costs the archive's users. Punctuation and quotes count as they are.
@@ -191,6 +197,87 @@ def bench_sohoa(pages: list[tuple[Path, str]], folder: Path, out: Path, workers:
     return score
 
 
+HEADER_FIELDS = (
+    "issuer_parent",
+    "issuer",
+    "doc_number",
+    "doc_symbol",
+    "doc_type",
+    "place",
+    "issue_date",
+    "title",
+)
+STAMP_WORDS = ("ĐẾN", "Chuyển")
+
+
+@dataclass
+class FieldScore:
+    """Header fields of stamped pages: right / compared, and fields holding the stamp's text."""
+
+    right: int = 0
+    compared: int = 0
+    pages: int = 0
+    leaks: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / max(1, self.compared)
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, list):
+        return " | ".join(_field_text(v) for v in value)
+    return normalise(str(value)) if value is not None else ""
+
+
+def _stamp_in(value: str, truth: str, office: list[str]) -> str | None:
+    """The stamp text found in a field's value and not in the truth's value of the field, if any."""
+    for words in [*office, *STAMP_WORDS]:
+        pattern = normalise(words).casefold()
+        if pattern in value.casefold() and pattern not in truth.casefold():
+            return words
+    return None
+
+
+def score_header_fields(work: Path, level: str, pages: list[tuple[Path, str]], out: Path) -> FieldScore:
+    """Header fields of sohoa's records of the stamped pages of ``level`` against their truth's record."""
+    from pipeline.structure import FIELD_NAMES, extract_record
+
+    records = json.loads((work / f"conditions_{level}.json").read_text(encoding="utf-8"))
+    offices = {
+        f"{rec['source']}_p{page['page']}_{level}": page["stamp"]["office"]
+        for rec in records
+        for page in rec["pages"]
+        if "stamp" in page
+    }
+    documents = pd.read_parquet(out / "documents.parquet")
+    by_path = {Path(row.source_path).resolve(): row.doc_id for row in documents.itertuples()}
+    score = FieldScore()
+    for path, truth in pages:
+        office = offices.get(path.stem)
+        doc_file = out / "documents" / f"{by_path.get(path.resolve())}.json"
+        if office is None:
+            continue
+        score.pages += 1
+        expected = extract_record(truth, terms=False).fields
+        record = json.loads(doc_file.read_text(encoding="utf-8")).get("record") if doc_file.exists() else None
+        got = (record or {}).get("fields") or {}
+        for name in HEADER_FIELDS:
+            if expected.get(name) in (None, "", []):
+                continue
+            score.compared += 1
+            if _field_text(got.get(name)) == _field_text(expected[name]):
+                score.right += 1
+            else:
+                score.wrong.append(f"{path.stem} {name}: {_field_text(got.get(name))!r}")
+        for name in FIELD_NAMES:
+            leak = _stamp_in(_field_text(got.get(name)), _field_text(expected.get(name)), office)
+            if leak:
+                score.leaks.append(f"{path.stem} {name} holds {leak!r}")
+    return score
+
+
 def _row(level: str, engine: str, score: Score) -> str:
     missing = f"  ({score.missing} pages without output)" if score.missing else ""
     return (
@@ -230,6 +317,21 @@ def main() -> None:
             score = bench_sohoa(pages[level], folder, work / f"sohoa_{level}", args.workers, args.sohoa)
             print(_row(level, "sohoa", score), flush=True)
             report[f"{level}/sohoa"] = score.per_page
+            fields = score_header_fields(work, level, pages[level], work / f"sohoa_{level}")
+            if fields.pages:
+                print(
+                    f"{level:<10} header fields of {fields.pages} stamped pages: "
+                    f"{fields.right}/{fields.compared} ({100 * fields.accuracy:.1f}%); "
+                    f"fields holding stamp text: {len(fields.leaks)}",
+                    flush=True,
+                )
+                for line in (fields.wrong + fields.leaks)[:12]:
+                    print(f"  {line}", flush=True)
+                report[f"{level}/header_fields"] = {
+                    "accuracy": fields.accuracy,
+                    "wrong": fields.wrong,
+                    "leaks": fields.leaks,
+                }
     print(f"benchmark {time.perf_counter() - started:.0f} s (page generation not counted)")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

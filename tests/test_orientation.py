@@ -109,3 +109,49 @@ def test_archive_samples_fed_turned_are_turned_back(name: str) -> None:
         found = orientation.orient(_gray(rgb, dpi), dpi)
         shown = int(turns.get(str(index + 1), 0))  # the clockwise turn the page's text shows
         assert found.rotation == (360 - shown) % 360, (name, index + 1, found)
+
+
+@pytest.fixture(scope="module")
+def copied_twice() -> tuple[np.ndarray, int]:
+    """Page 1 of the Nghệ An plan as ``benchmarks/ocr_bench.py`` makes it at the copy2 level: a copy of a
+    copy whose broken accents leave its ink hardly above the x-height band (up/down score about 0)."""
+    from devtools.synth import load_source, truth_pages
+    from devtools.synth.archive import level_conditions, make_document
+
+    source = load_source(Path(__file__).parent.parent / "scripts" / "sample_sources" / "ke_hoach_nghe_an.txt")
+    count = max(len(truth_pages(source, face)) for face in ("serif", "mono"))
+    doc = make_document(source, level_conditions("copy2", 3, count), seed=3, degrade_seed=3000)
+    return _gray(np.asarray(doc.pages[0].convert("RGB"))), 300
+
+
+def test_a_weakly_leaning_upright_copy_is_settled_by_one_strip_read(copied_twice, monkeypatch) -> None:
+    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)  # a loaded test machine: no timeout here
+    gray, dpi = copied_twice
+    found = orientation.orient(gray, dpi)
+    assert found.updown is not None and abs(found.updown) < orientation.UPRIGHT  # no clear lean
+    assert found.rotation == 0 and found.method == "strip", found
+    assert found.osd_rotation is None and set(found.strip_confidences) == {0}  # no OSD, one strip read
+
+
+def test_a_failed_strip_read_turns_nothing(copied_twice, monkeypatch) -> None:
+    """A strip read that fails (Tesseract timed out on a loaded machine) is no evidence: counted as
+    confidence 0, it let the other turn win and the upright copy was turned upside down."""
+    real = orientation._strip_confidence
+    reads = []
+
+    def upright_read_fails(strip, rotation, lang):
+        reads.append(rotation)
+        return None if rotation == 0 else real(strip, rotation, lang)
+
+    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
+    monkeypatch.setattr(orientation, "_strip_confidence", upright_read_fails)
+    gray, dpi = copied_twice
+    found = orientation.orient(gray, dpi)
+    assert 0 in reads and found.rotation == 0, found
+
+
+def test_the_same_copy_upside_down_is_still_turned(copied_twice, monkeypatch) -> None:
+    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
+    gray, dpi = copied_twice
+    found = orientation.orient(orientation.turn(gray, 180), dpi)
+    assert found.rotation == 180, found

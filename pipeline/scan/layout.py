@@ -94,11 +94,10 @@ def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
     smeared = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (join_x, join_y)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
     min_h = max(2, int(k * 12))
-    boxes = [
-        Box(int(2 * x), int(2 * y), int(2 * (x + bw)), int(2 * (y + bh)))
-        for x, y, bw, bh, _ in stats[1:n]
-        if bh >= min_h and bw >= min_h and bh < half.shape[0] / 4
-    ]
+    stats = stats[1:n]
+    stats = stats[(stats[:, 3] >= min_h) & (stats[:, 2] >= min_h) & (stats[:, 3] < half.shape[0] / 4)]
+    stats = _split_bridged(ink, stats, join_x)
+    boxes = [Box(int(2 * x), int(2 * y), int(2 * (x + bw)), int(2 * (y + bh))) for x, y, bw, bh, _ in stats]
     boxes.sort(key=lambda b: (b.top + b.bottom) / 2)
     rows: list[_Row] = []
     for box in boxes:
@@ -110,7 +109,54 @@ def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
             row.top, row.bottom = min(row.top, box.top), max(row.bottom, box.bottom)
         else:
             rows.append(_Row(box.top, box.bottom, [box]))
-    return rows
+    return _merge_overlapping_rows(rows)
+
+
+# A smeared box this many times taller than the page's usual line is lines bridged by specks (a copy of a
+# copy): it is smeared again without joining lines.
+BRIDGED_LINES = 2.5
+
+
+def _split_bridged(ink: np.ndarray, stats: np.ndarray, join_x: int) -> np.ndarray:
+    """Boxes (stats rows) with those that span several text lines, joined by specks between the lines,
+    replaced by the lines in them (smeared along the line only).
+
+    On a speckled copy the vertical smear joins a whole block (a footer: recipients, seal and signer)
+    into one box; its lines, read as one full-width row, lost their columns and the rows inside it."""
+    if len(stats) < 3:
+        return stats
+    line = float(np.median(stats[:, 3]))
+    out = []
+    for x, y, w, h, area in stats:
+        if h <= BRIDGED_LINES * line:
+            out.append((x, y, w, h, area))
+            continue
+        crop = ink[y : y + h, x : x + w]
+        smeared = cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_RECT, (join_x, 1)))
+        n, _, sub, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+        sub = sub[1:n]
+        sub = sub[(sub[:, 3] >= 0.4 * line) & (sub[:, 2] >= 0.4 * line)]
+        if len(sub) < 2:
+            out.append((x, y, w, h, area))
+            continue
+        out.extend((x + sx, y + sy, sw, sh, sa) for sx, sy, sw, sh, sa in sub)
+    return np.array(out, dtype=stats.dtype).reshape(-1, 5)
+
+
+def _merge_overlapping_rows(rows: list[_Row]) -> list[_Row]:
+    """Rows in order of their tops, none reaching into the next: a row that a taller one (a box of a
+    seal, a figure) overlaps by more than half the smaller's height becomes one row with it, so that
+    the blocks read never overlap (a block inside another was read twice, and stacked over it)."""
+    merged: list[_Row] = []
+    for row in sorted(rows, key=lambda r: r.top):
+        last = merged[-1] if merged else None
+        height = min(row.bottom - row.top, last.bottom - last.top) if last else 0
+        if last is not None and _overlap(last.top, last.bottom, row.top, row.bottom) > 0.5 * height:
+            last.boxes.extend(row.boxes)
+            last.top, last.bottom = min(last.top, row.top), max(last.bottom, row.bottom)
+        else:
+            merged.append(row)
+    return merged
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -184,7 +230,11 @@ def _pad(segments: list[Segment], height: int, dpi: int) -> list[Segment]:
     for k, (top, bottom) in enumerate(bands):
         above = bands[k - 1][1] if k else 0
         below = bands[k + 1][0] if k + 1 < len(bands) else height
-        grown[(top, bottom)] = (max(top - pad, (above + top) // 2), min(bottom + pad, (bottom + below) // 2))
+        # never smaller than the band itself, even where bands touch or overlap
+        grown[(top, bottom)] = (
+            min(top, max(top - pad, (above + top) // 2)),
+            max(bottom, min(bottom + pad, (bottom + below) // 2)),
+        )
     return [
         Segment(
             Box(
