@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 
 from devtools.synth import load_source, truth_pages  # noqa: E402
 from devtools.synth.archive import LEVELS, level_conditions, make_document  # noqa: E402
+from pipeline.structure.record import FIELD_NAMES  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "sample_sources"
 SOHOA = ROOT / ".venv" / "bin" / "sohoa"
@@ -197,16 +198,8 @@ def bench_sohoa(pages: list[tuple[Path, str]], folder: Path, out: Path, workers:
     return score
 
 
-HEADER_FIELDS = (
-    "issuer_parent",
-    "issuer",
-    "doc_number",
-    "doc_symbol",
-    "doc_type",
-    "place",
-    "issue_date",
-    "title",
-)
+# The fields of the header, where a received stamp lands: the record's fields up to the title.
+HEADER_FIELDS = FIELD_NAMES[: FIELD_NAMES.index("title") + 1]
 STAMP_WORDS = ("ĐẾN", "Chuyển")
 
 
