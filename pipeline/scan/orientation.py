@@ -15,9 +15,9 @@ detection (OSD, ``--psm 0``, about 1 s of CPU) on the same 150 dpi image; its an
 axis. When OSD cannot decide, a strip of the page is read at the two candidate turns (about 2 s) and the
 one read with the clearly higher confidence wins. A page with lines across whose ink leans up, but too
 little to be sure (copies of copies break the accents), is first read as it lies in that strip alone: when
-it reads as text the page is upright, without OSD (one strip read instead of OSD and two).
-A page is turned only when the evidence says so: a
-doubtful page with horizontal lines, and a page without a clear text direction, stay as they are.
+it reads as text the page is upright, without OSD (one strip read instead of OSD and two). A page is
+turned only when the evidence says so: a doubtful page with horizontal lines, and a page without a clear
+text direction, stay as they are.
 """
 
 from __future__ import annotations
