@@ -322,7 +322,7 @@ def _plan_decoded(slot: Slot, short_number: bool, page: _Page, inside: bool = Fa
             (s + pen, ch + pen, i, c) if c.word in NEVER_CAPITALISED_INSIDE else (s, ch, i, c)
             for s, ch, i, c in scored
         ]
-        scored.sort(key=lambda x: -x[0])
+        scored.sort(key=itemgetter(0), reverse=True)
     floor = scored[0][0] - cfg.candidate_beam
     kept = [x for x in scored[: cfg.max_candidates] if x[0] >= floor]
     slot.words = [x[3].word for x in kept]
@@ -351,13 +351,10 @@ def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str
     choice, post = slot.choice, slot.post
     assert post is not None
     pattern = case_pattern(piece.text)
+    modern = tone_style == "modern"  # the candidates are modern already: no re-styling
 
     def surface(word: str) -> str:
-        if modern:
-            return apply_case(word, pattern)
-        return apply_case(normalize_syllable(word, tone_style), pattern)
-
-    modern = tone_style == "modern"
+        return apply_case(word if modern else normalize_syllable(word, tone_style), pattern)
 
     word = slot.words[choice]
     # A kept token comes back exactly as written ("iPhone", "4G").
