@@ -234,7 +234,7 @@ _TITLES = (
     "BAN CHẤP HÀNH", "BAN CHỈ ĐẠO", "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
 )  # fmt: skip
 _TITLE_KEYS = {key(title): title for title in _TITLES}
-_TITLE_PREFIX = re.compile(r"^(?:(KT|TM|TL|TUQ|Q)\s?[.:,’'`]|(KT|TM|TL)\s)\s*", re.IGNORECASE)
+_TITLE_PREFIX = re.compile(rf"^{markers.DELEGATION_PREFIX}\s*", re.IGNORECASE)
 
 
 def canonical_title(title: str) -> str:

@@ -79,9 +79,10 @@ _ROLE_WORDS = (
 )
 # "KT. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN", "Q. CHÁNH VĂN PHÒNG": a delegation prefix and capitals to the end.
 # OCR may read the dot of "KT." as a colon, a comma or an apostrophe on a photocopy, or lose it.
+# The delegation prefix itself (footer.canonical_title reads its letters from group 1 or 2).
+DELEGATION_PREFIX = r"(?:(KT|TM|TL|TUQ|Q)\s?[.:,’'`]|(KT|TM|TL)\s)"
 _PREFIXED_ROLE = re.compile(
-    r"(?:^|(?<=[\s;:.,]))(?:(?:KT|TM|TL|TUQ|Q)\s?[.:,’'`]|(?:KT|TM|TL)\s)\s*[A-Z][A-Z .,\-]*[A-Z]\s*$",
-    re.IGNORECASE,
+    rf"(?:^|(?<=[\s;:.,])){DELEGATION_PREFIX}\s*[A-Z][A-Z .,\-]*[A-Z]\s*$", re.IGNORECASE
 )
 _BARE_ROLE = re.compile(
     rf"(?:^|(?<=[\s;:.,]))(?:PHO\s+)?(?:{_ROLE_WORDS})(?:\s+TH\S{{3,6}}\s+TR\S{{2,4}})?\s*$", re.IGNORECASE
