@@ -112,6 +112,8 @@ def symbol_codes() -> dict[str, str]:
 
 
 _SYMBOL_PARTS = re.compile(r"[^\W\d_]+")
+# Letters a symbol part needs before a P in it may be read as a lost Đ.
+MIN_P_FOR_D = 4
 _NOT_D = re.compile(r"[^Đđ]")
 
 
@@ -126,7 +128,8 @@ def _canonical_part(part: str) -> str:
         return part
     plain = _plain(part)
     code = codes.get(fold(plain).upper())
-    if code is None and "P" in plain:  # legacy OCR reads Đ as P: "SGDPT"
+    # Legacy OCR reads Đ as P ("SGDPT"); in a short part the P is as likely its own letter ("BC-PB").
+    if code is None and "P" in plain and len(plain) >= MIN_P_FOR_D:
         code = codes.get(fold(plain).upper().replace("P", "D"))
         if code is not None and "Đ" not in code:
             code = None
