@@ -112,8 +112,9 @@ def symbol_codes() -> dict[str, str]:
 
 
 _SYMBOL_PARTS = re.compile(r"[^\W\d_]+")
-# Letters a symbol part needs before a P in it may be read as a lost Đ.
-MIN_P_FOR_D = 4
+# Letters a symbol part needs before a D or P in it may be read as a lost Đ: "SGDDT", "SGDPT" are
+# "SGDĐT", but a short issuer part ("DB", "PB") is as likely an unlisted code of its own.
+MIN_LETTERS_FOR_D = 4
 _NOT_D = re.compile(r"[^Đđ]")
 
 
@@ -127,9 +128,12 @@ def _canonical_part(part: str) -> str:
     if part in doc_types().names or part in codes.values():
         return part
     plain = _plain(part)
+    long_enough = len(plain) >= MIN_LETTERS_FOR_D
     code = codes.get(fold(plain).upper())
-    # Legacy OCR reads Đ as P ("SGDPT"); in a short part the P is as likely its own letter ("BC-PB").
-    if code is None and "P" in plain and len(plain) >= MIN_P_FOR_D:
+    short_issuer = not long_enough and code not in doc_types().codes  # type codes (QĐ) are few and known
+    if code is not None and "Đ" in code and "Đ" not in plain.upper() and short_issuer:
+        code = None
+    if code is None and "P" in plain and long_enough:  # legacy OCR reads Đ as P: "SGDPT"
         code = codes.get(fold(plain).upper().replace("P", "D"))
         if code is not None and "Đ" not in code:
             code = None
