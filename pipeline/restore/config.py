@@ -187,6 +187,12 @@ class RestoreConfig:
     # Share of capitals that makes a line or span "in capitals" (signer titles, a header, a name).
     capitals_share: float = 0.6
 
+    # --- OCR noise on garbled pages (noise.py) ---
+    # Most tokens of a line of seal or speck noise taken out of the text (longer lines are text).
+    noise_max_tokens: int = 4
+    # Confidence of a noise token, and most confidence of a junk word kept as printed: to review.
+    noise_confidence: float = 0.5
+
     # --- output (engine.py) ---
     # A line whose letters are mostly capitals is a heading: the LM context stops there.
     heading_upper_share: float = 0.7

@@ -35,6 +35,7 @@ from pipeline.restore.lm import TrigramLM
 from pipeline.restore.lm_units import sentences
 from pipeline.restore.model import Models, model_loads, models
 from pipeline.restore.names import NamePass
+from pipeline.restore.noise import is_junk, mark_noise, noise_lines
 from pipeline.restore.normalize import (
     TONE_STYLES,
     apply_case,
@@ -70,7 +71,8 @@ class TokenRecord:
     ``col`` is the 0-based character offset of ``original`` in input line ``line`` (for legacy-encoded
     input: in the input as given, before conversion). ``reason`` is one of kept, normalized, diacritics,
     ocr-confusion, fuzzy, code, protected, roman-numeral, legacy-encoding, name (decoded with the
-    personal-name lexicon), lexicon (a place, office or user-lexicon entry).
+    personal-name lexicon), lexicon (a place, office or user-lexicon entry), noise (a line of OCR noise on
+    a damaged page, taken out of the text: ``restored`` is empty; see :mod:`.noise`).
     """
 
     line: int
@@ -509,17 +511,29 @@ def restore_text(
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
     NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config).run()
 
-    records: list[TokenRecord] = []
+    records = [_record(slot, source, page, tone_style) for slot in slots]
+    noise = _mark_noise(records, page) if page.doc.garbled_doc else set()
     replacements: dict[int, list[tuple[int, int, str]]] = {}
-    for slot in slots:
-        record = _record(slot, source, page, tone_style)
-        records.append(record)
+    for slot, record in zip(slots, records, strict=True):
         piece = slot.piece
-        if record.restored != piece.text:
+        if record.restored != piece.text and slot.line not in noise:
             replacements.setdefault(slot.line, []).append(
                 (piece.col, piece.col + len(piece.text), record.restored)
             )
-    out_lines = list(source.lines)
+    out_lines = ["" if li in noise else line for li, line in enumerate(source.lines)]
     for li, reps in replacements.items():
         out_lines[li] = _rebuild(out_lines[li], reps)
     return Restoration("\n".join(out_lines), records)
+
+
+def _mark_noise(records: list[TokenRecord], page: _Page) -> set[int]:
+    """On a garbled page: the lines of OCR noise (emptied in the text, their tokens marked ``noise``),
+    and junk words elsewhere sent to review (:mod:`.noise`)."""
+    lm, cfg = page.m.lm, page.cfg
+    junk = []
+    for record in records:
+        lower = _lower(record.original)
+        junk.append(is_junk(record, lower, lm.index.get(lower, lm.unk) != lm.unk))
+    lines = noise_lines(records, junk, cfg.noise_max_tokens)
+    mark_noise(records, junk, lines, cfg.noise_confidence)
+    return lines

@@ -1,0 +1,76 @@
+"""OCR noise on damaged pages: lines that are specks, seal and signature scrawl read as letters.
+
+An English-model OCR of a page with a red seal, a signature or border toner turns those marks into short
+lines of letter soup ("SSIs", "mH YS", "* MINA ,> a", "eee at"). They are no text of the document, and no
+reading of them is right: restoring them as printed passes junk off as text with full confidence. On a
+page that shows OCR garble, a short line whose every word is such junk (no Vietnamese syllable, no word
+the language model knows, no code or name; lone letters and short numbers are specks there too) is taken
+out of the restored text; its tokens stay in the records with the reason ``noise`` and a confidence that
+sends them to review, so nothing is lost silently. A lone junk word inside a line of text is kept as
+printed, but never as certain.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Protocol
+
+from pipeline.restore.syllables import is_valid_syllable
+from pipeline.restore.tokenize import LETTER
+
+NOISE = "noise"
+# Reasons of tokens left as printed (a fixed code, number, numeral or lexicon entry is text).
+_AS_PRINTED = ("kept", "protected")
+
+
+class _Token(Protocol):
+    line: int
+    original: str
+    restored: str
+    confidence: float
+    changed: bool
+    reason: str
+
+
+def is_junk(token: _Token, lower: str, known: bool) -> bool:
+    """A word kept as printed that is no Vietnamese syllable and no word of the language model's
+    vocabulary (``known``: "unicef", "covid" and common abbreviations are), two letters or more."""
+    return (
+        token.reason in _AS_PRINTED
+        and not token.changed
+        and len(lower) > 1
+        and LETTER.search(lower) is not None
+        and not known
+        and not is_valid_syllable(lower)
+    )
+
+
+def noise_lines(tokens: list[_Token], junk: list[bool], max_tokens: int) -> set[int]:
+    """Lines of at most ``max_tokens`` tokens that are all junk words or specks (a letter, a short
+    number), with one junk word at least (a lone "a" or "2" is left alone: it may number a list item)."""
+    by_line: dict[int, list[int]] = defaultdict(list)
+    for i, token in enumerate(tokens):
+        by_line[token.line].append(i)
+    out: set[int] = set()
+    for line, members in by_line.items():
+        if len(members) > max_tokens or not any(junk[i] for i in members):
+            continue
+        if all(junk[i] or _speck(tokens[i].original) for i in members):
+            out.add(line)
+    return out
+
+
+def _speck(text: str) -> bool:
+    """A token too short to be evidence either way: one letter, or a number of one or two digits."""
+    return len(text) == 1 or (len(text) == 2 and text.isdigit())
+
+
+def mark_noise(tokens: list[_Token], junk: list[bool], lines: set[int], confidence: float) -> None:
+    """Tokens of noise lines are dropped from the text (restored as nothing, reason ``noise``); every
+    other junk word keeps its printed form with at most ``confidence``."""
+    for token, is_junk_word in zip(tokens, junk, strict=True):
+        if token.line in lines:
+            token.restored, token.reason, token.changed = "", NOISE, True
+            token.confidence = min(token.confidence, confidence)
+        elif is_junk_word:
+            token.confidence = min(token.confidence, confidence)
