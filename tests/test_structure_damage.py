@@ -233,3 +233,12 @@ def test_a_lone_word_in_capitals_with_a_marked_vowel_in_a_recipient_is_title_cas
     lines += ["GIÁM ĐỐC", "Lê Văn An"]
     recipients = extract_record("\n".join(lines)).fields["recipients"]
     assert recipients == ["Các phòng, đơn vị thuộc Sở", "UBND TỈNH (để b/c)", "Lưu: VT, BTĐKT"]
+
+
+def test_a_name_under_a_lost_title_is_found_past_the_seal_scrawl():
+    # the seal took the title and left seven lines of scrawl between the recipients and the name
+    scrawl = ["e AVS BO", "» i ĐƯỢC", "r", "Bỉ", "‘? ip", "NY", "was"]
+    record = extract_record(_closing(scrawl))
+    assert record.fields["signer_title"] is None
+    assert record.fields["signer_name"] == "Hoàng Văn Thắng"
+    assert record.fields["recipients"] == ["Như trên", "Giám đốc, các PGĐ Sở", "Lưu: VT"]

@@ -219,8 +219,9 @@ def parse_footer(doc: DocLines, body_start: int, first_heading: int | None) -> F
         footer.stops.update(i for i, _ in roles)
         footer.signer_name = _signer_name(doc, roles[-1][0], footer)
     elif noi_nhan_end is not None:
-        # the title was lost under the seal: a name right after the recipients is still the signer's
-        footer.signer_name = _signer_name(doc, noi_nhan_end, footer, window=6)
+        # the title was lost under the seal: a name after the recipients is still the signer's, past the
+        # lines of scrawl the seal left (as far as after a title)
+        footer.signer_name = _signer_name(doc, noi_nhan_end, footer)
     return footer
 
 
