@@ -70,3 +70,9 @@ def test_a_junk_word_inside_a_line_of_text_is_kept_but_never_certain():
     junk = next(t for t in res.tokens if t.original == "xqzt")
     assert junk.restored == "xqzt" and junk.reason == "kept" and junk.confidence <= 0.5
     assert "- Lãnh đạo Sở xqzt;" in res.text.split("\n")
+
+
+def test_a_run_of_letters_restored_to_one_letter_is_a_speck_of_the_noise_line():
+    res = restore_text(GARBLED_CLOSING.replace("mH YS", "eee ae ee a"))
+    assert res.text.split("\n")[10] == ""
+    assert {t.original for t in res.tokens if t.reason == "noise"} >= {"eee", "ae", "ee", "a"}

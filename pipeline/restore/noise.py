@@ -55,14 +55,16 @@ def noise_lines(tokens: list[_Token], junk: list[bool], max_tokens: int) -> set[
     for line, members in by_line.items():
         if len(members) > max_tokens or not any(junk[i] for i in members):
             continue
-        if all(junk[i] or _speck(tokens[i].original) for i in members):
+        if all(junk[i] or _speck(tokens[i]) for i in members):
             out.add(line)
     return out
 
 
-def _speck(text: str) -> bool:
-    """A token too short to be evidence either way: one letter, or a number of one or two digits."""
-    return len(text) == 1 or (len(text) == 2 and text.isdigit())
+def _speck(token: _Token) -> bool:
+    """A token too short to be evidence either way: one letter (as printed or as restored: "eee" read as
+    "e"), or a number of one or two digits."""
+    text = token.original
+    return len(text) == 1 or len(token.restored) == 1 or (len(text) == 2 and text.isdigit())
 
 
 def mark_noise(tokens: list[_Token], junk: list[bool], lines: set[int], confidence: float) -> None:
