@@ -305,3 +305,24 @@ def test_a_word_ocr_could_not_read_is_to_review_even_if_restoration_is_sure() ->
     html = pages.document_page(doc, {0: "img/d_p1.jpg"}, {})
     assert html.count('<rect class="low"') == 2 == _text_pane_marks(html)
     assert "to review: <b>2</b>" in html
+
+
+def test_a_word_taken_out_of_the_text_is_shown_struck_through() -> None:
+    from pipeline.outputs.report import pages
+    from pipeline.restore import restore_text
+
+    # a line of seal scrawl on a page of English-model OCR: the restoration takes it out of the text
+    raw = "Cac phong, don vi thudc Sd to chtic thuc hién ké hoach nay./.\nSSIs\nNguyén Van Khoa"
+    restoration = restore_text(raw)
+    assert restoration.text.split("\n")[1] == ""
+    tokens = [vars(t) for t in restoration.tokens]
+    doc = {
+        "doc_id": "d",
+        "source_path": "/a/d.txt",
+        "raw_text": raw,
+        "text": restoration.text,
+        "restoration": {"n_low_confidence": 1, "tokens": tokens},
+        "pages": [],
+    }
+    html = pages.document_page(doc, {}, {})
+    assert re.search(r'<mark class="changed low dropped" title="OCR: SSIs[^"]*"><del>SSIs</del></mark>', html)

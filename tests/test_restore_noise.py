@@ -56,12 +56,14 @@ def test_the_same_lines_on_a_clean_page_are_left_as_printed():
 
 
 def test_known_words_codes_and_list_letters_are_no_noise():
-    kept = ["UNICEF", "- VT, VP.", "a)", "KH-SYT", "2"]
+    kept = ["UNICEF", "- VT, VP.", "a)", "KH-SYT", "2", "www.soyte.gov.vn", "<b>dam</b>"]
     text = GARBLED_CLOSING.replace("SSIs", "\n".join(kept))
     res = restore_text(text)
     lines = res.text.split("\n")
     assert lines[8 : 8 + len(kept)] == kept
     assert all(t.reason != "noise" for t in res.tokens if 8 <= t.line < 8 + len(kept))
+    # an address or markup kept as written is no junk word either: it stays certain
+    assert all(t.confidence == 1.0 for t in res.tokens if t.line in (13, 14) and t.reason == "protected")
 
 
 def test_a_junk_word_inside_a_line_of_text_is_kept_but_never_certain():

@@ -79,7 +79,10 @@ EDITOR_JS = """
   var input=box.querySelector('input'), what=box.querySelector('.what'), msg=box.querySelector('.msg');
   var status=document.createElement('div'); status.id='review-status'; status.setAttribute('role','status');
   document.body.appendChild(status);
-  function current(el){ return el.dataset.field!==undefined ? el.dataset.value : el.textContent; }
+  function current(el){
+    if(el.dataset.field!==undefined) return el.dataset.value;
+    return el.classList.contains('dropped') ? '' : el.textContent;  // struck through: restored as nothing
+  }
   function open(el){
     target=el; input.value=current(el); msg.textContent='';
     what.textContent=el.dataset.field!==undefined ? 'Trường / field: '+el.dataset.field
@@ -109,7 +112,7 @@ EDITOR_JS = """
     .then(function(res){
       if(!res.ok){ msg.textContent=res.j.error||'not saved'; return; }
       if(el.dataset.field!==undefined){ el.dataset.value=res.j.value; }
-      el.textContent=res.j.shown; el.classList.add('corrected'); el.classList.remove('low');
+      el.textContent=res.j.shown; el.classList.add('corrected'); el.classList.remove('low', 'dropped');
       el.title='sửa tay / corrected: '+old+' → '+res.j.shown;
       status.textContent='Đã lưu / saved: '+old+' → '+res.j.shown;
       close();

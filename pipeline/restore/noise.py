@@ -19,8 +19,6 @@ from pipeline.restore.syllables import is_valid_syllable
 from pipeline.restore.tokenize import LETTER
 
 NOISE = "noise"
-# Reasons of tokens left as printed (a fixed code, number, numeral or lexicon entry is text).
-_AS_PRINTED = ("kept", "protected")
 
 
 class _Token(Protocol):
@@ -36,7 +34,7 @@ def is_junk(token: _Token, lower: str, known: bool) -> bool:
     """A word kept as printed that is no Vietnamese syllable and no word of the language model's
     vocabulary (``known``: "unicef", "covid" and common abbreviations are), two letters or more."""
     return (
-        token.reason in _AS_PRINTED
+        token.reason == "kept"  # not a code, number, numeral, name, lexicon entry, URL or markup
         and not token.changed
         and len(lower) > 1
         and LETTER.search(lower) is not None

@@ -318,7 +318,9 @@ _LEGEND = (
     '<p class="legend"><span><mark class="changed">sửa / changed</mark> word changed by the restoration '
     '(hover: OCR reading and alternatives)</span><span><span class="low">cần xem / to review</span> '
     f"restoration confidence &lt; {LOW_CONFIDENCE:g} ({LOW_NAME_CONFIDENCE:g} for a personal name) or OCR "
-    f"confidence &lt; {LOW_OCR_CONFIDENCE:g}</span></p>"
+    f"confidence &lt; {LOW_OCR_CONFIDENCE:g}</span>"
+    '<span><mark class="changed dropped"><del>bỏ / dropped</del></mark> taken out of the text (OCR noise, '
+    "a speck)</span></p>"
 )
 
 
@@ -394,6 +396,12 @@ def _segment_html(text: str, token: dict | None, editable: bool = False) -> str:
         f"confidence {float(token['confidence']):.2f}"
     )
     classes = [c for c, on in (("changed", token.get("changed")), ("low", low)) if on]
+    shown = escape(text)
+    if not text and token.get("changed"):
+        # a word the restoration took out (a speck beside a name, a line of seal scrawl): shown struck
+        # through, so that what was dropped stays in sight of the reviewer
+        classes.append("dropped")
+        shown = f"<del>{escape(token['original'])}</del>"
     if token.get("corrected"):
         classes.append("corrected")
         title = f"sửa tay / corrected {_text(token.get('corrected_at'))[:16]}: " + (
@@ -403,12 +411,10 @@ def _segment_html(text: str, token: dict | None, editable: bool = False) -> str:
     if editable:
         classes.append("w")
     elif not classes:
-        return escape(text)
+        return shown
     tag = "mark" if token.get("changed") else "span"
-    return (
-        f'<{tag} class="{" ".join(classes)}" title="{escape(title)}"{word if editable else ""}>'
-        f"{escape(text)}</{tag}>"
-    )
+    attributes = f'class="{" ".join(classes)}" title="{escape(title)}"{word if editable else ""}'
+    return f"<{tag} {attributes}>{shown}</{tag}>"
 
 
 def _line_html(number: int, html: str) -> str:

@@ -51,6 +51,7 @@ nav.parts a,nav.parts b{display:inline-block;min-width:1.6em;text-align:center}
 mark.changed{background:#d6e6ff;border-bottom:2px solid #2a6fdb;color:inherit}
 .low{background:#ffe3b3;border-bottom:2px dotted #e07b00}
 mark.changed.low{background:#ffd08a}
+.dropped del{color:#8a8a8a}
 .legend span{margin-right:1.2em}
 .corrected,mark.corrected{background:#d3f0d8;border-bottom:2px solid #1b6e2e}
 dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;background:#fff;padding:.6em .8em;
