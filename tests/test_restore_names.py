@@ -362,3 +362,12 @@ def test_a_word_kept_with_its_garble_is_not_reported_as_certain():
     res = restore_text("Cac don vi c6 hiéu qua trong LéHuy nam 2024")
     kept = next(t for t in res.tokens if t.original == "LéHuy")
     assert kept.restored == "LéHuy" and kept.confidence < 0.8
+
+
+def test_a_figure_inside_a_header_phrase_is_never_spelled_over():
+    # Hypothesis found "0,32" between "Ủy" and "ban nhân dân tỉnh" printed as nothing by the header lexicon
+    text = "100 Ủy 0,32 ban nhân dân tỉnh ban hành kế hoạch.\nỦy ban nhân dân tỉnh ban hành kế hoạch."
+    res = restore_text(text)
+    assert res.text.split("\n")[0] == "100 Ủy 0,32 ban nhân dân tỉnh ban hành kế hoạch."
+    figure = next(t for t in res.tokens if t.original == "0,32")
+    assert (figure.restored, figure.reason) == ("0,32", "protected")

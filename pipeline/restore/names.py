@@ -178,7 +178,8 @@ class NamePass:
         self.clean_page = not doc.garbled_doc and doc.rates.strip < cfg.unaccented_doc_strip
         self.by_line: dict[int, list[Slot]] = defaultdict(list)
         for s in slots:
-            if s.piece.kind == "word" or s.fixed is None:
+            # a fixed token takes part when it is a word (a code: "UBND TỈNH"), never a figure ("0,32")
+            if s.fixed is None or (s.piece.kind == "word" and _has_letter(s)):
                 self.by_line[s.line].append(s)
         self.memory: set[str] = set()
         # A capital's slot -> the lowercase rest of its word that OCR split off ("N guyén").
