@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -62,11 +63,12 @@ class _Batch:
         flat_c = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
         ids = np.full((len(segs), t_max, k), lm.eos, dtype=np.int64)
         chan = np.full((len(segs), t_max, k), NEG)
+        # chain flattens the per-position lists in C: a generator per value would cost more than the rest.
         ids[flat_s, flat_t, flat_c] = np.fromiter(
-            (i for s in segs for p in s for i in p.ids), dtype=np.int64, count=len(flat_c)
+            chain.from_iterable(p.ids for s in segs for p in s), dtype=np.int64, count=len(flat_c)
         )
         chan[flat_s, flat_t, flat_c] = np.fromiter(
-            (c for s in segs for p in s for c in p.channel), dtype=np.float64, count=len(flat_c)
+            chain.from_iterable(p.channel for s in segs for p in s), dtype=np.float64, count=len(flat_c)
         )
         counts = np.zeros((len(segs), t_max), dtype=np.int64)
         counts[seg_of, t_of] = n
@@ -122,6 +124,35 @@ def _normalise(post: np.ndarray, counts: np.ndarray) -> None:
         post[empty] = (np.arange(k) < counts[empty][:, None]) / counts[empty][:, None]
 
 
+def _windows(counts: np.ndarray, width: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Every combination of real candidates in ``width`` consecutive padded positions, without a dense mask.
+
+    ``counts`` (segment, position) holds how many candidates each position has, always the first ones of
+    its row (0 where there is no position). Returns the flat index of each combination's first position,
+    window = segment * (positions - width + 1) + first position, and the candidate index at each of the
+    ``width`` positions: the same combinations a ``nonzero`` over the (segment, position, K, ..., K) mask
+    would list (in another order), at the cost of the real combinations only.
+    """
+    n_seg, n_pos = counts.shape
+    n_win = n_pos - width + 1
+    per = counts[:, :n_win].copy()
+    for i in range(1, width):
+        per *= counts[:, i : i + n_win]
+    per = per.ravel()
+    total = int(per.sum())
+    window = np.repeat(np.arange(per.size), per)
+    rank = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+    # The window's combinations in row-major order: the last position's candidate varies fastest.
+    flat_counts = counts.ravel()
+    first = window + (window // n_win) * (width - 1)  # flat padded index of the window's first position
+    slots: list[np.ndarray] = []
+    for i in range(width - 1, -1, -1):
+        n = flat_counts[first + i]
+        slots.append(rank % n)
+        rank = rank // n
+    return window, slots[::-1]
+
+
 def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margin: float) -> np.ndarray:
     """Indices of the candidates worth a trigram decode, (segment, position, keep): bigram Viterbi
     max-marginals. At most ``keep_k`` per position, only those within ``margin`` (log10) of the best
@@ -137,10 +168,13 @@ def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margi
     em[:, 1:-1] = b.chan
     em[np.arange(n_seg), b.lengths + 1, 0] = 0.0
     valid = em > NEG / 2
-    ok = valid[:, :-1, :, None] & valid[:, 1:, None, :]
-    sidx, tidx, bi, ci = np.nonzero(ok)
+    window, (bi, ci) = _windows(valid.sum(axis=2), 2)
+    first = (window + window // (t_max + 1)) * k  # flat index of the window's first position, candidate 0
+    flat_ids = ids.ravel()
     pair = np.full((n_seg, t_max + 1, k, k), NEG)  # pair[s, j-1]: (pos j-1, pos j)
-    pair[sidx, tidx, bi, ci] = lm.bigram_score(ids[sidx, tidx, bi], ids[sidx, tidx + 1, ci]) * lm_weight
+    pair.ravel()[window * (k * k) + bi * k + ci] = (
+        lm.bigram_score(flat_ids[first + bi], flat_ids[first + k + ci]) * lm_weight
+    )
     last = b.lengths + 1
     fwd = [em[:, 0]]
     f = em[:, 0]
@@ -187,14 +221,15 @@ def _decode_batch(
     chan[np.arange(n_seg), lengths + 2, 0] = 0.0
     # Trigram scores for real (non-padded) triples only, scattered into the padded cube.
     valid = chan > NEG / 2  # (S, T+3, K)
-    a_ok = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
-    sidx, tidx, ai, bi, ci = np.nonzero(a_ok)
-    u = ids[sidx, tidx, ai]
-    v = ids[sidx, tidx + 1, bi]
-    w = ids[sidx, tidx + 2, ci]
+    window, (ai, bi, ci) = _windows(valid.sum(axis=2), 3)
+    first = (window + 2 * (window // (t_max + 1))) * k  # flat index of the window's first position
+    flat_ids = ids.ravel()
+    u = flat_ids[first + ai]
+    v = flat_ids[first + k + bi]
+    w = flat_ids[first + 2 * k + ci]
     scale = LN10 / temperature
     cube = np.full((n_seg, t_max + 1, k, k, k), NEG)  # cube[s, j-2]: triple at padded positions j-2, j-1, j
-    cube[sidx, tidx, ai, bi, ci] = lm.score(u, v, w) * (lm_weight * scale)
+    cube.ravel()[window * (k**3) + (ai * k + bi) * k + ci] = lm.score(u, v, w) * (lm_weight * scale)
     em = chan * scale
     last = lengths + 2  # padded index of </s> per segment
     j_end = t_max + 2
