@@ -43,7 +43,8 @@ def _lse(x: np.ndarray, axis: int) -> np.ndarray:
 
 @dataclass
 class _Batch:
-    """Segments of one batch as padded arrays: (segment, position, candidate)."""
+    """Segments of one batch as padded arrays: (segment, position, candidate), in ascending length (the
+    recursions then work on the segments still running, a suffix of the batch, at each step)."""
 
     ids: np.ndarray  # int64, padding = </s>
     chan: np.ndarray  # channel log10, padding = NEG
@@ -54,6 +55,8 @@ class _Batch:
     def build(cls, lm: TrigramLM, segs: list[list[Position]]) -> _Batch:
         """One scatter for the whole batch (per-position numpy calls would cost more than the decoding)."""
         lengths = np.fromiter((len(s) for s in segs), dtype=np.int64, count=len(segs))
+        if (np.diff(lengths) < 0).any():
+            raise ValueError("a batch's segments must come in ascending length")
         per_pos = [len(p.ids) for s in segs for p in s]
         n = np.asarray(per_pos, dtype=np.int64)
         t_max, k = int(lengths.max()), int(n.max())
@@ -153,6 +156,13 @@ def _windows(counts: np.ndarray, width: int) -> tuple[np.ndarray, list[np.ndarra
     return window, slots[::-1]
 
 
+def _running(lengths: np.ndarray, n_pos: int, before: int) -> list[int]:
+    """Per padded position j (0 .. n_pos-1): the first segment for which j is a real position or its
+    </s>, with ``before`` virtual <s> positions in front (``lengths`` ascending, so the segments still
+    running at j are that one and all after it)."""
+    return np.searchsorted(lengths, np.arange(n_pos) - before, side="left").tolist()
+
+
 def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margin: float) -> np.ndarray:
     """Indices of the candidates worth a trigram decode, (segment, position, keep): bigram Viterbi
     max-marginals. At most ``keep_k`` per position, only those within ``margin`` (log10) of the best
@@ -175,21 +185,20 @@ def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margi
     pair.ravel()[window * (k * k) + bi * k + ci] = (
         lm.bigram_score(flat_ids[first + bi], flat_ids[first + k + ci]) * lm_weight
     )
-    last = b.lengths + 1
-    fwd = [em[:, 0]]
-    f = em[:, 0]
+    # Padded position j is </s> or a real one for the segments from running[j] on (lengths ascending).
+    running = _running(b.lengths, t_max + 2, 1)
+    fwd = np.empty((n_seg, t_max + 2, k))  # a finished segment keeps its last value
+    fwd[:, 0] = em[:, 0]
     for j in range(1, t_max + 2):
-        new = np.max(f[:, :, None] + pair[:, j - 1], axis=1) + em[:, j]
-        f = np.where((j <= last)[:, None], new, f)
-        fwd.append(f)
-    bwd: list[np.ndarray] = [np.zeros((n_seg, k))] * (t_max + 2)
-    back = np.zeros((n_seg, k))
-    for j in range(t_max + 1, 0, -1):
-        bwd[j] = back
-        prev = np.max(pair[:, j - 1] + (em[:, j] + back)[:, None, :], axis=2)
-        back = np.where((j > last)[:, None], 0.0, prev)
+        s0 = running[j]
+        fwd[:s0, j] = fwd[:s0, j - 1]
+        fwd[s0:, j] = np.max(fwd[s0:, j - 1, :, None] + pair[s0:, j - 1], axis=1) + em[s0:, j]
+    bwd = np.zeros((n_seg, t_max + 2, k))  # zero at and after </s>
+    for j in range(t_max, 0, -1):
+        s0 = running[j + 1]
+        bwd[s0:, j] = np.max(pair[s0:, j] + (em[s0:, j + 1] + bwd[s0:, j + 1])[:, None, :], axis=2)
     # Max-marginals of every (segment, position, candidate) at once.
-    mm = np.stack(fwd[1 : t_max + 1], axis=1) + np.stack(bwd[1 : t_max + 1], axis=1)  # (S, T, K)
+    mm = fwd[:, 1 : t_max + 1] + bwd[:, 1 : t_max + 1]  # (S, T, K)
     mm = np.where(valid[:, 1 : t_max + 1], mm, NEG)
     order = np.argsort(-mm, axis=2, kind="stable")[:, :, :keep_k]
     top = np.take_along_axis(mm, order, axis=2)
@@ -231,33 +240,36 @@ def _decode_batch(
     cube = np.full((n_seg, t_max + 1, k, k, k), NEG)  # cube[s, j-2]: triple at padded positions j-2, j-1, j
     cube.ravel()[window * (k**3) + (ai * k + bi) * k + ci] = lm.score(u, v, w) * (lm_weight * scale)
     em = chan * scale
-    last = lengths + 2  # padded index of </s> per segment
     j_end = t_max + 2
-    # Forward: state at padded position j is (candidate at j-1, candidate at j).
+    # The segments from running[j] on have a real position or their </s> at padded position j.
+    running = _running(lengths, j_end + 1, 2)
+    # Forward: state at padded position j is (candidate at j-1, candidate at j); a finished segment keeps
+    # its last value.
     delta = em[:, 0, :, None] + em[:, 1, None, :]
-    alpha = delta.copy()
-    alpha_at = {1: alpha}
+    alpha = np.empty((n_seg, j_end + 1, k, k))
+    alpha[:, 1] = delta
     back_at: dict[int, np.ndarray] = {}
     for j in range(2, j_end + 1):
-        step = cube[:, j - 2]  # (S, a, b, c)
-        active = (j <= last)[:, None, None]
+        s0 = running[j]
+        step = cube[s0:, j - 2]  # (S, a, b, c)
         if viterbi:
-            cand = delta[:, :, :, None] + step
-            back_at[j] = np.argmax(cand, axis=1)
-            delta = np.where(active, np.max(cand, axis=1) + em[:, j, None, :], delta)
-        alpha = np.where(active, _lse(alpha[:, :, :, None] + step, axis=1) + em[:, j, None, :], alpha)
-        alpha_at[j] = alpha
-    log_z = _lse(alpha[:, :, 0], axis=1)
+            cand = delta[s0:, :, :, None] + step
+            back_at[j] = np.zeros((n_seg, k, k), dtype=np.int64)
+            back_at[j][s0:] = np.argmax(cand, axis=1)
+            delta = delta.copy()
+            delta[s0:] = np.max(cand, axis=1) + em[s0:, j, None, :]
+        alpha[:s0, j] = alpha[:s0, j - 1]
+        alpha[s0:, j] = _lse(alpha[s0:, j - 1, :, :, None] + step, axis=1) + em[s0:, j, None, :]
+    log_z = _lse(alpha[:, j_end, :, 0], axis=1)
     # Backward: beta[j] over the states of position j; zero at and after </s>.
-    beta = np.zeros((n_seg, k, k))
-    beta_at = {j_end: beta}
+    beta = np.zeros((n_seg, j_end + 1, k, k))
     for j in range(j_end, 2, -1):
-        step = cube[:, j - 2]
-        prev = _lse(step + em[:, j, None, None, :] + beta[:, None, :, :], axis=3)
-        beta = np.where((j > last)[:, None, None], 0.0, prev)
-        beta_at[j - 1] = beta
+        s0 = running[j]
+        beta[s0:, j - 1] = _lse(
+            cube[s0:, j - 2] + em[s0:, j, None, None, :] + beta[s0:, j, None, :, :], axis=3
+        )
     # Posterior marginals of every position at once: sum over the previous candidate of alpha * beta.
-    both = np.stack([alpha_at[j] + beta_at[j] for j in range(2, t_max + 2)], axis=1)  # (S, T, b, c)
+    both = alpha[:, 2 : t_max + 2] + beta[:, 2 : t_max + 2]  # (S, T, b, c)
     post = np.exp(_lse(both, axis=2) - log_z[:, None, None])
     if not viterbi:
         return np.argmax(post, axis=2), post
