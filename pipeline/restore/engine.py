@@ -95,10 +95,11 @@ class Restoration:
         return [t for t in self.tokens if t.confidence < threshold]
 
 
+_REASONS = {"same": "kept", "skeleton": "diacritics", "rewrite": "ocr-confusion", "fuzzy": "fuzzy"}
+
+
 def _reason_for(kind: str) -> str:
-    return {"same": "kept", "skeleton": "diacritics", "rewrite": "ocr-confusion", "fuzzy": "fuzzy"}.get(
-        kind, "kept"
-    )
+    return _REASONS.get(kind, "kept")
 
 
 def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool = False) -> bool:
@@ -500,9 +501,11 @@ def _record(slot: Slot, source: _Source, page: _Page, tone_style: str) -> TokenR
     return TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives)
 
 
+@lru_cache(maxsize=65_536)
 def _garble_left(text: str) -> bool:
     """A word kept as printed that still shows garble (a digit or symbol among its letters, marks no
-    Vietnamese syllable carries: "LéHuy"): nothing better was found, it is not known to be right."""
+    Vietnamese syllable carries: "LéHuy"): nothing better was found, it is not known to be right.
+    Cached: it depends on the text alone, and most tokens are frequent words."""
     low = _lower(text)
     if not LETTER.search(text):
         return False
