@@ -136,23 +136,20 @@ def _windows(counts: np.ndarray, width: int) -> tuple[np.ndarray, list[np.ndarra
     ``width`` positions: the same combinations a ``nonzero`` over the (segment, position, K, ..., K) mask
     would list (in another order), at the cost of the real combinations only.
     """
-    n_seg, n_pos = counts.shape
-    n_win = n_pos - width + 1
-    per = counts[:, :n_win].copy()
-    for i in range(1, width):
-        per *= counts[:, i : i + n_win]
-    per = per.ravel()
-    total = int(per.sum())
+    n_win = counts.shape[1] - width + 1
+    # Candidates at each position of every window, per window (int32: the divisions below are faster).
+    sizes = [counts[:, i : i + n_win].astype(np.int32).ravel() for i in range(width)]
+    per = sizes[0].copy()
+    for n in sizes[1:]:
+        per *= n
     window = np.repeat(np.arange(per.size), per)
-    rank = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+    rank = np.arange(window.size, dtype=np.int32) - np.repeat((np.cumsum(per) - per).astype(np.int32), per)
     # The window's combinations in row-major order: the last position's candidate varies fastest.
-    flat_counts = counts.ravel()
-    first = window + (window // n_win) * (width - 1)  # flat padded index of the window's first position
     slots: list[np.ndarray] = []
-    for i in range(width - 1, -1, -1):
-        n = flat_counts[first + i]
-        slots.append(rank % n)
-        rank = rank // n
+    for n in sizes[:0:-1]:
+        rank, slot = np.divmod(rank, np.repeat(n, per))
+        slots.append(slot)
+    slots.append(rank)
     return window, slots[::-1]
 
 
