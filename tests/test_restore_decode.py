@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
 
 import pipeline.restore.engine as engine
-from pipeline.restore import restore_text
+from pipeline.restore import restore_text, tokenize
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.decode import LN10, Position, _windows, decode_segments
 from pipeline.restore.engine import models
@@ -109,3 +110,16 @@ def test_memo_kept_across_calls_is_bounded_and_changes_nothing(monkeypatch):
     small = restore_text(text)
     assert 0 < len(memo) <= 5
     assert cold == warm == small
+
+
+def test_cached_chunks_tokenize_as_uncached_ones():
+    """A short chunk's pieces come from a cache; they are those the chunk gives when tokenised afresh, at
+    the chunk's own columns (long chunks are always tokenised afresh)."""
+    long_chunk = "x" * (tokenize._CACHED_CHUNK_LEN + 5) + ",tỉnh"
+    line = f'  "Sở Tài chính," c6 153/KH-UBND tỉnh,giai đoạn (2021-2025)... {long_chunk} www.a.vn. 7'
+    for _ in range(2):  # cold, then from the cache
+        fresh: list[tokenize.Piece] = []
+        for m in re.finditer(r"\S+", line):
+            tokenize._chunk_pieces(m.group(), m.start(), fresh)
+        assert tokenize.tokenize_line(line) == fresh
+    assert any(p.text == "tỉnh" and p.col == line.index("tỉnh,giai") for p in fresh)
