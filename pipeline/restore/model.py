@@ -28,6 +28,8 @@ from pipeline.restore.syllables import Inventory
 _LETTER_CACHE_LIMIT = 500_000
 # Compiled lexicons kept (one per user lexicon and lexicon setting): a batch uses one or two.
 _LEXICON_CACHE_LIMIT = 8
+# Configs whose call memos are kept (a process uses one or two; experiments that try many stay bounded).
+_CALL_MEMO_CONFIGS = 8
 
 
 class Models:
@@ -88,6 +90,8 @@ class Models:
         call derives from these models and the config alone is the same on every page of a batch."""
         got = self._call_memos.get(config)
         if got is None:
+            if len(self._call_memos) >= _CALL_MEMO_CONFIGS:
+                self._call_memos.clear()
             got = self._call_memos.setdefault(config, {})
         return got
 
