@@ -31,7 +31,7 @@ def _pooled_winner(members: list[Slot], floor: float) -> str:
     candidates = {w for m in members for w in m.words}
     for m in members:
         assert m.post is not None
-        mine = {w: float(p) for w, p in zip(m.words, m.post, strict=True)}
+        mine = dict(zip(m.words, m.post.tolist(), strict=True))  # tolist: Python floats at once
         for w in candidates:
             p = mine.get(w, 0.0)
             score[w] += math.log(p) if p > floor else log_floor

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -42,7 +43,8 @@ def _lse(x: np.ndarray, axis: int) -> np.ndarray:
 
 @dataclass
 class _Batch:
-    """Segments of one batch as padded arrays: (segment, position, candidate)."""
+    """Segments of one batch as padded arrays: (segment, position, candidate), in ascending length (the
+    recursions then work on the segments still running, a suffix of the batch, at each step)."""
 
     ids: np.ndarray  # int64, padding = </s>
     chan: np.ndarray  # channel log10, padding = NEG
@@ -53,6 +55,8 @@ class _Batch:
     def build(cls, lm: TrigramLM, segs: list[list[Position]]) -> _Batch:
         """One scatter for the whole batch (per-position numpy calls would cost more than the decoding)."""
         lengths = np.fromiter((len(s) for s in segs), dtype=np.int64, count=len(segs))
+        if (np.diff(lengths) < 0).any():
+            raise ValueError("a batch's segments must come in ascending length")
         per_pos = [len(p.ids) for s in segs for p in s]
         n = np.asarray(per_pos, dtype=np.int64)
         t_max, k = int(lengths.max()), int(n.max())
@@ -62,11 +66,12 @@ class _Batch:
         flat_c = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
         ids = np.full((len(segs), t_max, k), lm.eos, dtype=np.int64)
         chan = np.full((len(segs), t_max, k), NEG)
+        # chain flattens the per-position lists in C: a generator per value would cost more than the rest.
         ids[flat_s, flat_t, flat_c] = np.fromiter(
-            (i for s in segs for p in s for i in p.ids), dtype=np.int64, count=len(flat_c)
+            chain.from_iterable(p.ids for s in segs for p in s), dtype=np.int64, count=len(flat_c)
         )
         chan[flat_s, flat_t, flat_c] = np.fromiter(
-            (c for s in segs for p in s for c in p.channel), dtype=np.float64, count=len(flat_c)
+            chain.from_iterable(p.channel for s in segs for p in s), dtype=np.float64, count=len(flat_c)
         )
         counts = np.zeros((len(segs), t_max), dtype=np.int64)
         counts[seg_of, t_of] = n
@@ -122,6 +127,39 @@ def _normalise(post: np.ndarray, counts: np.ndarray) -> None:
         post[empty] = (np.arange(k) < counts[empty][:, None]) / counts[empty][:, None]
 
 
+def _windows(counts: np.ndarray, width: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Every combination of real candidates in ``width`` consecutive padded positions, without a dense mask.
+
+    ``counts`` (segment, position) holds how many candidates each position has, always the first ones of
+    its row (0 where there is no position). Returns the flat index of each combination's first position,
+    window = segment * (positions - width + 1) + first position, and the candidate index at each of the
+    ``width`` positions: the same combinations a ``nonzero`` over the (segment, position, K, ..., K) mask
+    would list (in another order), at the cost of the real combinations only.
+    """
+    n_win = counts.shape[1] - width + 1
+    # Candidates at each position of every window, per window (int32: the divisions below are faster).
+    sizes = [counts[:, i : i + n_win].astype(np.int32).ravel() for i in range(width)]
+    per = sizes[0].copy()
+    for n in sizes[1:]:
+        per *= n
+    window = np.repeat(np.arange(per.size), per)
+    rank = np.arange(window.size, dtype=np.int32) - np.repeat((np.cumsum(per) - per).astype(np.int32), per)
+    # The window's combinations in row-major order: the last position's candidate varies fastest.
+    slots: list[np.ndarray] = []
+    for n in sizes[:0:-1]:
+        rank, slot = np.divmod(rank, np.repeat(n, per))
+        slots.append(slot)
+    slots.append(rank)
+    return window, slots[::-1]
+
+
+def _running(lengths: np.ndarray, n_pos: int, before: int) -> list[int]:
+    """Per padded position j (0 .. n_pos-1): the first segment for which j is a real position or its
+    </s>, with ``before`` virtual <s> positions in front (``lengths`` ascending, so the segments still
+    running at j are that one and all after it)."""
+    return np.searchsorted(lengths, np.arange(n_pos) - before, side="left").tolist()
+
+
 def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margin: float) -> np.ndarray:
     """Indices of the candidates worth a trigram decode, (segment, position, keep): bigram Viterbi
     max-marginals. At most ``keep_k`` per position, only those within ``margin`` (log10) of the best
@@ -137,25 +175,27 @@ def _bigram_prune(lm: TrigramLM, b: _Batch, lm_weight: float, keep_k: int, margi
     em[:, 1:-1] = b.chan
     em[np.arange(n_seg), b.lengths + 1, 0] = 0.0
     valid = em > NEG / 2
-    ok = valid[:, :-1, :, None] & valid[:, 1:, None, :]
-    sidx, tidx, bi, ci = np.nonzero(ok)
+    window, (bi, ci) = _windows(valid.sum(axis=2), 2)
+    first = (window + window // (t_max + 1)) * k  # flat index of the window's first position, candidate 0
+    flat_ids = ids.ravel()
     pair = np.full((n_seg, t_max + 1, k, k), NEG)  # pair[s, j-1]: (pos j-1, pos j)
-    pair[sidx, tidx, bi, ci] = lm.bigram_score(ids[sidx, tidx, bi], ids[sidx, tidx + 1, ci]) * lm_weight
-    last = b.lengths + 1
-    fwd = [em[:, 0]]
-    f = em[:, 0]
+    pair.ravel()[window * (k * k) + bi * k + ci] = (
+        lm.bigram_score(flat_ids[first + bi], flat_ids[first + k + ci]) * lm_weight
+    )
+    # Padded position j is </s> or a real one for the segments from running[j] on (lengths ascending).
+    running = _running(b.lengths, t_max + 2, 1)
+    fwd = np.empty((n_seg, t_max + 2, k))  # a finished segment keeps its last value
+    fwd[:, 0] = em[:, 0]
     for j in range(1, t_max + 2):
-        new = np.max(f[:, :, None] + pair[:, j - 1], axis=1) + em[:, j]
-        f = np.where((j <= last)[:, None], new, f)
-        fwd.append(f)
-    bwd: list[np.ndarray] = [np.zeros((n_seg, k))] * (t_max + 2)
-    back = np.zeros((n_seg, k))
-    for j in range(t_max + 1, 0, -1):
-        bwd[j] = back
-        prev = np.max(pair[:, j - 1] + (em[:, j] + back)[:, None, :], axis=2)
-        back = np.where((j > last)[:, None], 0.0, prev)
+        s0 = running[j]
+        fwd[:s0, j] = fwd[:s0, j - 1]
+        fwd[s0:, j] = np.max(fwd[s0:, j - 1, :, None] + pair[s0:, j - 1], axis=1) + em[s0:, j]
+    bwd = np.zeros((n_seg, t_max + 2, k))  # zero at and after </s>
+    for j in range(t_max, 0, -1):
+        s0 = running[j + 1]
+        bwd[s0:, j] = np.max(pair[s0:, j] + (em[s0:, j + 1] + bwd[s0:, j + 1])[:, None, :], axis=2)
     # Max-marginals of every (segment, position, candidate) at once.
-    mm = np.stack(fwd[1 : t_max + 1], axis=1) + np.stack(bwd[1 : t_max + 1], axis=1)  # (S, T, K)
+    mm = fwd[:, 1 : t_max + 1] + bwd[:, 1 : t_max + 1]  # (S, T, K)
     mm = np.where(valid[:, 1 : t_max + 1], mm, NEG)
     order = np.argsort(-mm, axis=2, kind="stable")[:, :, :keep_k]
     top = np.take_along_axis(mm, order, axis=2)
@@ -187,42 +227,46 @@ def _decode_batch(
     chan[np.arange(n_seg), lengths + 2, 0] = 0.0
     # Trigram scores for real (non-padded) triples only, scattered into the padded cube.
     valid = chan > NEG / 2  # (S, T+3, K)
-    a_ok = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
-    sidx, tidx, ai, bi, ci = np.nonzero(a_ok)
-    u = ids[sidx, tidx, ai]
-    v = ids[sidx, tidx + 1, bi]
-    w = ids[sidx, tidx + 2, ci]
+    window, (ai, bi, ci) = _windows(valid.sum(axis=2), 3)
+    first = (window + 2 * (window // (t_max + 1))) * k  # flat index of the window's first position
+    flat_ids = ids.ravel()
+    u = flat_ids[first + ai]
+    v = flat_ids[first + k + bi]
+    w = flat_ids[first + 2 * k + ci]
     scale = LN10 / temperature
     cube = np.full((n_seg, t_max + 1, k, k, k), NEG)  # cube[s, j-2]: triple at padded positions j-2, j-1, j
-    cube[sidx, tidx, ai, bi, ci] = lm.score(u, v, w) * (lm_weight * scale)
+    cube.ravel()[window * (k**3) + (ai * k + bi) * k + ci] = lm.score(u, v, w) * (lm_weight * scale)
     em = chan * scale
-    last = lengths + 2  # padded index of </s> per segment
     j_end = t_max + 2
-    # Forward: state at padded position j is (candidate at j-1, candidate at j).
+    # The segments from running[j] on have a real position or their </s> at padded position j.
+    running = _running(lengths, j_end + 1, 2)
+    # Forward: state at padded position j is (candidate at j-1, candidate at j); a finished segment keeps
+    # its last value.
     delta = em[:, 0, :, None] + em[:, 1, None, :]
-    alpha = delta.copy()
-    alpha_at = {1: alpha}
+    alpha = np.empty((n_seg, j_end + 1, k, k))
+    alpha[:, 1] = delta
     back_at: dict[int, np.ndarray] = {}
     for j in range(2, j_end + 1):
-        step = cube[:, j - 2]  # (S, a, b, c)
-        active = (j <= last)[:, None, None]
+        s0 = running[j]
+        step = cube[s0:, j - 2]  # (S, a, b, c)
         if viterbi:
-            cand = delta[:, :, :, None] + step
-            back_at[j] = np.argmax(cand, axis=1)
-            delta = np.where(active, np.max(cand, axis=1) + em[:, j, None, :], delta)
-        alpha = np.where(active, _lse(alpha[:, :, :, None] + step, axis=1) + em[:, j, None, :], alpha)
-        alpha_at[j] = alpha
-    log_z = _lse(alpha[:, :, 0], axis=1)
+            cand = delta[s0:, :, :, None] + step
+            back_at[j] = np.zeros((n_seg, k, k), dtype=np.int64)
+            back_at[j][s0:] = np.argmax(cand, axis=1)
+            delta = delta.copy()
+            delta[s0:] = np.max(cand, axis=1) + em[s0:, j, None, :]
+        alpha[:s0, j] = alpha[:s0, j - 1]
+        alpha[s0:, j] = _lse(alpha[s0:, j - 1, :, :, None] + step, axis=1) + em[s0:, j, None, :]
+    log_z = _lse(alpha[:, j_end, :, 0], axis=1)
     # Backward: beta[j] over the states of position j; zero at and after </s>.
-    beta = np.zeros((n_seg, k, k))
-    beta_at = {j_end: beta}
+    beta = np.zeros((n_seg, j_end + 1, k, k))
     for j in range(j_end, 2, -1):
-        step = cube[:, j - 2]
-        prev = _lse(step + em[:, j, None, None, :] + beta[:, None, :, :], axis=3)
-        beta = np.where((j > last)[:, None, None], 0.0, prev)
-        beta_at[j - 1] = beta
+        s0 = running[j]
+        beta[s0:, j - 1] = _lse(
+            cube[s0:, j - 2] + em[s0:, j, None, None, :] + beta[s0:, j, None, :, :], axis=3
+        )
     # Posterior marginals of every position at once: sum over the previous candidate of alpha * beta.
-    both = np.stack([alpha_at[j] + beta_at[j] for j in range(2, t_max + 2)], axis=1)  # (S, T, b, c)
+    both = alpha[:, 2 : t_max + 2] + beta[:, 2 : t_max + 2]  # (S, T, b, c)
     post = np.exp(_lse(both, axis=2) - log_z[:, None, None])
     if not viterbi:
         return np.argmax(post, axis=2), post

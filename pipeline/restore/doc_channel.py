@@ -153,6 +153,11 @@ def candidate_channel(
     if doc.garbled_doc and cand.kind in ("same", "skeleton"):
         letters = m.letter_logp(token, cand.word, cfg.letter_floor)
         if letters is not None:
-            w = cfg.letter_mix_weight
-            chan = math.log10((1.0 - w) * 10**chan + w * 10 ** (doc.log_keep_bare + letters))
+            chan = mix_letters(chan, letters, doc, cfg)
     return chan
+
+
+def mix_letters(chan: float, letters: float, doc: DocChannel, cfg: RestoreConfig) -> float:
+    """A same-skeleton channel score mixed with the learned letter model's log10 P(token | word)."""
+    w = cfg.letter_mix_weight
+    return math.log10((1.0 - w) * 10**chan + w * 10 ** (doc.log_keep_bare + letters))

@@ -28,7 +28,7 @@ from pipeline.restore.channel import GARBLE_CHAR, GARBLE_SYMBOLS
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.consistency import pool_repeated_words
 from pipeline.restore.decode import Decoded, Position, decode_segments
-from pipeline.restore.doc_channel import DocChannel, candidate_channel, document_channel
+from pipeline.restore.doc_channel import DocChannel, channel_logp, document_channel, mix_letters
 from pipeline.restore.legacy_encodings import detect_legacy
 from pipeline.restore.lexicon import UserLexicon
 from pipeline.restore.lm import TrigramLM
@@ -97,10 +97,11 @@ class Restoration:
         return [t for t in self.tokens if t.confidence < threshold]
 
 
+_REASONS = {"same": "kept", "skeleton": "diacritics", "rewrite": "ocr-confusion", "fuzzy": "fuzzy"}
+
+
 def _reason_for(kind: str) -> str:
-    return {"same": "kept", "skeleton": "diacritics", "rewrite": "ocr-confusion", "fuzzy": "fuzzy"}.get(
-        kind, "kept"
-    )
+    return _REASONS.get(kind, "kept")
 
 
 def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool = False) -> bool:
@@ -184,6 +185,14 @@ class _Trellis:
 
 # A token's scored candidates: (score for the beam, channel, LM id, candidate), best first.
 _Scored = list[tuple[float, float, int, Candidate]]
+# What no page changes in a candidate's score: (candidate, LM id, corpus log10 frequency, charged the <unk>
+# share, letter-model log10 P(token | word) or None), per token.
+_Terms = list[tuple[Candidate, int, float, bool, float | None]]
+# A token's candidates as the decoder takes them: (words, kinds, channel scores, LM ids).
+_Kept = tuple[list[str], list[str], list[float], list[int]]
+# Tokens whose terms are remembered across calls before the memo is emptied: bounds memory on huge batches
+# (a token's terms take about 1.2 kB, so some 60 MB at the bound).
+_TERMS_LIMIT = 50_000
 
 
 @dataclass
@@ -196,6 +205,10 @@ class _Page:
     cfg: RestoreConfig
     # Scored candidates per (token, short number, rewrites): a word recurs many times in one text.
     memo: dict[tuple[str, bool, bool], _Scored] = field(default_factory=dict)
+    # The decoder's candidates per (token, short number, capitalised inside a sentence).
+    kept: dict[tuple[str, bool, bool], _Kept] = field(default_factory=dict)
+    # Page-independent score terms per (token, rewrites, letter model), kept by the models across calls.
+    terms: dict[tuple[str, bool, bool], _Terms] = field(default_factory=dict)
 
     def scored(self, lower: str, short_number: bool = False, rewrites: bool = False) -> _Scored:
         """Every candidate of a lowercase token with its channel score, best (channel + frequency) first.
@@ -273,25 +286,48 @@ def _not_a_syllable(piece: Piece, page: _Page) -> bool:
 
 def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Page) -> _Scored:
     """Channel score and channel + corpus frequency of every candidate of a token, best first."""
-    m, doc, cfg, lm = page.m, page.doc, page.cfg, page.m.lm
-    unk, uni, freq_of, id_of = lm.unk, lm.uni_list, m.log_freq.get, lm.index.get
+    doc, cfg, lm = page.doc, page.cfg, page.m.lm
     oov_penalty = cfg.oov_penalty
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
     scored = []
-    for c in m.generator.candidates(lower, doc.garbled_doc or rewrites, cfg):
+    for c, i, freq, oov, letters in _terms(page, lower, doc.garbled_doc or rewrites, doc.garbled_doc):
         if short_number and c.kind == "keep":
-            scored.append((log_keep_number + uni[lm.num], log_keep_number, lm.num, c))
+            scored.append((log_keep_number + lm.uni_list[lm.num], log_keep_number, lm.num, c))
             continue
-        i = id_of(c.word, unk)
-        chan = candidate_channel(m, doc, lower, marked, c, cfg)
+        chan = channel_logp(marked, c, doc)
+        if letters is not None:
+            chan = mix_letters(chan, letters, doc, cfg)
         # Out-of-vocabulary candidates would inherit the whole <unk> mass: charge their share of it.
-        if i == unk and c.kind != "keep":
+        if oov:
             chan += oov_penalty
-        scored.append((chan + freq_of(c.word, uni[i]), chan, i, c))
+        scored.append((chan + freq, chan, i, c))
     # Stable and descending, as sorting by the negated score (ties keep the generator's order).
     scored.sort(key=itemgetter(0), reverse=True)
     return scored
+
+
+def _terms(page: _Page, lower: str, rewrites: bool, letters: bool) -> _Terms:
+    """The page-independent parts of a token's candidate scores, remembered across calls (a batch meets
+    the same words on every page; only the document's error rates differ). ``letters``: with the learned
+    letter model's score of the same-skeleton candidates (garbled pages)."""
+    m, cfg, memo = page.m, page.cfg, page.terms
+    key = (lower, rewrites, letters)
+    got = memo.get(key)
+    if got is None:
+        lm = m.lm
+        unk, uni, freq_of, id_of = lm.unk, lm.uni_list, m.log_freq.get, lm.index.get
+        got = []
+        for c in m.generator.candidates(lower, rewrites, cfg):
+            i = id_of(c.word, unk)
+            score = None
+            if letters and c.kind in ("same", "skeleton"):
+                score = m.letter_logp(lower, c.word, cfg.letter_floor)
+            got.append((c, i, freq_of(c.word, uni[i]), i == unk and c.kind != "keep", score))
+        if len(memo) >= _TERMS_LIMIT:
+            memo.clear()
+        memo[key] = got
+    return got
 
 
 # Grammatical words that are capitalised only at the start of a sentence: a capitalised token inside a
@@ -316,8 +352,18 @@ def _capitalised_inside(k: int, pieces: list[Piece]) -> bool:
 def _plan_decoded(slot: Slot, short_number: bool, page: _Page, inside: bool = False) -> None:
     """Keep the token's best few candidates within the beam and add them to the trellis as one position.
     ``inside``: the token is capitalised inside a sentence, which a grammatical word never is."""
-    cfg = page.cfg
-    scored = page.scored(_lower(slot.piece.text), short_number)
+    lower = _lower(slot.piece.text)
+    key = (lower, short_number, inside)
+    got = page.kept.get(key)
+    if got is None:
+        got = page.kept[key] = _kept(page.scored(lower, short_number), inside, page.cfg)
+    # The lists are shared by every occurrence of the form on the page: nothing changes them.
+    slot.words, slot.reasons, slot.chan, ids = got
+    slot.position = page.trellis.add(ids, slot.chan)
+
+
+def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig) -> _Kept:
+    """A token's best few candidates within the beam, as the decoder and the slot take them."""
     if inside and any(x[3].word in NEVER_CAPITALISED_INSIDE for x in scored[: cfg.max_candidates]):
         pen = cfg.capitalised_function_word_logp
         scored = [
@@ -327,10 +373,7 @@ def _plan_decoded(slot: Slot, short_number: bool, page: _Page, inside: bool = Fa
         scored.sort(key=itemgetter(0), reverse=True)
     floor = scored[0][0] - cfg.candidate_beam
     kept = [x for x in scored[: cfg.max_candidates] if x[0] >= floor]
-    slot.words = [x[3].word for x in kept]
-    slot.reasons = [x[3].kind for x in kept]
-    slot.chan = [x[1] for x in kept]
-    slot.position = page.trellis.add([x[2] for x in kept], slot.chan)
+    return [x[3].word for x in kept], [x[3].kind for x in kept], [x[1] for x in kept], [x[2] for x in kept]
 
 
 def _plan_token(slot: Slot, k: int, pieces: list[Piece], page: _Page) -> None:
@@ -460,9 +503,11 @@ def _record(slot: Slot, source: _Source, page: _Page, tone_style: str) -> TokenR
     return TokenRecord(slot.line, col, original, restored, conf, changed, reason, alternatives)
 
 
+@lru_cache(maxsize=65_536)
 def _garble_left(text: str) -> bool:
     """A word kept as printed that still shows garble (a digit or symbol among its letters, marks no
-    Vietnamese syllable carries: "LéHuy"): nothing better was found, it is not known to be right."""
+    Vietnamese syllable carries: "LéHuy"): nothing better was found, it is not known to be right.
+    Cached: it depends on the text alone, and most tokens are frequent words."""
     low = _lower(text)
     if not LETTER.search(text):
         return False
@@ -505,7 +550,8 @@ def restore_text(
     m = models(config)
     source = _Source.read(text)
     line_pieces = [tokenize_line(line) for line in source.lines]
-    page = _Page(m, document_channel(line_pieces, m, config), _Trellis(m.lm, config), config)
+    doc = document_channel(line_pieces, m, config)
+    page = _Page(m, doc, _Trellis(m.lm, config), config, terms=m.call_memo(config))
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)

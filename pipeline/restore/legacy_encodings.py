@@ -10,6 +10,7 @@ All converters work within a line, so the line count never changes.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from pipeline.restore.normalize import nfc
@@ -192,16 +193,22 @@ def _valid_share(text: str) -> float:
     words = re.findall(r"[^\W\d_]+", _PROTECTED_CHUNKS.sub(" ", text).lower())[:5000]
     if not words:
         return 0.0
-    return sum(1 for w in words if is_valid_syllable(nfc(w))) / len(words)
+    # Each distinct word checked once: a page repeats its words.
+    return sum(n for w, n in Counter(words).items() if is_valid_syllable(nfc(w))) / len(words)
+
+
+def _count_any(text: str, chars: set[str]) -> int:
+    """How many characters of ``text`` are among ``chars`` (counted in C, one character at a time)."""
+    return sum(map(text.count, chars))
 
 
 def detect_legacy(text: str):
     """The mapped converter (line -> (unicode line, source index per char)) for a legacy text, or None."""
     sample = text[:200_000]
     options = []
-    if sum(c in _TCVN3_SIGNATURE for c in sample) >= 3:
+    if _count_any(sample, _TCVN3_SIGNATURE) >= 3:
         options.append(_tcvn3_mapped)
-    if sum(c in _VNI_SIGNATURE for c in sample) >= 3:
+    if _count_any(sample, _VNI_SIGNATURE) >= 3:
         options.append(_vni_mapped)
     if len(_VIQR_SIGNATURE.findall(sample)) >= 3:
         options.append(_viqr_mapped)

@@ -28,6 +28,8 @@ from pipeline.restore.syllables import Inventory
 _LETTER_CACHE_LIMIT = 500_000
 # Compiled lexicons kept (one per user lexicon and lexicon setting): a batch uses one or two.
 _LEXICON_CACHE_LIMIT = 8
+# Configs whose call memos are kept (a process uses one or two; experiments that try many stay bounded).
+_CALL_MEMO_CONFIGS = 8
 
 
 class Models:
@@ -41,6 +43,7 @@ class Models:
             learned.same_length_logp if learned and learned.char_logp else None
         )
         self._letter_cache: dict[tuple[str, str, float], float | None] = {}
+        self._call_memos: dict[RestoreConfig, dict] = {}
         self.rules = merge_rules(learned.rules, SEED_RULES) if learned else SEED_RULES
         token_map = learned.token_map if learned else {}
         skeletons = set(self.inventory.by_skeleton)
@@ -70,7 +73,7 @@ class Models:
         """What :mod:`~pipeline.restore.model_cache` pickles: all but the trigram arrays (stored apart, to be
         memory-mapped), the caches and the lock."""
         state = dict(self.__dict__)
-        for name in ("lm", "_letter_cache", "_lexicons", "_lexicon_lock"):
+        for name in ("lm", "_letter_cache", "_call_memos", "_lexicons", "_lexicon_lock"):
             state.pop(name, None)
         return state
 
@@ -78,8 +81,19 @@ class Models:
         self.__dict__.update(state)
         self.from_cache = True
         self._letter_cache = {}
+        self._call_memos = {}
         self._lexicons = {}
         self._lexicon_lock = threading.Lock()
+
+    def call_memo(self, config: RestoreConfig) -> dict:
+        """A memo the restoration of one config keeps across calls (its user bounds its size): what a
+        call derives from these models and the config alone is the same on every page of a batch."""
+        got = self._call_memos.get(config)
+        if got is None:
+            if len(self._call_memos) >= _CALL_MEMO_CONFIGS:
+                self._call_memos.clear()
+            got = self._call_memos.setdefault(config, {})
+        return got
 
     def lexicons(self, config: RestoreConfig, user: UserLexicon | None = None) -> Lexicons:
         """The name, place and office lexicons (with ``user``'s entries), compiled once per setting."""

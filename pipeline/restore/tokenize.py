@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _LEAD = "\"'“”‘’„«‹([{<*•·-–—…,.;:!?/\\|_~=+#%^"
 _TRAIL = "\"'“”‘’»›)]}>*•·-–—…,.;:!?/\\|_~=+#%^"
@@ -88,28 +89,51 @@ def _split_core(core: str, col: int, out: list[Piece]) -> None:
         pos += len(part)
 
 
+# Chunks up to this long are remembered with their pieces (words recur on every page; a long chunk is
+# rare and would make the cache large).
+_CACHED_CHUNK_LEN = 64
+_CHUNK = re.compile(r"\S+")
+
+
 def tokenize_line(line: str) -> list[Piece]:
     """All pieces of one line, in order, with 0-based character columns."""
     out: list[Piece] = []
-    for m in re.finditer(r"\S+", line):
+    for m in _CHUNK.finditer(line):
         chunk, col = m.group(), m.start()
-        if URL_RE.match(chunk.rstrip(".,;:)")):
-            core = chunk.rstrip(".,;:)")
-            out.append(Piece(col, core, "protected"))
-            _emit_punct(out, col + len(core), chunk[len(core) :])
+        if len(chunk) > _CACHED_CHUNK_LEN:
+            _chunk_pieces(chunk, col, out)
             continue
-        i, j = 0, len(chunk)
-        while i < j and chunk[i] in _LEAD:
-            i += 1
-        while j > i and chunk[j - 1] in _TRAIL:
-            j -= 1
-        if i == j:
-            _emit_punct(out, col, chunk)
-            continue
-        _emit_punct(out, col, chunk[:i])
-        _split_core(chunk[i:j], col + i, out)
-        _emit_punct(out, col + j, chunk[j:])
+        out.extend(Piece(col + at, text, kind) for at, text, kind in _cached_chunk(chunk))
     return out
+
+
+@lru_cache(maxsize=65_536)
+def _cached_chunk(chunk: str) -> tuple[tuple[int, str, str], ...]:
+    """(column in the chunk, text, kind) of each piece of a short chunk: a chunk's pieces depend on it
+    alone."""
+    out: list[Piece] = []
+    _chunk_pieces(chunk, 0, out)
+    return tuple((p.col, p.text, p.kind) for p in out)
+
+
+def _chunk_pieces(chunk: str, col: int, out: list[Piece]) -> None:
+    """The pieces of one run of non-space characters starting at ``col``."""
+    if URL_RE.match(chunk.rstrip(".,;:)")):
+        core = chunk.rstrip(".,;:)")
+        out.append(Piece(col, core, "protected"))
+        _emit_punct(out, col + len(core), chunk[len(core) :])
+        return
+    i, j = 0, len(chunk)
+    while i < j and chunk[i] in _LEAD:
+        i += 1
+    while j > i and chunk[j - 1] in _TRAIL:
+        j -= 1
+    if i == j:
+        _emit_punct(out, col, chunk)
+        return
+    _emit_punct(out, col, chunk[:i])
+    _split_core(chunk[i:j], col + i, out)
+    _emit_punct(out, col + j, chunk[j:])
 
 
 def is_roman_garble(core: str) -> bool:

@@ -1,0 +1,125 @@
+"""The joint decoder against brute force, and the shortcuts that make restoration fast leave it unchanged."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+import pytest
+
+import pipeline.restore.engine as engine
+from pipeline.restore import restore_text, tokenize
+from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
+from pipeline.restore.decode import LN10, Position, _windows, decode_segments
+from pipeline.restore.engine import models
+
+# No candidate is pruned before the trigram pass: the posteriors are the exact ones.
+_NO_PRUNING = RestoreConfig(prune_keep=16, prune_margin=1e9)
+
+
+def _random_segments(rng: np.random.Generator, n: int, vocab: int) -> list[list[Position]]:
+    segments = []
+    for _ in range(n):
+        length = int(rng.integers(1, 5))
+        segment = []
+        for _ in range(length):
+            k = int(rng.integers(1, 4))
+            ids = rng.choice(np.arange(10, vocab), size=k, replace=False).tolist()
+            segment.append(Position(ids, rng.uniform(-4.0, 0.0, size=k).tolist()))
+        segments.append(segment)
+    return segments
+
+
+def _brute_force(segment: list[Position], cfg: RestoreConfig) -> list[np.ndarray]:
+    """Posterior of every candidate by enumerating every path: <s> <s> path </s> under the trigram LM."""
+    lm = models().lm
+    scale = LN10 / cfg.temperature
+    paths = list(itertools.product(*(range(len(p.ids)) for p in segment)))
+    logs = []
+    for path in paths:
+        words = [lm.bos, lm.bos] + [segment[t].ids[c] for t, c in enumerate(path)] + [lm.eos]
+        tri = sum(float(lm.score(words[i - 2], words[i - 1], words[i])) for i in range(2, len(words)))
+        chan = sum(segment[t].channel[c] for t, c in enumerate(path))
+        logs.append((cfg.lm_weight * tri + chan) * scale)
+    top = max(logs)
+    weights = [math.exp(x - top) for x in logs]
+    total = sum(weights)
+    post = [np.zeros(len(p.ids)) for p in segment]
+    for path, w in zip(paths, weights, strict=True):
+        for t, c in enumerate(path):
+            post[t][c] += w / total
+    return post
+
+
+def test_posteriors_are_those_of_every_path_enumerated():
+    """Segments of different lengths and candidate counts decoded together (the recursions skip finished
+    segments) give each position the posterior that enumerating all paths gives."""
+    rng = np.random.default_rng(7)
+    segments = _random_segments(rng, 12, len(models().lm.vocab))
+    decoded = decode_segments(models().lm, segments, _NO_PRUNING)
+    for segment, got in zip(segments, decoded, strict=True):
+        want = _brute_force(segment, _NO_PRUNING)
+        for g, w in zip(got.posterior, want, strict=True):
+            assert np.allclose(g, w, atol=1e-9)
+        assert got.best == [int(np.argmax(w)) for w in want]
+
+
+def test_a_segment_decodes_the_same_alone_and_in_a_batch():
+    """Batching is for speed only: each segment's result does not depend on the others (bit for bit)."""
+    rng = np.random.default_rng(11)
+    lm = models().lm
+    segments = _random_segments(rng, 20, len(lm.vocab))
+    together = decode_segments(lm, segments, DEFAULT_CONFIG)
+    for segment, joint in zip(segments, together, strict=True):
+        (alone,) = decode_segments(lm, [segment], DEFAULT_CONFIG)
+        assert alone.best == joint.best
+        for a, b in zip(alone.posterior, joint.posterior, strict=True):
+            assert a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_windows_list_the_combinations_a_dense_mask_would(width):
+    rng = np.random.default_rng(width)
+    k = 5
+    counts = rng.integers(0, k + 1, size=(6, 9))
+    counts[:, -2:] = 0  # positions past a segment's end
+    window, slots = _windows(counts, width)
+    n_win = counts.shape[1] - width + 1
+    got = {(int(w), *(int(s[i]) for s in slots)) for i, w in enumerate(window)}
+    valid = np.arange(k)[None, None, :] < counts[:, :, None]  # (segment, position, candidate)
+    mask = valid[:, 0:n_win]
+    for i in range(1, width):
+        mask = mask[..., None] & valid[:, i : i + n_win].reshape(valid.shape[0], n_win, *([1] * i), k)
+    want = {(int(s) * n_win + int(t), *map(int, rest)) for s, t, *rest in zip(*np.nonzero(mask), strict=True)}
+    assert len(window) == len(got)
+    assert got == want
+
+
+def test_memo_kept_across_calls_is_bounded_and_changes_nothing(monkeypatch):
+    """The page-independent score terms are remembered across calls: a warm memo, a cold one and one
+    emptied every few tokens give the same restoration, and the memo never outgrows its bound."""
+    text = "Uy ban nhan dan tinh da ban hanh ke hoach phat trien kinh te\nS¢ Tai chinh c6 y kien vé viéc"
+    memo = models().call_memo(DEFAULT_CONFIG)
+    memo.clear()
+    cold = restore_text(text)
+    warm = restore_text(text)
+    monkeypatch.setattr(engine, "_TERMS_LIMIT", 5)
+    memo.clear()
+    small = restore_text(text)
+    assert 0 < len(memo) <= 5
+    assert cold == warm == small
+
+
+def test_cached_chunks_tokenize_as_uncached_ones():
+    """A short chunk's pieces come from a cache; they are those the chunk gives when tokenised afresh, at
+    the chunk's own columns (long chunks are always tokenised afresh)."""
+    long_chunk = "x" * (tokenize._CACHED_CHUNK_LEN + 5) + ",tỉnh"
+    line = f'  "Sở Tài chính," c6 153/KH-UBND tỉnh,giai đoạn (2021-2025)... {long_chunk} www.a.vn. 7'
+    for _ in range(2):  # cold, then from the cache
+        fresh: list[tokenize.Piece] = []
+        for m in re.finditer(r"\S+", line):
+            tokenize._chunk_pieces(m.group(), m.start(), fresh)
+        assert tokenize.tokenize_line(line) == fresh
+    assert any(p.text == "tỉnh" and p.col == line.index("tỉnh,giai") for p in fresh)
