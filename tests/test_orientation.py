@@ -201,3 +201,15 @@ def test_ink_decides_nothing_on_a_page_without_a_clear_axis(horizontal: float) -
         found = orientation.Orientation(horizontal=horizontal, updown=updown, updown_turned=updown)
         assert not orientation._ink_decides(found, lean)
         assert found.rotation == 0 and found.method == "upright"
+
+
+def test_an_upside_down_copy_read_as_it_lies_is_not_text(copied_twice, monkeypatch) -> None:
+    """The strip read as it lies settles a page as upright past STRIP_UPRIGHT: the copy of a copy upside
+    down, read as it lies in any of its text bands, must stay well below that."""
+    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
+    gray, _ = copied_twice
+    upside_down = orientation.turn(gray, 180)
+    height = gray.shape[0] // 8
+    for start in (gray.shape[0] // 4, gray.shape[0] // 2):
+        conf = orientation._strip_confidence(upside_down[start : start + height], 0, "vie")
+        assert conf is not None and conf < orientation.STRIP_UPRIGHT - 10, (start, conf)
