@@ -10,6 +10,13 @@ page, at five levels (same seeds every run):
              header with handwritten fields, 2-3 handwritten lines in a margin, typewritten (every other
              document) or printed, aged paper (most documents); always 200 dpi, whatever ``--dpi``
   copy2      a photocopy of a photocopy, 1-bit
+and, with ``--levels turned``, a row for pages fed turned:
+  turned     the clean and scan pages, each turned by 90, 180 and 270° as PNG pages with the same truth
+             (``inputs/turned_<angle>``, angle 0: the pages as they are), read by ``sohoa run`` per angle;
+             printed per angle: CER/WER, then the worst per-page CER difference to the same page upright
+             in points (issue 11 wants every page within :data:`TURNED_TOLERANCE`), how many pages were
+             turned back right, and orientation's share of the CPU of the pages (``PageResult.timings``
+             and ``DocumentResult.timings`` in the documents' JSON)
 Each page has its truth ``<stem>.gt.txt`` beside it (the batch skips those files): the printed text of
 the upright page; stamps and handwriting are not text. What was done to each page is written to
 ``<work>/conditions_<level>.json``.
@@ -34,7 +41,7 @@ each level).
 
 Usage:
     .venv/bin/python benchmarks/ocr_bench.py [--workers 2] [--dpi 300]
-        [--levels clean scan photocopy archive copy2] [--docs ke_hoach_quang_tri ...] [--max-pages N]
+        [--levels clean scan photocopy archive copy2 turned] [--docs ke_hoach_quang_tri ...] [--max-pages N]
         [--psm 3 1] [--work DIR] [--skip-sohoa] [--skip-tesseract] [--json FILE]
 """
 
@@ -61,6 +68,7 @@ sys.path.insert(0, str(ROOT))
 
 from devtools.synth import load_source, truth_pages  # noqa: E402
 from devtools.synth.archive import LEVELS, level_conditions, make_document  # noqa: E402
+from devtools.synth.archive import turn as turn_page  # noqa: E402
 from pipeline.structure.record import FIELD_NAMES  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "sample_sources"
@@ -271,6 +279,97 @@ def score_header_fields(work: Path, level: str, pages: list[tuple[Path, str]], o
     return score
 
 
+# The turned-page row: the pages of these levels fed turned by each angle.
+TURNED = "turned"
+TURNED_FROM = ("clean", "scan")
+TURNED_ANGLES = (90, 180, 270)
+# Points of CER a turned page may read worse than the same page upright (issue 11's done-when).
+TURNED_TOLERANCE = 0.2
+
+
+def make_turned_pages(work: Path, pages: list[tuple[Path, str]]) -> dict[int, list[tuple[Path, str]]]:
+    """The pages written to ``work/inputs/turned_<angle>`` with their text turned clockwise by each angle
+    (0 and :data:`TURNED_ANGLES`), same file stems, same truth; returns {angle: [(png path, truth), ...]}."""
+    from PIL import Image
+
+    turned: dict[int, list[tuple[Path, str]]] = {}
+    for angle in (0, *TURNED_ANGLES):
+        folder = work / "inputs" / f"{TURNED}_{angle}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        turned[angle] = []
+        for path, truth in pages:
+            with Image.open(path) as image:
+                turn_page(image, angle).save(folder / path.name, dpi=image.info.get("dpi"))
+            (folder / f"{path.stem}.gt.txt").write_text(truth + "\n", encoding="utf-8")
+            turned[angle].append((folder / path.name, truth))
+    return turned
+
+
+@dataclass
+class TurnedPages:
+    """How ``sohoa run`` turned a folder of pages fed turned by ``angle``, and what orientation cost."""
+
+    right: int = 0  # pages turned back upright (rotation == 360 - angle)
+    pages: int = 0
+    orient_ms: float = 0.0  # orientation's CPU over the pages
+    cpu_ms: float = 0.0  # all recorded stages of the pages and their documents
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def orient_share(self) -> float:
+        return self.orient_ms / max(1.0, self.cpu_ms)
+
+
+def turned_pages(out: Path, angle: int) -> TurnedPages:
+    """Page rotations and stage timings from the document JSONs of a ``sohoa run`` output folder."""
+    found = TurnedPages()
+    for doc_file in sorted((out / "documents").glob("*.json")):
+        document = json.loads(doc_file.read_text(encoding="utf-8"))
+        found.cpu_ms += sum((document.get("timings") or {}).values())
+        for page in document.get("pages") or []:
+            timings = page.get("timings") or {}
+            found.orient_ms += timings.get("orient", 0.0)
+            found.cpu_ms += sum(timings.values())
+            found.pages += 1
+            if page.get("rotation") == (360 - angle) % 360:
+                found.right += 1
+            else:
+                found.wrong.append(f"{Path(document['source_path']).stem}: rotation {page.get('rotation')}")
+    return found
+
+
+def _turned_line(angle: int, score: Score, upright: Score, found: TurnedPages) -> str:
+    """The worst per-page CER difference to upright, pages turned back right, orientation's CPU share."""
+    diffs = {name: 100 * (cer - upright.per_page[name]) for name, cer in score.per_page.items()}
+    worst = max(diffs, key=lambda name: abs(diffs[name]))
+    within = sum(abs(d) <= TURNED_TOLERANCE for d in diffs.values())
+    return (
+        f"{TURNED} {angle:<3}  worst page {diffs[worst]:+.2f} points ({worst}); {within}/{len(diffs)} pages "
+        f"within {TURNED_TOLERANCE} points of upright; turned back right {found.right}/{found.pages}; "
+        f"orientation {100 * found.orient_share:.1f}% of page CPU"
+    )
+
+
+def bench_turned(work: Path, args: argparse.Namespace) -> dict[str, dict]:
+    """The turned-page row: the clean and scan pages fed upright and turned, each angle one ``sohoa run``;
+    prints a row per angle and the comparison to upright; returns the per-page CERs for the JSON report."""
+    upright_pages = make_pages(work, list(TURNED_FROM), args.docs, args.dpi, args.max_pages)
+    turned = make_turned_pages(work, [page for level in TURNED_FROM for page in upright_pages[level]])
+    report: dict[str, dict] = {}
+    scores: dict[int, Score] = {}
+    for angle, pages in turned.items():
+        folder, out = work / "inputs" / f"{TURNED}_{angle}", work / f"sohoa_{TURNED}_{angle}"
+        scores[angle] = bench_sohoa(pages, folder, out, args.workers, args.sohoa)
+        print(_row(f"{TURNED} {angle}", "sohoa", scores[angle]), flush=True)
+        found = turned_pages(out, angle)
+        print(_turned_line(angle, scores[angle], scores[0], found), flush=True)
+        for line in found.wrong[:12]:
+            print(f"  {line}", flush=True)
+        report[f"{TURNED}_{angle}/sohoa"] = scores[angle].per_page
+    return report
+
+
 def _row(level: str, engine: str, score: Score) -> str:
     missing = f"  ({score.missing} pages without output)" if score.missing else ""
     return (
@@ -283,7 +382,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="CER/WER and speed of sohoa run vs plain Tesseract")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dpi", type=int, default=300)
-    parser.add_argument("--levels", nargs="+", choices=LEVELS, default=list(LEVELS))
+    parser.add_argument("--levels", nargs="+", choices=[*LEVELS, TURNED], default=list(LEVELS))
     parser.add_argument("--docs", nargs="+", default=sorted(p.stem for p in SOURCES.glob("*.txt")))
     parser.add_argument("--max-pages", type=int, default=None, help="pages per level (default: all)")
     parser.add_argument("--work", type=Path, default=None, help="keep inputs and outputs here")
@@ -295,12 +394,13 @@ def main() -> None:
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="ocr_bench_"))
-    pages = make_pages(work, args.levels, args.docs, args.dpi, args.max_pages)
+    levels = [level for level in args.levels if level != TURNED]
+    pages = make_pages(work, levels, args.docs, args.dpi, args.max_pages)
     print(f"pages in {work / 'inputs'}; dpi {args.dpi} (archive: 200); {args.workers} processes per engine")
     print(f"{'level':<10} {'engine':<11} {'pages':>5} {'CER%':>7} {'WER%':>7} {'pages/min':>9}")
     report: dict[str, dict] = {}
     started = time.perf_counter()
-    for level in args.levels:
+    for level in levels:
         for psm in [] if args.skip_tesseract else args.psm:
             score = bench_tesseract(pages[level], args.workers, psm)
             print(_row(level, f"tess-psm{psm}", score), flush=True)
@@ -325,6 +425,8 @@ def main() -> None:
                     "wrong": fields.wrong,
                     "leaks": fields.leaks,
                 }
+    if TURNED in args.levels and not args.skip_sohoa:
+        report.update(bench_turned(work, args))
     print(f"benchmark {time.perf_counter() - started:.0f} s (page generation not counted)")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from devtools.synth.degrade import degrade
 from devtools.synth.pdf import sample_record
+from pipeline.errors import PageError
 from pipeline.scan import ingest, orientation
 from pipeline.scan.ocr import ocr_page
 from pipeline.scan.preprocess import PreprocessOptions, normalize_background, preprocess_page
@@ -155,3 +156,60 @@ def test_the_same_copy_upside_down_is_still_turned(copied_twice, monkeypatch) ->
     gray, dpi = copied_twice
     found = orientation.orient(orientation.turn(gray, 180), dpi)
     assert found.rotation == 180, found
+
+
+def _no_tesseract(monkeypatch) -> list[str]:
+    """Make every Tesseract call of the orientation fail (a fault), and record that it was made."""
+    calls: list[str] = []
+
+    def broken(*args, **kwargs):
+        calls.append("tesseract")
+        raise PageError("Tesseract failed: injected")
+
+    monkeypatch.setattr(orientation.tesseract, "detect_orientation", broken)
+    monkeypatch.setattr(orientation.tesseract, "recognize_words", broken)
+    return calls
+
+
+@pytest.mark.parametrize("fed_turned", [90, 180, 270])
+def test_a_clearly_turned_page_is_turned_back_by_its_ink_alone(scanned, fed_turned, monkeypatch) -> None:
+    """A page whose glyphs lean clearly (below the band, or either way once turned by 90) needs no OSD:
+    with Tesseract broken it is still turned back, and Tesseract was never asked."""
+    calls = _no_tesseract(monkeypatch)
+    gray = _gray(np.ascontiguousarray(orientation.turn(scanned, fed_turned)))
+    found = orientation.orient(gray, 300)
+    assert found.rotation == (360 - fed_turned) % 360 and found.method == "ink", found
+    assert not calls and found.osd_rotation is None and found.strip_confidences is None
+    lean = found.updown if fed_turned == 180 else found.updown_turned
+    assert lean is not None and abs(lean) >= orientation.INK_DECIDES
+
+
+def test_a_weak_lean_is_still_asked_of_tesseract(copied_twice, monkeypatch) -> None:
+    """The copy of a copy upside down leans below the band too little to be turned by its ink alone."""
+    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
+    gray, dpi = copied_twice
+    found = orientation.orient(orientation.turn(gray, 180), dpi)
+    assert found.updown is not None and abs(found.updown) < orientation.INK_DECIDES
+    assert found.method in ("osd", "strip") and found.rotation == 180, found
+
+
+@pytest.mark.parametrize("horizontal", [0.4, 0.5, 0.6])
+def test_ink_decides_nothing_on_a_page_without_a_clear_axis(horizontal: float) -> None:
+    """Pages of a table or a few lines on copies of copies measure a horizontal share of 0.46-0.56 at every
+    turn, with any lean: the ink alone turns none of them (one sideways page measured 0.56 and -0.26)."""
+    for lean, updown in ((180, -0.9), (90, 0.9), (270, -0.9)):
+        found = orientation.Orientation(horizontal=horizontal, updown=updown, updown_turned=updown)
+        assert not orientation._ink_decides(found, lean)
+        assert found.rotation == 0 and found.method == "upright"
+
+
+def test_an_upside_down_copy_read_as_it_lies_is_not_text(copied_twice, monkeypatch) -> None:
+    """The strip read as it lies settles a page as upright past STRIP_UPRIGHT: the copy of a copy upside
+    down, read as it lies in any of its text bands, must stay well below that."""
+    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
+    gray, _ = copied_twice
+    upside_down = orientation.turn(gray, 180)
+    height = gray.shape[0] // 8
+    for start in (gray.shape[0] // 4, gray.shape[0] // 2):
+        conf = orientation._strip_confidence(upside_down[start : start + height], 0, "vie")
+        assert conf is not None and conf < orientation.STRIP_UPRIGHT - 10, (start, conf)
