@@ -256,6 +256,19 @@ def test_a_title_stops_before_the_opening_paragraph_when_ocr_broke_a_quote():
             assert fields["title"] == f"Phát động phong trào thi đua {want}", paragraph
 
 
+def test_a_title_stops_where_the_rest_of_a_half_lost_opening_paragraph_goes_on():
+    """The stamp took the opening paragraph's first line: its rest goes on in lower case right under the
+    title's last line (a year), and is not the end of the title."""
+    lines = ["SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Số: 87/KH-SGDĐT", "Bình Định, ngày 20 tháng 4 năm 2023", "KẾ HOẠCH"]
+    lines += ["Phát động phong trào thi đua “Dạy tốt, học tốt” năm học 2023 -", "2024"]
+    lines += ["phát động phong trào thi đua trong", "toàn ngành như sau:", "I. MỤC ĐÍCH, YÊU CẦU", "x"]
+    want = "Phát động phong trào thi đua “Dạy tốt, học tốt” năm học 2023 - 2024"
+    assert extract_record("\n".join(lines)).fields["title"] == want
+    # a title that goes on in lower case after a year, with no paragraph glued under it, stays whole
+    lines[4:8] = ["Thi đua năm 2024", "trên địa bàn tỉnh", "Thực hiện chỉ đạo của tỉnh, Sở ban hành như sau:"]
+    assert extract_record("\n".join(lines)).fields["title"] == "Thi đua năm 2024 trên địa bàn tỉnh"
+
+
 def test_a_damaged_year_keeps_the_place_and_gives_no_date():
     """ "năm 2923" (a typewritten 0 read as 9): the place before ", ngày" is still read; no date is made
     of a year that cannot be one."""

@@ -323,6 +323,7 @@ def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
     return _title_text(parts), last + 1
 
 
+_TITLE_END = re.compile(r"(?:(?:19|20)\d\d|[”\"»)])\W{0,2}$")
 _FINAL_DOT = re.compile(r"(?<![.\s])\.$")
 _QUOTE_DASH = re.compile(r"(?<=[”\"»)])\s+-$")
 
@@ -348,13 +349,19 @@ def _without_body_paragraph(parts: list[str], last: int) -> tuple[list[str], int
     A title has no colon at the end of a line; the paragraph that ends with one begins at the last line
     before it that starts with a capital, best where the title's quotes are balanced. OCR may make or
     break a quote (“Bộ” for học”), so when no such line keeps them balanced the last capital still cuts:
-    a title glued to a paragraph is wrong whole."""
+    a title glued to a paragraph is wrong whole. When the paragraph's first line was lost, what is left
+    of it starts in lower case after the title's last line."""
     ends = [index for index, part in enumerate(parts) if index and part.rstrip().endswith(":")]
     if not ends:
         return parts, last
+    # the paragraph's first line lost (a stamp over it): its rest goes on in lower case right after a
+    # line that ends the title (a year, a closing quote)
+    lost = [
+        cut for cut in range(1, ends[0] + 1) if _TITLE_END.search(parts[cut - 1]) and parts[cut][:1].islower()
+    ]
     starts = [cut for cut in range(ends[0], 0, -1) if parts[cut][:1].isupper()]
     balanced = [cut for cut in starts if not _unbalanced(" ".join(parts[:cut]))]
-    cut = (balanced or starts or [None])[0]
+    cut = (lost or balanced or starts or [None])[0]
     if cut is None:
         return parts, last
     return parts[:cut], last - (len(parts) - cut)
