@@ -269,6 +269,16 @@ def test_a_title_stops_where_the_rest_of_a_half_lost_opening_paragraph_goes_on()
     assert extract_record("\n".join(lines)).fields["title"] == "Thi đua năm 2024 trên địa bàn tỉnh"
 
 
+def test_a_lone_small_letter_before_the_title_is_a_stamp_edge():
+    text = "SỞ NÔNG NGHIỆP\nSố: 87/KH-SNN\nKẾ HOẠCH\n{title}\n"
+    text += "Thực hiện chủ trương của tỉnh như sau:\nI. MỤC ĐÍCH\nx"
+    fields = extract_record(text.format(title="k Tổ chức thực hiện phong trào thi đua năm 2021")).fields
+    assert fields["title"] == "Tổ chức thực hiện phong trào thi đua năm 2021"
+    # a title whose first word is one capital letter keeps it
+    fields = extract_record(text.format(title="A Lưới thi đua năm 2021")).fields
+    assert fields["title"] == "A Lưới thi đua năm 2021"
+
+
 def test_a_damaged_year_keeps_the_place_and_gives_no_date():
     """ "năm 2923" (a typewritten 0 read as 9): the place before ", ngày" is still read; no date is made
     of a year that cannot be one."""

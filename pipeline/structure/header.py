@@ -324,15 +324,20 @@ def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
 
 
 _TITLE_END = re.compile(r"(?:(?:19|20)\d\d|[”\"»)])\W{0,2}$")
+_LONE_LETTER = re.compile(r"^(?P<letter>[^\W\d_])\s+(?=[^\W\d_]{2})")
 _FINAL_DOT = re.compile(r"(?<![.\s])\.$")
 _QUOTE_DASH = re.compile(r"(?<=[”\"»)])\s+-$")
 
 
 def _title_text(parts: list[str]) -> str | None:
     """The title from its lines: a title has no final dot, and a dash after a closing quote at the end of
-    a line is a speck ("“...” -" over "giai đoạn 2019 - 2025")."""
+    a line is a speck ("“...” -" over "giai đoạn 2019 - 2025"); nor does it begin with a lone small
+    letter before a capital ("k Tổ chức ...": the edge of a stamp pressed over its first line)."""
     parts = [_QUOTE_DASH.sub("", part) for part in parts]
     title = _FINAL_DOT.sub("", without_junk(squash(" ".join(parts)), dash=True))
+    lone = _LONE_LETTER.match(title)
+    if lone and lone.group("letter").islower() and title[lone.end()].isupper():
+        title = title[lone.end() :]
     return title or None
 
 
