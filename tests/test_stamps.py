@@ -264,3 +264,32 @@ def test_a_note_with_a_line_through_it_is_found_and_the_print_kept(short_plan, s
     x0, y0, x1, y1 = (round(v) for v in drawn)
     lost[y0:y1, x0:x1] = False
     assert lost.sum() == 0
+
+
+# --- a stamp pressed over a typewritten title
+
+# Seeds whose stamp lands on the title's first line (pressed over the number line and reaching down);
+# before the title's faint letters were judged with their word, 74 and 11 % of the title was read.
+TYPED_TITLE_SEEDS = (1, 5)
+
+
+def _read_first_page(doc, folder) -> DocumentResult:
+    dpi = doc.meta["conditions"]["dpi"]
+    path = folder / "page.png"
+    doc.pages[0].save(path, dpi=(dpi, dpi))
+    source = ingest.inspect(path)
+    options = ProcessOptions()
+    return finish_document(source, [process_page(source, 0, options).text_only()], options)
+
+
+@pytest.mark.parametrize("seed", TYPED_TITLE_SEEDS)
+def test_a_typewritten_title_under_the_stamp_is_read_whole(short_plan, tmp_path, seed) -> None:
+    """A typewriter strikes every key with its own force: a faint letter of the title is as light as the
+    stamp's ink, and must stay with its word (on a 200-dpi grey scan, where the stamp is told by its
+    lighter tone); the pen's figures written over the title must not."""
+    doc = make_document(short_plan, Conditions(dpi=200, grey=True, stamp=True, typewriter=True), seed=seed)
+    fields = _read_first_page(doc, tmp_path).fields
+    office = doc.meta["pages"][0]["stamp"]["office"]
+    text = json.dumps({k: v for k, v in fields.items() if k != "recipients"}, ensure_ascii=False)
+    assert not [word for word in (*STAMP_WORDS, *office) if word in text], text
+    assert fuzz.ratio(fields["title"], TITLE) >= 90, fields["title"]

@@ -242,3 +242,69 @@ def test_a_name_under_a_lost_title_is_found_past_the_seal_scrawl():
     assert record.fields["signer_title"] is None
     assert record.fields["signer_name"] == "Hoàng Văn Thắng"
     assert record.fields["recipients"] == ["Như trên", "Giám đốc, các PGĐ Sở", "Lưu: VT"]
+
+
+def test_a_title_stops_before_the_opening_paragraph_when_ocr_broke_a_quote():
+    """A stamp over the title made OCR read "học”" as "“Bộ”": the quotes no longer pair, and the opening
+    paragraph ("Nhằm ... như sau:") must still not become the end of the title."""
+    opening = [
+        "Nhằm cụ thể hóa nhiệm vụ trọng tâm của năm học mới và khơi",
+        "dậy tinh thần chủ động, sáng tạo của đội ngũ nhà giáo, cán bộ",
+        "quản lý, Sở Giáo dục và Đào tạo ban hành Kế hoạch phát động",
+        "phong trào thi đua như sau:",
+    ]
+    for second, want in (
+        ("học” năm học 2023 - 2024", "“Đổi mới, sáng tạo trong dạy và học” năm học 2023 - 2024"),
+        ("“Bộ” năm học 2023 - 2024", "“Đổi mới, sáng tạo trong dạy và “Bộ” năm học 2023 - 2024"),
+    ):
+        for paragraph in (opening, opening[:1] + ["dậy tinh thần chủ động ban hành Kế hoạch như sau:"]):
+            lines = ["SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Số: 412/KH-SGDĐT", "An Giang, ngày 05 tháng 9 năm 2023"]
+            lines += ["KẾ HOẠCH", "Phát động phong trào thi đua “Đổi mới, sáng tạo trong dạy và", second]
+            lines += [*paragraph, "I. MỤC ĐÍCH, YÊU CẦU", "x"]
+            fields = extract_record("\n".join(lines)).fields
+            assert fields["title"] == f"Phát động phong trào thi đua {want}", paragraph
+
+
+def test_a_title_stops_where_the_rest_of_a_half_lost_opening_paragraph_goes_on():
+    """The stamp took the opening paragraph's first line: its rest goes on in lower case right under the
+    title's last line (a year), and is not the end of the title."""
+    lines = ["SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Số: 87/KH-SGDĐT", "Bình Định, ngày 20 tháng 4 năm 2023", "KẾ HOẠCH"]
+    lines += ["Phát động phong trào thi đua “Dạy tốt, học tốt” năm học 2023 -", "2024"]
+    lines += ["phát động phong trào thi đua trong", "toàn ngành như sau:", "I. MỤC ĐÍCH, YÊU CẦU", "x"]
+    want = "Phát động phong trào thi đua “Dạy tốt, học tốt” năm học 2023 - 2024"
+    assert extract_record("\n".join(lines)).fields["title"] == want
+    # a title that goes on in lower case after a year, with no paragraph glued under it, stays whole
+    lines[4:8] = ["Thi đua năm 2024", "trên địa bàn tỉnh", "Thực hiện chỉ đạo của tỉnh, Sở ban hành như sau:"]
+    assert extract_record("\n".join(lines)).fields["title"] == "Thi đua năm 2024 trên địa bàn tỉnh"
+
+
+def test_a_lone_small_letter_before_the_title_is_a_stamp_edge():
+    text = "SỞ NÔNG NGHIỆP\nSố: 87/KH-SNN\nKẾ HOẠCH\n{title}\n"
+    text += "Thực hiện chủ trương của tỉnh như sau:\nI. MỤC ĐÍCH\nx"
+    fields = extract_record(text.format(title="k Tổ chức thực hiện phong trào thi đua năm 2021")).fields
+    assert fields["title"] == "Tổ chức thực hiện phong trào thi đua năm 2021"
+    # a title whose first word is one capital letter keeps it
+    fields = extract_record(text.format(title="A Lưới thi đua năm 2021")).fields
+    assert fields["title"] == "A Lưới thi đua năm 2021"
+
+
+def test_a_damaged_year_keeps_the_place_and_gives_no_date():
+    """ "năm 2923" (a typewritten 0 read as 9): the place before ", ngày" is still read; no date is made
+    of a year that cannot be one."""
+    text = "SỞ NỘI VỤ\nSố: 153/KH-SNV\nAn Giang, ngày 05 tháng 9 năm {year}\nKẾ HOẠCH\nThi đua năm 2024\n"
+    fields = extract_record(text.format(year="2923")).fields
+    assert (fields["place"], fields["issue_date"]) == ("An Giang", None)
+    fields = extract_record(text.format(year="2O23")).fields
+    assert (fields["place"], fields["issue_date"]) == ("An Giang", "2023-09-05")
+
+
+def test_issuer_lines_lose_glued_marks_and_a_misread_so():
+    text = "_UBND TỈNH NGHỆ AN\n{issuer}\nVÀ PHÁT TRIỂN NÔNG THÔN\nSố: 87/KH-SNN\n"
+    text += "KẾ HOẠCH\nThi đua năm 2024\n"
+    for issuer in ("SỬ NÔNG NGHIỆP", "SƠ NÔNG NGHIỆP", "|SỞ NÔNG NGHIỆP"):
+        fields = extract_record(text.format(issuer=issuer)).fields
+        assert fields["issuer_parent"] == "UBND TỈNH NGHỆ AN", issuer
+        assert fields["issuer"] == "SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", issuer
+    # a body whose name only begins like "Sở" keeps its name
+    fields = extract_record(text.format(issuer="SƠN LA NÔNG NGHIỆP")).fields
+    assert fields["issuer"].startswith("SƠN LA"), fields["issuer"]

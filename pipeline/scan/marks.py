@@ -647,27 +647,84 @@ def _light_ink(gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int) 
 
     Each piece is judged by its darkest point; print and stamp are told apart by Otsu's split of those,
     and only when the two are far apart (1-bit and colour pages, where the stamp's ink is gone, have one
-    kind of ink only)."""
+    kind of ink only). A piece is then the stamp's when it is nearer the stamp's ink than print's, unless
+    it is a faint letter of a printed word (:func:`_faint_letters`): a typewriter strikes every key with
+    its own force, so the darkness of one letter says less than that of its word."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
     on = ink > 0
     darkest = np.full(n, 255, np.uint8)
     np.minimum.at(darkest, labels[on], cv2.blur(gray, (3, 3))[on])
+    sized = stats[:, cv2.CC_STAT_AREA] >= (dpi * 0.04) ** 2
+    sized[0] = False
     within = np.bincount(labels[on & (inside > 0)], minlength=n) == stats[:, cv2.CC_STAT_AREA]
-    letters = within & (stats[:, cv2.CC_STAT_AREA] >= (dpi * 0.04) ** 2)
-    letters[0] = False
+    letters = within & sized
     if letters.sum() < 4:
         return np.zeros_like(ink)
     split, _ = cv2.threshold(darkest[letters].reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     dark, pale = darkest[letters & (darkest <= split)], darkest[letters & (darkest > split)]
     if dark.size == 0 or pale.size == 0 or np.median(pale) - np.median(dark) < LIGHTER_BY:
         return np.zeros_like(ink)
+    # Otsu's split may fall right above print's tight peak (laser print): a thin letter whose darkest is
+    # a little lighter than the peak is still far nearer print than the stamp's ink
+    between = (float(np.median(dark)) + float(np.median(pale))) / 2
+    # (a letter only: a pen's cursive word, bigger than a letter, is as dark as that)
+    single = _letter_sized(stats, letters & (darkest <= split), letters)
+    # a pen's word standing alone is bigger than a letter, open (HAND_FILL) and without print's dark core
+    area, w, h = (stats[:, i] for i in (cv2.CC_STAT_AREA, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    written = ~single & (darkest > np.median(dark)) & (area <= HAND_FILL * w * h)
+    pale_pieces = letters & ((darkest > between) | ((darkest > split) & ~single) | written)
+    faint = _faint_letters(stats, darkest, pale_pieces & single, sized, between, dpi)
+    stamp = pale_pieces & ~faint
     # where the stamp's ink touches print it is one piece with it: its light pixels away from any dark
-    # one are the stamp's still (the pale edge of a printed stroke lies right beside its dark core)
+    # one are the stamp's still (the pale edge of a printed stroke lies right beside its dark core).
+    # Print's cores are darker than any stamp-pad ink; a faint letter standing alone (a typewriter key
+    # struck softly) has cores as dark as its own darkest point, and is still darker than the stamp.
     near = max(1, round(dpi / 100))
-    core = min(split, np.median(dark) + CORE_MARGIN)  # print's cores are darker than any stamp-pad ink
-    cores = cv2.dilate(((gray <= core) & on).astype(np.uint8), np.ones((2 * near + 1,) * 2, np.uint8))
-    stray = on & (inside > 0) & (gray > core) & (cores == 0)
-    return ((letters & (darkest > split))[labels] | stray).astype(np.uint8)
+    core = np.full(len(stats), min(split, float(np.median(dark)) + CORE_MARGIN / 2), np.float32)
+    alone = _letter_sized(stats, letters & ~stamp, sized & ~stamp)
+    core[alone] = np.maximum(core[alone], np.minimum(darkest[alone] + CORE_MARGIN, between))
+    cores = cv2.dilate(((gray <= core[labels]) & on).astype(np.uint8), np.ones((2 * near + 1,) * 2, np.uint8))
+    stray = on & (inside > 0) & (gray > core[labels]) & (cores == 0) & ~faint[labels]
+    return (stamp[labels] | stray).astype(np.uint8)
+
+
+def _letter_sized(stats: np.ndarray, letters: np.ndarray, pieces: np.ndarray) -> np.ndarray:
+    """Of ``pieces`` (bool per piece), those no bigger than the printed ``letters``: at most half as high
+    again and twice as wide as their median (a bigger piece is print glued to the stamp's letters or to
+    the pen's stroke)."""
+    if not letters.any():
+        return letters
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    return pieces & (h <= 1.5 * np.median(h[letters])) & (w <= 2 * np.median(w[letters]))
+
+
+def _faint_letters(
+    stats: np.ndarray, darkest: np.ndarray, pale: np.ndarray, sized: np.ndarray, between: float, dpi: int
+) -> np.ndarray:
+    """Of the ``pale`` pieces, the faint letters of printed words: the letters right beside them on their
+    line (alike in height, overlapping in height, at most a letter's spacing away; inside the box or
+    beyond it) are print, nearer print's darkness than the stamp's. The stamp's labels are words of
+    pale letters, and its big "ĐẾN" is higher than any letter of a line."""
+    x, y, w, h = (stats[:, i].astype(np.float64) for i in range(4))
+    spacing = dpi * 0.06
+    faint = np.zeros(len(stats), bool)
+    for i in np.flatnonzero(pale):
+        overlap = np.minimum(y + h, y[i] + h[i]) - np.maximum(y, y[i])
+        alike = (
+            sized
+            & (overlap >= 0.5 * np.minimum(h, h[i]))
+            & (np.maximum(h, h[i]) <= 1.6 * np.minimum(h, h[i]))
+        )
+        alike[i] = False
+        left = alike & (x + w <= x[i] + 0.3 * w[i]) & (x[i] - (x + w) <= spacing)
+        right = alike & (x >= x[i] + 0.7 * w[i]) & (x - (x[i] + w[i]) <= spacing)
+        beside = [
+            darkest[np.flatnonzero(side)[np.argmin(distance[side])]]
+            for side, distance in ((left, x[i] - (x + w)), (right, x - (x[i] + w[i])))
+            if side.any()
+        ]
+        faint[i] = bool(beside) and max(beside) <= between
+    return faint
 
 
 def _document_ink(ink: np.ndarray, inside: np.ndarray, dpi: int, marks_ink: np.ndarray) -> np.ndarray:

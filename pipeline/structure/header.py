@@ -43,8 +43,10 @@ _NUMBER_DIGITS = str.maketrans({"o": "0", "O": "0", "l": "1", "|": "1", "I": "1"
 # In a date's numbers OCR may read 0 as O and 1 as l or I ("ngày 2O tháng 4 năm 2O21"), in its words â as 4.
 _DATE_WORDS = re.compile(
     r",?\s*(?i:ng[a-z4]{1,3})\s*(?P<day>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:th[a-z4]{2,4})\s*"
-    r"(?P<month>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>(?:19|2[0Oo])[\dOolI|]{2})",
+    r"(?P<month>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>[12][\dOolI|]{3})",
 )
+# Any year is read to find where the place ends ("năm 2923": OCR damage), only these make a date.
+_CENTURIES = ("19", "20")
 _VV = re.compile(r"^\W{0,3}v\s*/\s*v\b", re.IGNORECASE)
 # Words that begin the name of an issuing body: a line starting with one is a new body, not the end of the
 # line above it that ends in a dash ("UBND TỈNH LÂM ĐỒNG -" over "SỞ NỘI VỤ": the dash is a speck).
@@ -158,8 +160,8 @@ def _cut_items(header: Header, line: str, view: str) -> str:
         if place_start < date.start():
             place = squash(line[place_start : date.start()]).strip(" ,")
             header.place = (place[:1].upper() + place[1:]) or None  # OCR may lower the capital
-        if date.group("day") and date.group("month"):
-            day, month, year = (date.group(g).translate(_NUMBER_DIGITS) for g in ("day", "month", "year"))
+        day, month, year = ((date.group(g) or "").translate(_NUMBER_DIGITS) for g in ("day", "month", "year"))
+        if day and month and year.startswith(_CENTURIES):
             header.issue_date = iso_date(day, month, year)
         line = _blank_out(line, place_start, date.end())
     return line
@@ -232,6 +234,17 @@ _ABBREVIATION_END = re.compile(r"(?:^|\s)\S{1,3}\.$")  # "TP." "TX." end with a 
 def _issuer_line(text: str) -> str:
     """An issuer line without a final dot OCR put after it (kept after an abbreviation: "UBND TP.")."""
     return text if _ABBREVIATION_END.search(text) else text.rstrip(".").rstrip()
+
+
+# "SỞ" read with another marked vowel of its shape (O with a horn or a tone, or Ư: "SỬ NÔNG NGHIỆP");
+# "SỐ" (a number), longer words ("SƠN LA") and "SO" of a text without marks are not it.
+_SO = re.compile(r"^S[ÒÓỎÕỌƠỜỚỞỠỢƯỪỨỬỮỰ](?=\s+[^\W\d_])")
+
+
+def _issuer_name(group: str) -> str:
+    """An issuer in capitals (restoration may have lowered a word: "Sở Y TẾ"), its first word "SỞ" when
+    OCR or restoration gave it another vowel: no issuing body begins with "SỬ" or "SƠ"."""
+    return _SO.sub("SỞ", without_junk(group, dash=True).upper())
 
 
 def _is_motto_fragment(text: str) -> bool:
@@ -310,15 +323,21 @@ def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
     return _title_text(parts), last + 1
 
 
+_TITLE_END = re.compile(r"(?:(?:19|20)\d\d|[”\"»)])\W{0,2}$")
+_LONE_LETTER = re.compile(r"^(?P<letter>[^\W\d_])\s+(?=[^\W\d_]{2})")
 _FINAL_DOT = re.compile(r"(?<![.\s])\.$")
 _QUOTE_DASH = re.compile(r"(?<=[”\"»)])\s+-$")
 
 
 def _title_text(parts: list[str]) -> str | None:
     """The title from its lines: a title has no final dot, and a dash after a closing quote at the end of
-    a line is a speck ("“...” -" over "giai đoạn 2019 - 2025")."""
+    a line is a speck ("“...” -" over "giai đoạn 2019 - 2025"); nor does it begin with a lone small
+    letter before a capital ("k Tổ chức ...": the edge of a stamp pressed over its first line)."""
     parts = [_QUOTE_DASH.sub("", part) for part in parts]
     title = _FINAL_DOT.sub("", without_junk(squash(" ".join(parts)), dash=True))
+    lone = _LONE_LETTER.match(title)
+    if lone and lone.group("letter").islower() and title[lone.end()].isupper():
+        title = title[lone.end() :]
     return title or None
 
 
@@ -330,13 +349,27 @@ def _continues(previous: str, line: str, so_far: str) -> bool:
 
 
 def _without_body_paragraph(parts: list[str], last: int) -> tuple[list[str], int]:
-    """Drop an opening body paragraph ("Nhằm ..., ban hành Kế hoạch như sau:") glued under the title."""
-    if len(parts) < 2 or not parts[-1].rstrip().endswith(":"):
+    """Drop an opening body paragraph ("Nhằm ..., ban hành Kế hoạch như sau:") glued under the title.
+
+    A title has no colon at the end of a line; the paragraph that ends with one begins at the last line
+    before it that starts with a capital, best where the title's quotes are balanced. OCR may make or
+    break a quote (“Bộ” for học”), so when no such line keeps them balanced the last capital still cuts:
+    a title glued to a paragraph is wrong whole. When the paragraph's first line was lost, what is left
+    of it starts in lower case after the title's last line."""
+    ends = [index for index, part in enumerate(parts) if index and part.rstrip().endswith(":")]
+    if not ends:
         return parts, last
-    for cut in range(len(parts) - 1, 0, -1):
-        if parts[cut][:1].isupper() and not _unbalanced(" ".join(parts[:cut])):
-            return parts[:cut], last - (len(parts) - cut)
-    return parts, last
+    # the paragraph's first line lost (a stamp over it): its rest goes on in lower case right after a
+    # line that ends the title (a year, a closing quote)
+    lost = [
+        cut for cut in range(1, ends[0] + 1) if _TITLE_END.search(parts[cut - 1]) and parts[cut][:1].islower()
+    ]
+    starts = [cut for cut in range(ends[0], 0, -1) if parts[cut][:1].isupper()]
+    balanced = [cut for cut in starts if not _unbalanced(" ".join(parts[:cut]))]
+    cut = (lost or balanced or starts or [None])[0]
+    if cut is None:
+        return parts, last
+    return parts[:cut], last - (len(parts) - cut)
 
 
 @dataclass
@@ -390,8 +423,7 @@ def parse_header(doc: DocLines) -> Header:
     if not type_line and not leftovers.vv_parts and leftovers.loose:
         # the type line was lost: capitals under the title are a decision's authority line, not the issuer
         issuer_lines = [text for index, text in leftovers.issuer_lines if index < leftovers.loose[0][0]]
-    # issuer lines are printed in capitals: restoration may have lowered a word ("Sở Y TẾ")
-    groups = [without_junk(group, dash=True).upper() for group in _issuer_groups(issuer_lines)]
+    groups = [_issuer_name(group) for group in _issuer_groups(issuer_lines)]
     if groups:
         header.issuer = groups[-1]
         header.issuer_parent = groups[0] if len(groups) > 1 else None

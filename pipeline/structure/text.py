@@ -114,12 +114,14 @@ _LEADING_JUNK = re.compile(rf"^\s*[{_JUNK_MARKS}]{{1,2}}\s+(?=\S)")
 
 
 _ATTACHED_JUNK = "_|¬ˆ~`'"  # marks that never end a word, even when OCR glued them to it ("SỞ Y TẾ_")
+_GLUED_LEADING_JUNK = "_|¬ˆ~"  # and those that never begin one ("_UBND TỈNH"; quotes may open a name)
 
 
 def without_junk(text: str, dash: bool = False) -> str:
     """The line without stray marks at its ends: marks standing apart (a lone ``-`` at the end too when
-    ``dash``: elsewhere a final dash may announce a continued name), and marks that never end a word."""
-    text = _LEADING_JUNK.sub("", text)
+    ``dash``: elsewhere a final dash may announce a continued name), and marks that never end or begin a
+    word."""
+    text = _LEADING_JUNK.sub("", text).lstrip(_GLUED_LEADING_JUNK)
     text = (_TRAILING_JUNK if dash else _TRAILING_JUNK_NO_DASH).sub("", text).strip()
     stripped = text.rstrip(_ATTACHED_JUNK).rstrip()
     return stripped if stripped else text
