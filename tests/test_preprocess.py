@@ -119,3 +119,15 @@ def test_rules_and_underlines_still_go_next_to_long_words() -> None:
     assert (cleaned[200:204, 150:2300] < 128).mean() < 0.05
     word = binary[60:170] < 128
     assert ((cleaned[60:170] < 128) == word).all()
+
+
+def test_background_is_normalised_the_same_on_a_page_fed_sideways(short_plan_pages) -> None:
+    # a page turned by 90 degrees must read as the same page upright once turned back
+    grey = cv2.cvtColor(_rgb(short_plan_pages[0]), cv2.COLOR_RGB2GRAY)
+    shade = np.linspace(0.7, 1.0, grey.shape[1], dtype=np.float32)  # a photocopy darker on the left
+    shaded = (grey.astype(np.float32) * shade).astype(np.uint8)
+    upright = preprocess.normalize_background(shaded, 300)
+    assert shaded[5, 5] < 190 and upright[5, 5] > 240  # the shading was lifted off the paper
+    for turns in (1, 2, 3):
+        turned = preprocess.normalize_background(np.ascontiguousarray(np.rot90(shaded, turns)), 300)
+        assert np.array_equal(np.rot90(turned, -turns), upright), turns

@@ -158,16 +158,20 @@ def remove_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def normalize_background(gray: np.ndarray, dpi: int) -> np.ndarray:
-    """Divide by a smooth background estimate so grey, shaded photocopies become white paper."""
+    """Divide by a smooth background estimate so grey, shaded photocopies become white paper.
+
+    The estimate is enlarged in floating point and rounded once: OpenCV's 8-bit resize rounds its
+    horizontal and vertical passes differently, so a page fed sideways came out a grey level apart from
+    the same page upright in some 40,000 pixels and read a few words differently once turned back."""
     scale = 0.25
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     # A closing wider than a stroke removes the text and leaves the paper.
     k = max(3, int(dpi * scale / 300 * 31)) | 1
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    background = cv2.GaussianBlur(background, (k, k), 0)
+    background = cv2.GaussianBlur(background, (k, k), 0).astype(np.float32)
     background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    out = cv2.divide(gray, np.maximum(background, 1), scale=255)
-    return out
+    background = np.clip(np.rint(background), 1, 255).astype(np.uint8)
+    return cv2.divide(gray, background, scale=255)
 
 
 def measure_skew(gray: np.ndarray, max_degrees: float) -> float:
