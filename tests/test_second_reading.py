@@ -82,6 +82,15 @@ def test_the_blocks_are_kept_when_the_plain_reading_is_no_better(page) -> None:
     assert result.reading == "blocks" and "second_reading" in result.timings
 
 
+def test_a_plain_reading_that_loses_lines_is_not_kept(page) -> None:
+    binary, upright, _ = page
+    short = upright.copy()
+    short[: short.shape[0] // 3] = 255  # the plain reading loses the header, the title and more
+    with mock.patch.object(layout, "find_segments", _strips):
+        result, _ = guard.read_page(binary, DPI, plain_page=short)
+    assert result.reading == "blocks"
+
+
 def test_the_reading_kept_is_in_the_page_record(scanned, tmp_path) -> None:
     path = tmp_path / "page.png"
     scanned.pages[0].save(path, dpi=(DPI, DPI))
