@@ -6,11 +6,12 @@ the right. Tesseract's own page segmentation interleaves such columns line by li
 found by smearing ink horizontally; consecutive rows that share an empty vertical gutter form a two-column
 zone, read left column first, then right column. Everything else is read as full-width rows, top to bottom.
 
-Two things look like a gutter and are not one. A speck beside the short last line of a paragraph leaves an
-empty strip between the line and the speck: a column holds text (:data:`MIN_SIDE_TEXT` line heights of
-boxes as tall as text), a speck does not. On a typewritten page the word spaces of a monospaced face fall
-at the same places from line to line: a line joins a zone through such a space only when the space is as
-wide as a column gap (:data:`MIN_COLUMN_GAP`), never a word space.
+A speck beside the short last line of a paragraph leaves an empty strip between the line and the speck that
+looks like a gutter. Such a zone is harmless while it holds only the short line (read on its own, as it
+would be anyway), but on a typewritten page the word spaces of a monospaced face fall at the same places
+from line to line, and the zone grew through them, cutting whole lines in two. A line with text on both
+sides of a gutter joins a zone only when its gap there is as wide as a column gap
+(:data:`MIN_COLUMN_GAP`), never a word space.
 """
 
 from __future__ import annotations
@@ -45,11 +46,6 @@ class Segment:
     kind: str  # "full", "left" or "right"
 
 
-# Each side of a two-column zone holds boxes of text (at least TEXT_HEIGHT line heights tall) this many line
-# heights wide in all: the sides of real header and footer columns measure 7 to 90 line heights, a speck
-# beside a short line (the one thing in a false zone's side) under one.
-MIN_SIDE_TEXT = 3.0
-TEXT_HEIGHT = 0.5
 # A line with text on both sides of a zone's gutter joins the zone only through a gap this many line
 # heights wide: the first header line's column gap measures 2.6 and more; the word space of a typewritten
 # line that happens to fall in the gutter 0.1 to 0.25 (after smearing).
@@ -75,7 +71,7 @@ def find_segments(binary: np.ndarray, dpi: int) -> list[Segment]:
     full_rows: list[_Row] = []
     i = 0
     while i < len(rows):
-        end, gutter = _two_column_run(rows, i, w, min_gutter, line)
+        end, gutter = _two_column_run(rows, i, w, min_gutter)
         if gutter is None:
             full_rows.append(rows[i])
             i += 1
@@ -192,7 +188,7 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
 
 
 def _two_column_run(
-    rows: list[_Row], start: int, width: int, min_gutter: int, line: float
+    rows: list[_Row], start: int, width: int, min_gutter: int
 ) -> tuple[int, np.ndarray | None]:
     """Longest run of rows from ``start`` sharing a central gutter of at least ``min_gutter`` pixels.
 
@@ -212,7 +208,7 @@ def _two_column_run(
         free = candidate
         end += 1
         gutter = np.array(run) + lo
-        if end - start >= 2 and _both_sides(rows[start:end], int(gutter.mean()), line):
+        if end - start >= 2 and _both_sides(rows[start:end], int(gutter.mean())):
             best = (end, gutter)
     return best
 
@@ -247,17 +243,11 @@ def _narrow(gutter: np.ndarray, row: _Row, line: float) -> np.ndarray | None:
     return narrowed
 
 
-def _both_sides(rows: list[_Row], x: int, line: float) -> bool:
-    """Column reading changes anything only when the left and the right of the gutter both hold text,
-    and a side holds text only with :data:`MIN_SIDE_TEXT` line heights of text-tall boxes (not a speck)."""
+def _both_sides(rows: list[_Row], x: int) -> bool:
+    """Column reading changes anything only when the left and the right of the gutter both hold text."""
     left = sum(1 for r in rows if any(b.right <= x for b in r.boxes))
     right = sum(1 for r in rows if any(b.left >= x for b in r.boxes))
-    texts = [b for r in rows for b in r.boxes if b.height >= TEXT_HEIGHT * line]
-    left_text = sum(b.width for b in texts if b.right <= x)
-    right_text = sum(b.width for b in texts if b.left >= x)
-    return (
-        left >= 1 and right >= 1 and left + right >= 3 and min(left_text, right_text) >= MIN_SIDE_TEXT * line
-    )
+    return left >= 1 and right >= 1 and left + right >= 3
 
 
 def _full_segment(rows: list[_Row], width: int) -> Segment:
