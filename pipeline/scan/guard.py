@@ -42,9 +42,11 @@ MIN_WORDS_TO_JUDGE = 10
 # drawing, scribbles, or text the OCR could not see (blank pages after despeckle: under 0.5 %).
 NO_TEXT_MIN_INK = 0.02
 # A page read in blocks with a mean word confidence or a share of valid syllables below these is read again
-# plainly (see the module's docstring; readable pages: 84-94 and 0.91-0.99).
+# plainly (see the module's docstring). On the benchmark's 50 pages: clean, scanned and photocopied pages
+# read 87-95 and 0.85-0.99 (signature pages, their recipients' acronyms no syllables, the lowest shares);
+# copies of copies 76-89. At 0.9 six good signature pages were read twice for nothing (1-2 s of CPU each).
 REREAD_CONFIDENCE = 85.0
-REREAD_VALID_SYLLABLES = 0.9
+REREAD_VALID_SYLLABLES = 0.8
 # The plain reading replaces the blocks' only with evidence better by this much (mean confidence / 100 times
 # the share of valid syllables) and with nearly as many letters: a reading that leaves out a column or the
 # text under a seal would otherwise win on the confidence of what it kept (letters, not words: a reading
