@@ -68,6 +68,9 @@ class PageResult:
     ocr_mean_confidence: float | None = None
     valid_syllables: float | None = None  # share of the page's words that are Vietnamese syllables
     segments: list[dict] = field(default_factory=list)  # layout zones read as separate blocks
+    # how the page was read: "blocks" (sohoa's layout) or "plain" (Tesseract's own layout, kept because the
+    # blocks read worse by the page's own evidence, see pipeline.scan.guard.read_page); None: not read
+    reading: str | None = None
     lines: list[dict] = field(default_factory=list)  # OCR lines with words, confidences and boxes
     # stamps and handwriting taken off the page before OCR (``pipeline.scan.marks``): never in the text;
     # each {kind: stamp|handwriting, page (1-based), box [left, top, right, bottom] as OCR'd, text or None}

@@ -93,17 +93,28 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
     page.annotations = [mark.as_dict() | {"page": page.index + 1} for mark in steps.marks]
     clock.update(steps.timings)
     page.width, page.height = int(image.shape[1]), int(image.shape[0])
-    result = ocr.ocr_page(
-        image, dpi, lang=options.lang, timeout_s=options.page_timeout_s, columns=options.columns
+    # Read in sohoa's blocks, or plainly when that reads better by the page's own evidence (guard.read_page)
+    plain = (
+        None
+        if steps.upright is None
+        else guard.plain_source(steps.upright, image, [m.box for m in steps.marks])
+    )
+    steps.upright = None
+    result, check = guard.read_page(
+        image,
+        dpi,
+        lang=options.lang,
+        timeout_s=options.page_timeout_s,
+        columns=options.columns,
+        plain_page=plain,
     )
     clock.update(result.timings)
+    page.reading = result.reading
     page.ocr_mean_confidence = result.mean_conf
     page.segments = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
     page.lines = [_line_record(line) for line in result.lines]
     # The page guard: garbage must not pass as text. The lines stay in the page for review; the
     # document leaves them out of its text and is partial.
-    with clock("guard"):
-        check = guard.check_page(result, image)
     page.valid_syllables = check.valid_syllables
     if check.problem:
         page.status, page.error = Status.ERROR, check.problem

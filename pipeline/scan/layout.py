@@ -5,6 +5,13 @@ the national motto and place/date on the right, and close with recipients on the
 the right. Tesseract's own page segmentation interleaves such columns line by line. Here text lines are
 found by smearing ink horizontally; consecutive rows that share an empty vertical gutter form a two-column
 zone, read left column first, then right column. Everything else is read as full-width rows, top to bottom.
+
+A speck beside the short last line of a paragraph leaves an empty strip between the line and the speck that
+looks like a gutter. Such a zone is harmless while it holds only the short line (read on its own, as it
+would be anyway), but on a typewritten page the word spaces of a monospaced face fall at the same places
+from line to line, and the zone grew through them, cutting whole lines in two. A line with text on both
+sides of a gutter joins a zone only when its gap there is as wide as a column gap
+(:data:`MIN_COLUMN_GAP`), never a word space.
 """
 
 from __future__ import annotations
@@ -39,6 +46,12 @@ class Segment:
     kind: str  # "full", "left" or "right"
 
 
+# A line with text on both sides of a zone's gutter joins the zone only through a gap this many line
+# heights wide: the first header line's column gap measures 2.6 and more; the word space of a typewritten
+# line that happens to fall in the gutter 0.1 to 0.25 (after smearing).
+MIN_COLUMN_GAP = 1.0
+
+
 @dataclass
 class _Row:
     top: int
@@ -53,6 +66,7 @@ def find_segments(binary: np.ndarray, dpi: int) -> list[Segment]:
     if not rows:
         return [Segment(Box(0, 0, w, h), "full")]
     min_gutter = max(8, int(dpi / 300 * 60))
+    line = _line_height(rows)
     segments: list[Segment] = []
     full_rows: list[_Row] = []
     i = 0
@@ -65,11 +79,11 @@ def find_segments(binary: np.ndarray, dpi: int) -> list[Segment]:
         start = i
         # Rows next to the zone whose lines leave a gap inside the gutter belong to it too: header lines
         # are often too long to leave a wide gutter on their own (the first header row especially).
-        while full_rows and (narrowed := _narrow(gutter, full_rows[-1])) is not None:
+        while full_rows and (narrowed := _narrow(gutter, full_rows[-1], line)) is not None:
             gutter = narrowed
             full_rows.pop()
             start -= 1
-        while end < len(rows) and (narrowed := _narrow(gutter, rows[end])) is not None:
+        while end < len(rows) and (narrowed := _narrow(gutter, rows[end], line)) is not None:
             gutter = narrowed
             end += 1
         if full_rows:
@@ -83,6 +97,16 @@ def find_segments(binary: np.ndarray, dpi: int) -> list[Segment]:
     if full_rows:
         segments.append(_full_segment(full_rows, w))
     return _pad(segments, h, dpi)
+
+
+def _line_height(rows: list[_Row]) -> float:
+    """The page's text line height: the median height of its boxes weighted by their width.
+
+    Weighted, because a speckled copy has more speck boxes than boxes of text (a plain median gave a
+    fifth of the line height on copies of copies), but text boxes are many times wider."""
+    boxes = sorted(((b.height, b.width) for r in rows for b in r.boxes), key=lambda hw: hw[0])
+    widths = np.cumsum([w for _, w in boxes])
+    return float(boxes[int(np.searchsorted(widths, widths[-1] / 2))][0])
 
 
 def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
@@ -202,13 +226,21 @@ def _widest_run(free: np.ndarray, min_len: int) -> tuple[int, int] | None:
     return int(starts[k]), int(ends[k])
 
 
-def _narrow(gutter: np.ndarray, row: _Row) -> np.ndarray | None:
-    """The part of ``gutter`` this row leaves empty, or None when the row's text crosses all of it."""
+def _narrow(gutter: np.ndarray, row: _Row, line: float) -> np.ndarray | None:
+    """The part of ``gutter`` this row leaves empty, or None when the row's text crosses all of it, or
+    leaves only a word space there (text on both sides closer than :data:`MIN_COLUMN_GAP` lines)."""
     free = np.ones(int(gutter[1] - gutter[0]), dtype=bool)
     for box in row.boxes:
         free[max(0, box.left - int(gutter[0])) : max(0, box.right - int(gutter[0]))] = False
     run = _widest_run(free, 1)
-    return None if run is None else np.array(run) + gutter[0]
+    if run is None:
+        return None
+    narrowed = np.array(run) + gutter[0]
+    before = [b.right for b in row.boxes if b.right <= narrowed[0]]
+    after = [b.left for b in row.boxes if b.left >= narrowed[1]]
+    if before and after and min(after) - max(before) < MIN_COLUMN_GAP * line:
+        return None
+    return narrowed
 
 
 def _both_sides(rows: list[_Row], x: int) -> bool:

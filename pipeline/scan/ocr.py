@@ -57,6 +57,8 @@ class PageOcr:
     lines: list[OcrLine]
     segments: list[layout.Segment]
     timings: dict[str, float] = field(default_factory=dict)  # CPU ms: layout, tesseract, lines
+    # "blocks": read in sohoa's blocks (layout's columns); "plain": as one block, Tesseract's own layout
+    reading: str = "blocks"
 
     @property
     def mean_conf(self) -> float | None:
@@ -86,7 +88,7 @@ def ocr_page(
     with clock("lines"):
         lines = _lines(words, offsets, segments)
         kept = [ln for ln in lines if not is_noise(ln)]  # lines of marks only: specks, not text
-    return PageOcr(kept, segments, timings=clock.ms)
+    return PageOcr(kept, segments, timings=clock.ms, reading="blocks" if columns else "plain")
 
 
 def is_noise(line: OcrLine) -> bool:

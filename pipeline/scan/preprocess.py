@@ -64,6 +64,9 @@ class PreprocessReport:
     seal_pixels: int = 0
     marks: list[marks.Mark] = field(default_factory=list)  # stamps and handwriting taken off the page
     timings: dict[str, float] = field(default_factory=dict)  # CPU ms per step (``pipeline.timing``)
+    # the grey page turned upright and deskewed, before binarisation: what a plain second reading reads
+    # (``pipeline.scan.guard.read_page``); in memory only, never stored
+    upright: np.ndarray | None = field(default=None, repr=False)
 
 
 def preprocess_page(
@@ -103,6 +106,7 @@ def preprocess_page(
                 gray = rotate(gray, correction)
         report.applied.append("deskew")
     marks.follow(report.marks, gray.shape, report.rotation, -report.deskew_angle)
+    report.upright = gray
     if options.binarize:
         gray = _binarize_and_clean(gray, dpi, options, report, clock)
     report.timings = clock.ms
