@@ -174,7 +174,8 @@ def normalize_background(gray: np.ndarray, dpi: int) -> np.ndarray:
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     background = cv2.GaussianBlur(background, (k, k), 0).astype(np.float32)
     background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    background = np.clip(np.rint(background), 1, 255).astype(np.uint8)
+    background = cv2.convertScaleAbs(background)  # rounded to 8 bits in one pass (a page: ~10 ms)
+    np.maximum(background, 1, out=background)
     return cv2.divide(gray, background, scale=255)
 
 
