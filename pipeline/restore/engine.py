@@ -47,6 +47,7 @@ from pipeline.restore.protect import restore_code, restore_roman
 from pipeline.restore.slot import Slot
 from pipeline.restore.syllables import is_valid_syllable
 from pipeline.restore.tokenize import LETTER, Piece, tokenize_line
+from pipeline.restore.years import repair_years
 
 __all__ = [
     "Models",
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 _DIGIT = re.compile(r"\d")
+# Reasons a token keeps even when it comes out as printed (they say why it was not decoded, or flag it).
+_KEEPS_REASON = frozenset({"protected", "code", "roman-numeral", "name", "lexicon", "number-repair"})
 # Punctuation inside a word token makes it no syllable; apostrophes inside words are misread marks.
 _INNER_PUNCT = re.compile(f"[^\\w{re.escape(GARBLE_SYMBOLS)}'’`]")
 
@@ -72,7 +75,9 @@ class TokenRecord:
     input: in the input as given, before conversion). ``reason`` is one of kept, normalized, diacritics,
     ocr-confusion, fuzzy, code, protected, roman-numeral, legacy-encoding, name (decoded with the
     personal-name lexicon), lexicon (a place, office or user-lexicon entry), noise (a line of OCR noise on
-    a damaged page, taken out of the text: ``restored`` is empty; see :mod:`.noise`).
+    a damaged page, taken out of the text: ``restored`` is empty; see :mod:`.noise`), number-repair (a
+    year no document can carry, "2925" after "giai đoạn", read along the usual digit confusions, or kept
+    as printed when no repair is clear; always to review; see :mod:`.years`).
     """
 
     line: int
@@ -496,7 +501,7 @@ def _record(slot: Slot, source: _Source, page: _Page, tone_style: str) -> TokenR
         reason = "legacy-encoding"
     original, col = source.original(slot.line, slot.piece)
     changed = restored != original
-    if not changed and reason not in ("protected", "code", "roman-numeral", "name", "lexicon"):
+    if not changed and reason not in _KEEPS_REASON:
         reason = "kept"
     if reason == "kept" and page.doc.garbled_doc and _garble_left(slot.piece.text):
         conf = min(conf, page.cfg.name_unknown_confidence)
@@ -556,6 +561,7 @@ def restore_text(
     _decode(slots, page)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
     NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config).run()
+    repair_years(slots, source.lines)
 
     records = [_record(slot, source, page, tone_style) for slot in slots]
     noise = _mark_noise(records, page) if page.doc.garbled_doc else set()

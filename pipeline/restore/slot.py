@@ -19,7 +19,8 @@ class Override:
     """A decision made by a document pass: the printed form, why, how sure, what else was considered."""
 
     text: str
-    reason: str  # "name" (personal-name lexicon) or "lexicon" (places, offices, the user's lexicon)
+    # "name" (personal-name lexicon), "lexicon" (places, offices, the user's lexicon) or "number-repair"
+    reason: str
     confidence: float
     alternatives: list[str] = field(default_factory=list)
 
