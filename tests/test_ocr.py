@@ -9,7 +9,10 @@ import pytesseract
 from rapidfuzz.distance import Levenshtein
 
 from devtools.synth.degrade import degrade
-from pipeline.scan.ocr import ocr_page
+from pipeline.external.tesseract import TesseractWord
+from pipeline.review import LOW_OCR_CONFIDENCE
+from pipeline.scan import layout
+from pipeline.scan.ocr import _lines, ocr_page
 from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
 
 
@@ -59,3 +62,14 @@ def test_words_keep_confidences_and_page_coordinates(short_plan_pages) -> None:
     assert all(0 <= w.bbox[0] < w.bbox[2] <= width and 0 <= w.bbox[1] < w.bbox[3] <= height for w in words)
     motto = next(line for line in result.lines if line.text.startswith("CỘNG HÒA"))
     assert motto.bbox[0] > width * 0.4  # mapped back to the right column, not the stacked image
+
+
+def test_marks_glued_to_words_are_taken_off_and_the_word_is_sent_to_review() -> None:
+    """A fold read as "|" before "chức", a speck as ";" before "rào": no Vietnamese word carries them."""
+    texts = ["Tổ", "|chức", ";rào", "trào|", "...và", "“Vì", "ngày.", "x|y", "2021"]
+    words = [TesseractWord(t, 93.0, 40 + 120 * i, 10, 100, 30, 1, 1, 1) for i, t in enumerate(texts)]
+    segment = layout.Segment(layout.Box(0, 0, 2000, 60), "full")
+    [line] = _lines(words, [0], [segment])
+    assert line.text == "Tổ chức rào trào ...và “Vì ngày. x|y 2021"
+    doubtful = {w.text for w in line.words if w.conf < LOW_OCR_CONFIDENCE}
+    assert doubtful == {"chức", "rào", "trào"}

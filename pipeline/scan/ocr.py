@@ -31,6 +31,14 @@ STRAY_MAX_CONF = 60.0  # a mark read with less confidence than this is a speck
 # gaps) is isolated: a space is 0.3-0.6 word heights, even in a justified line.
 ISOLATED_HEIGHTS = 1.0
 ISOLATED_GAPS = 2.5
+# Marks glued to a word's letters that no Vietnamese word carries: a fold or ruled line read as "|" before
+# "chức", a speck as "." or ";" before "rào", border toner as "_" before "UBND". An ellipsis ("...và") and
+# quotes are real and stay.
+_GLUED_LEAD = re.compile(r"^(?!\.\.\.|…)[|¦_~;:.]+(?=[^\W\d_])")
+_GLUED_TRAIL = re.compile(r"(?<=[^\W\d_])[|¦_~^]+$")
+# Something crossed a word that had a mark glued to it: its letters are doubtful, so it is to review
+# (below pipeline.review.LOW_OCR_CONFIDENCE).
+GLUED_MARK_MAX_CONF = 50.0
 # Tesseract's "single column of text of variable sizes": the stacked blocks are exactly that.
 STACKED_PSM = 4
 
@@ -137,7 +145,7 @@ def _lines(
         if key != current_key:
             lines.append(OcrLine("", 0.0, bbox, seg_index))
             current_key = key
-        lines[-1].words.append(OcrWord(word.text, word.conf, bbox))
+        lines[-1].words.append(_unglued(OcrWord(word.text, word.conf, bbox)))
     for line in lines:
         _trim_stray_marks(line)
         if not line.words:  # nothing but marks: kept (as noise, see is_noise) with its marks
@@ -151,6 +159,14 @@ def _lines(
             max(w.bbox[3] for w in line.words),
         )
     return lines
+
+
+def _unglued(word: OcrWord) -> OcrWord:
+    """The word without marks glued to its letters (see ``_GLUED_LEAD``), then with a capped confidence."""
+    text = _GLUED_TRAIL.sub("", _GLUED_LEAD.sub("", word.text))
+    if text == word.text:
+        return word
+    return OcrWord(text, min(word.conf, GLUED_MARK_MAX_CONF), word.bbox)
 
 
 def _trim_stray_marks(line: OcrLine) -> None:
