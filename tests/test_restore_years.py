@@ -43,8 +43,10 @@ def test_numbers_outside_a_years_place_and_history_years_are_untouched() -> None
 
 
 def test_the_repair_takes_the_fewest_usual_confusions() -> None:
-    # "2666" is 2066 by one confusion (2006 would need two): one beats two.
-    assert repairs("2666") == [2066]
+    # "2966": 2066 by one confusion is past any plan's horizon; 2006 by two is the year.
+    assert repairs("2966") == [2006]
+    # "2621": one confusion gives 2021; two would also give 2001 and 2026, but one beats two.
+    assert repairs("2621") == [2021]
     # 5 -> 6 -> 0: two confusions when one is not enough.
     assert best_repair("2521") == 2021
     # No plausible year within two confusions: nothing to offer.

@@ -4,8 +4,7 @@ Typewritten and photocopied pages lose the inside of a "0": Tesseract reads it a
 2021 - 2925", "năm 2621"). Such a number in a year's place (after "năm" or "giai đoạn", in a range next to
 a real year, at the end of a dd/mm/yyyy date) is no year an administrative document can carry, and a
 wrong year in a plan is exactly what a user looks up. The repair changes as few digits as it can, only
-along the usual confusions, and only when that gives exactly one plausible year (for 21xx-29xx the second
-digit decides, so there is at most one at the fewest confusions). It is
+along the usual confusions, and only when that gives exactly one year between 1900 and 2050. It is
 never silent: a repaired year has reason ``number-repair`` and a confidence below the review threshold;
 an implausible year with no clear repair is kept as printed and still flagged. A number elsewhere ("2621
 hộ gia đình") is not a year and is never touched.
@@ -19,11 +18,11 @@ from collections.abc import Iterable, Sequence
 from pipeline.restore.normalize import strip_diacritics
 from pipeline.restore.slot import Override, Slot
 
-# Years an administrative document may name: the archive starts in 1945; plans look ahead to 2045-2050.
-YEAR_MIN, YEAR_MAX = 1900, 2099
-# A number in a year's place above YEAR_MAX but below this is a misread year. Below YEAR_MIN it may be
-# history ("năm 1010"): left alone.
-_MISREAD_BELOW = 3000
+# Years a repair may give: the archive starts in 1945; plans look ahead to 2045-2050 at most.
+YEAR_MIN, YEAR_MAX = 1900, 2050
+# A number in a year's place from 2100 up to 2999 is a misread year. Below 1900 it may be history ("năm
+# 1010"), and 2051-2099 a far target: both left alone.
+_MISREAD = range(2100, 3000)
 # Digits OCR mistakes for one another on worn or typewritten print (both ways).
 _CONFUSABLE: dict[str, str] = {
     "0": "6983",
@@ -51,7 +50,7 @@ def plausible(year: int) -> bool:
 
 def misread(year: int) -> bool:
     """A year no document can carry and that no history reference explains ("2925", "2621")."""
-    return YEAR_MAX < year < _MISREAD_BELOW
+    return year in _MISREAD
 
 
 def _neighbours(digits: str) -> Iterable[str]:
