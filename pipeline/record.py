@@ -95,7 +95,10 @@ class PageResult:
             {
                 "text": line["text"],
                 "conf": line["conf"],
-                "words": [{"conf": w["conf"]} for w in line.get("words") or []],
+                "words": [
+                    {"conf": w["conf"]} | ({"under_stamp": True} if w.get("under_stamp") else {})
+                    for w in line.get("words") or []
+                ],
             }
             for line in self.lines
         ]

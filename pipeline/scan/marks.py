@@ -83,6 +83,16 @@ class Mark:
         return {"kind": self.kind, "box": [int(v) for v in self.box], "text": self.text}
 
 
+def under_stamp(box: tuple[int, int, int, int] | list[int], marks: list[Mark]) -> bool:
+    """Whether a word's box meets a stamp's box: taking the stamp off took the strokes of the letters it
+    covered with it, so what OCR read there is less sure than elsewhere (``pipeline.structure.doubts``)."""
+    return any(
+        box[0] < m.box[2] and box[2] > m.box[0] and box[1] < m.box[3] and box[3] > m.box[1]
+        for m in marks
+        if m.kind == "stamp"
+    )
+
+
 # --- colour pages ---------------------------------------------------------------------------------------
 
 

@@ -22,6 +22,53 @@ def iso_date(day: str | int, month: str | int, year: str | int) -> str | None:
         return None
 
 
+# Years an issue date may fall in (Decree 30's layout, the archives' documents): the centuries "19" and "20"
+# that the header's date pattern names, and not after next year (a document is not dated in the future).
+CENTURIES = ("19", "20")
+# A typewritten 0 with a dot or a bar in it is read as 6 or 9 ("ngày 65 tháng 9 năm 2923").
+TYPEWRITTEN_ZERO = "69"
+MAX_REPAIRED_DIGITS = 4
+
+
+def plausible_year(year: int, today: dt.date | None = None) -> bool:
+    """A year an administrative document may be dated in."""
+    return str(year)[:2] in CENTURIES and len(str(year)) == 4 and year <= (today or dt.date.today()).year + 1
+
+
+def read_issue_date(
+    day: str, month: str, year: str, today: dt.date | None = None
+) -> tuple[str | None, str | None]:
+    """The ISO date of a header's "ngày D tháng M năm Y" and, when it is not read as written, why.
+
+    A date that cannot be (day 65, year 2923) is tried with its 6s and 9s read as the typewritten 0 they
+    often are; it is taken only when exactly one such reading makes a plausible date, and then it comes with
+    the reason, so that the field is flagged rather than passed off as read. A date that stays impossible
+    gives None and the reason: an empty field that says why, not a wrong one.
+    """
+    written = f"{day} tháng {month} năm {year}"
+    iso = iso_date(day, month, year)
+    if iso is not None and plausible_year(int(year), today):
+        return iso, None
+    digits = day + month + year
+    spots = [i for i, c in enumerate(digits) if c in TYPEWRITTEN_ZERO]
+    found: set[str] = set()
+    if 0 < len(spots) <= MAX_REPAIRED_DIGITS:
+        for mask in range(1, 1 << len(spots)):
+            chars = list(digits)
+            for bit, spot in enumerate(spots):
+                if mask >> bit & 1:
+                    chars[spot] = "0"
+            text = "".join(chars)
+            d, m, y = text[: len(day)], text[len(day) : len(day) + len(month)], text[len(day) + len(month) :]
+            repaired = iso_date(d, m, y)
+            if repaired is not None and plausible_year(int(y), today):
+                found.add(repaired)
+    if len(found) == 1:
+        repaired = found.pop()
+        return repaired, f"date read as '{written}', taken as {repaired} (6 or 9 for a typewritten 0)"
+    return None, f"date read as '{written}' is not a possible date"
+
+
 def find_date(text: str) -> tuple[str | None, int, int]:
     """First date written long or numeric in ``text``: (ISO or None, start, end) in ``text`` positions."""
     folded = fold(text)

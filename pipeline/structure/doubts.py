@@ -1,0 +1,198 @@
+"""Header fields that may be wrong, flagged with a reason rather than passed off as read (issue 11).
+
+A field is doubtful when a word in it is:
+
+* not a Vietnamese syllable, an acronym or a figure ("ng", "Fác", "rpghiệp"): a damaged word, whatever the
+  text came from, so this rule needs only the text;
+* read under a received stamp with less than full confidence: the stamp's ink was taken off the page
+  (``pipeline.scan.marks``) and took the strokes of the letters it covered with it, so a word there may be a
+  real but wrong syllable ("giới" for "đổi") that only its confidence gives away;
+* figures (a date, a number) that Tesseract read with less than :data:`DOUBTFUL_FIGURES_OCR`: a typewritten
+  0 read as 6 or 9 still makes a valid date ("ngày 26" for "ngày 20");
+* any word a person would be asked to review (:mod:`pipeline.review`: low OCR or restoration confidence).
+
+The last three need the OCR words and the restoration's tokens: :func:`word_doubts` turns them into the
+doubtful words of each line of the text, :func:`field_doubts` finds which of them lie in which field (the
+lines each field was read from, and the word itself in the field's value). The header parser adds its own
+reasons (a date repaired or unreadable, marks glued to a title's words).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pipeline.resources import dictionary_file
+from pipeline.review import to_review
+
+from .text import key
+
+# Tesseract confidence (0-100) below which figures in a header field are doubtful. Printed and typewritten
+# figures on clean and scanned pages are read at 88-97; the typewritten "20" read "26" on an archive scan
+# at 77.
+DOUBTFUL_FIGURES_OCR = 85.0
+# A word under a stamp is doubtful below this OCR confidence or this restoration confidence: the words of
+# stamped lines that were read right have 90-97 and 1.00 (generated archive scans), the damaged ones
+# 22-89, or a restoration that hesitated (0.51-0.93).
+STAMPED_OCR = 85.0
+STAMPED_RESTORATION = 0.95
+# Fields whose words are text (figures and codes are checked by their confidence only).
+TEXT_FIELDS = ("issuer_parent", "issuer", "place", "title")
+_EDGES = "“”\"«»()[]{}.,;:!?…'‘’*"
+_DIGIT = re.compile(r"\d")
+_MARKED = re.compile(r"[^\x00-\x7f]")
+
+
+@dataclass(frozen=True)
+class WordDoubt:
+    """A doubtful word of a line of the text as the record reads it (restored), and why."""
+
+    word: str
+    reason: str
+
+
+NAMES_FILE = "names.tsv"
+
+
+@lru_cache(maxsize=1)
+def name_syllables() -> frozenset[str]:
+    """Syllables of the place and person names restoration knows, lower case: names keep spellings that
+    are no regular syllable ("Đắk Lắk", "Bắc Kạn")."""
+    path = dictionary_file(NAMES_FILE)
+    if not path.is_file():
+        return frozenset()
+    found: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("#"):
+                form = unicodedata.normalize("NFC", line.split("\t")[0])
+                found.update(part.lower() for part in form.split())
+    return frozenset(found)
+
+
+def odd_words(value: str) -> list[str]:
+    """The words of a field's value that are no Vietnamese syllable, name, acronym, code or figure."""
+    # imported here: the restoration package loads its models' code (0.3 s), which reading a record
+    # without this check does not need
+    from pipeline.restore.syllables import is_valid_syllable
+
+    odd = []
+    for word in value.split():
+        core = word.strip(_EDGES)
+        if _DIGIT.search(core):
+            continue  # a figure or a code with one ("30/2020/NĐ-CP", "Covid-19")
+        for part in re.split(r"[-–/]", core):
+            if len(part) < 2 or not any(c.isalpha() for c in part):
+                continue  # a letter alone is an abbreviation ("V/v") or a list's mark
+            lower = unicodedata.normalize("NFC", part.lower())
+            if is_valid_syllable(lower) or lower in name_syllables():
+                continue
+            if part.isupper() and len(part) >= 2 and not _MARKED.search(part.replace("Đ", "")):
+                continue  # an acronym: "UBND", "HĐND", "THCS"
+            odd.append(core)
+            break
+    return odd
+
+
+def _word_spans(raw: str, words: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, Mapping[str, Any]]]:
+    """(start, end, word) of each OCR word in its raw line (the line is its words joined by spaces); none
+    when they do not pair up one to one."""
+    pieces = list(re.finditer(r"\S+", raw))
+    if len(pieces) != len(words):
+        return []
+    return [(p.start(), p.end(), w) for p, w in zip(pieces, words, strict=True)]
+
+
+def ocr_tokens(raw_lines: Sequence[str], line_words: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict]:
+    """Tokens in the restoration's form (:func:`word_doubts`) made of the OCR words themselves, for a
+    document that was not restored."""
+    tokens = []
+    for line, (raw, words) in enumerate(zip(raw_lines, line_words, strict=False)):
+        for start, _, word in _word_spans(raw, words):
+            text = raw[start:].split(None, 1)[0]
+            tokens.append({"line": line, "col": start, "restored": text, "ocr_confidence": word.get("conf")})
+    return tokens
+
+
+def word_doubts(
+    tokens: Iterable[Mapping[str, Any]],
+    raw_lines: Sequence[str],
+    line_words: Sequence[Sequence[Mapping[str, Any]]],
+) -> dict[int, list[WordDoubt]]:
+    """Doubtful words of each line, from the restoration's tokens (``line`` and ``col`` in the raw text,
+    ``restored``, ``confidence``, ``ocr_confidence``) and the OCR words of each raw line (``under_stamp``
+    when a received stamp lay over the word, :func:`pipeline.scan.marks.under_stamp`)."""
+    found: dict[int, list[WordDoubt]] = {}
+    spans: dict[int, list[tuple[int, int, Mapping[str, Any]]]] = {}
+    for token in tokens:
+        line, col = int(token["line"]), int(token["col"])
+        word = str(token.get("restored") or token.get("original") or "").strip(_EDGES)
+        if not word or line >= len(raw_lines):
+            continue
+        ocr, restored = token.get("ocr_confidence"), token.get("confidence")
+        if line not in spans:
+            spans[line] = _word_spans(raw_lines[line], line_words[line] if line < len(line_words) else ())
+        under = any(w.get("under_stamp") for start, end, w in spans[line] if start <= col < end)
+        reason = None
+        if _DIGIT.search(word) and ocr is not None and ocr < DOUBTFUL_FIGURES_OCR:
+            reason = f"figures '{word}' read with OCR confidence {ocr:.0f}"
+        elif under and (
+            (ocr is not None and ocr < STAMPED_OCR)
+            or (restored is not None and restored < STAMPED_RESTORATION)
+        ):
+            reason = f"'{word}' read under the stamp ({_confidences(ocr, restored)})"
+        elif to_review(ocr, restored, token.get("reason")):
+            reason = f"'{word}' read with low confidence ({_confidences(ocr, restored)})"
+        if reason:
+            found.setdefault(line, []).append(WordDoubt(word, reason))
+    return found
+
+
+def _confidences(ocr: float | None, restored: float | None) -> str:
+    parts = []
+    if ocr is not None:
+        parts.append(f"OCR {ocr:.0f}")
+    if restored is not None:
+        parts.append(f"restoration {restored:.2f}")
+    return ", ".join(parts) or "no confidence"
+
+
+def _figures(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\d+", text)}
+
+
+def _in_value(word: str, value: str) -> bool:
+    """Whether a doubtful word is part of a field's value: its figures (a date's "26" in "2021-04-26") or
+    one of its words."""
+    if _DIGIT.search(word) and _figures(word) & _figures(value):
+        return True
+    words = set(key(word).split())
+    return bool(words & set(key(value).split()))
+
+
+def field_doubts(
+    fields: Mapping[str, Any],
+    lines: Mapping[str, Sequence[int]],
+    doubts: Mapping[int, Sequence[WordDoubt]] | None,
+    parsed: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Reason each doubtful field may be wrong: the parser's own (``parsed``), a word that is no syllable,
+    or a doubtful word (:func:`word_doubts`) on a line the field was read from that is in its value."""
+    out = dict(parsed or {})
+    for name, value in fields.items():
+        if name in out or value in (None, "", []) or not isinstance(value, str):
+            continue
+        reasons: list[str] = []
+        if name in TEXT_FIELDS:
+            reasons += [f"'{word}' is no Vietnamese word" for word in odd_words(value)]
+        for line in lines.get(name, ()):
+            for doubt in (doubts or {}).get(line, ()):
+                if _in_value(doubt.word, value) and doubt.reason not in reasons:
+                    reasons.append(doubt.reason)
+        if reasons:
+            out[name] = "; ".join(reasons)
+    return out
