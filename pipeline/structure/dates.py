@@ -38,21 +38,26 @@ def plausible_year(year: int, today: dt.date | None = None) -> bool:
 def read_issue_date(
     day: str, month: str, year: str, today: dt.date | None = None
 ) -> tuple[str | None, str | None]:
-    """The ISO date of a header's "ngày D tháng M năm Y" and, when it is not read as written, why.
+    """The ISO date of a header's "ngày D tháng M năm Y" and, when it is not simply read as written, why.
 
-    A date that cannot be (day 65, year 2923) is tried with its 6s and 9s read as the typewritten 0 they
-    often are; it is taken only when exactly one such reading makes a plausible date, and then it comes with
-    the reason, so that the field is flagged rather than passed off as read. A date that stays impossible
-    gives None and the reason: an empty field that says why, not a wrong one.
+    A date whose figures cannot be a date's (day 65, month 19, year 2923) is tried with its 6s and 9s read
+    as the typewritten 0 they often are; it is taken only when exactly one such reading makes a plausible
+    date, and then with the reason, so that the field is flagged rather than passed off as read. A date
+    that stays impossible gives None and the reason: an empty field that says why, not a wrong one. A date
+    that exists but lies after next year is kept as written, with the reason.
     """
     written = f"{day} tháng {month} năm {year}"
     iso = iso_date(day, month, year)
     if iso is not None and plausible_year(int(year), today):
         return iso, None
+    if iso is not None and str(year)[:2] in CENTURIES:
+        return iso, f"date read as '{written}' lies in the future"
+    if int(day) <= 31 and int(month) <= 12 and str(year)[:2] in CENTURIES:
+        return None, f"date read as '{written}' is not a possible date"
     digits = day + month + year
     spots = [i for i, c in enumerate(digits) if c in TYPEWRITTEN_ZERO]
     found: set[str] = set()
-    if 0 < len(spots) <= MAX_REPAIRED_DIGITS:
+    if len(spots) <= MAX_REPAIRED_DIGITS:
         for mask in range(1, 1 << len(spots)):
             chars = list(digits)
             for bit, spot in enumerate(spots):
