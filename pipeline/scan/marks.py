@@ -679,9 +679,12 @@ def _light_ink(gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int) 
     between = (float(np.median(dark)) + float(np.median(pale))) / 2
     # (a letter only: a pen's cursive word, bigger than a letter, is as dark as that)
     single = _letter_sized(stats, letters & (darkest <= split), letters)
-    # a pen's word standing alone is bigger than a letter, open (HAND_FILL) and without print's dark core
+    # a pen's word standing alone is bigger than a letter, open (HAND_FILL) and without print's dark core;
+    # a printed letter the pen's stroke ran into is as big and open, but its darkest point is print's (a
+    # ballpoint's is 60-160): within CORE_MARGIN of print's median it stays, and only the pale pixels
+    # away from its dark core go with the stroke (``stray`` below)
     area, w, h = (stats[:, i] for i in (cv2.CC_STAT_AREA, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
-    written = ~single & (darkest > np.median(dark)) & (area <= HAND_FILL * w * h)
+    written = ~single & (darkest > np.median(dark) + CORE_MARGIN) & (area <= HAND_FILL * w * h)
     pale_pieces = letters & ((darkest > between) | ((darkest > split) & ~single) | written)
     faint = _faint_letters(stats, darkest, pale_pieces & single, sized, between, dpi)
     stamp = pale_pieces & ~faint
@@ -740,13 +743,19 @@ def _faint_letters(
 def _document_ink(ink: np.ndarray, inside: np.ndarray, dpi: int, marks_ink: np.ndarray) -> np.ndarray:
     """The ink inside a stamp's box that belongs to the document: the lines that run on beyond the box
     (those the stamp was pressed over), without what the stamp put on them at another height (its
-    labels and the pen's figures), and the accents (from ``marks_ink``) right above and below them."""
+    labels and the pen's figures), and the accents (from ``marks_ink``) right above and below them.
+
+    A line's words are joined across the spaces between them in all the ink (``marks_ink``): where the
+    pen's stroke ran between two words and was taken off with the part of a letter it touched, the space
+    left is wider than a word space, and the word before it would be cut off from its line and lost
+    ("hiện/văn hóa" gave "văn hóa")."""
     rect = cv2.getStructuringElement
     run_on = max(3, round(dpi * RUN_ON))
     margin = cv2.dilate(inside, rect(cv2.MORPH_RECT, (run_on // 2 * 2 + 1,) * 2))
     beyond = (ink > 0) & (margin == 0)
     space = max(3, round(dpi * WORD_SPACE))
-    n, lines, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, rect(cv2.MORPH_RECT, (space, 1))))
+    joined = cv2.dilate(marks_ink, rect(cv2.MORPH_RECT, (space, 1)))
+    n, lines, stats, _ = cv2.connectedComponentsWithStats(joined)
     outside = np.bincount(lines[beyond], minlength=n)
     keep = np.zeros(ink.shape, bool)
     for label in np.flatnonzero(outside):
