@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,8 @@ from typing import Any
 from pipeline.resources import dictionary_file
 from pipeline.review import to_review
 
-from .text import key
+from .tables import abbreviation_meanings, doc_types
+from .text import fold, key
 
 # Tesseract confidence (0-100) below which figures in a header field are doubtful. Printed and typewritten
 # figures on clean and scanned pages are read at 88-97; the typewritten "20" read "26" on an archive scan
@@ -174,25 +175,97 @@ def _in_value(word: str, value: str) -> bool:
     return bool(words & set(key(value).split()))
 
 
+# Fields every administrative document's header has (Decree 30/2020/NĐ-CP): when a header was read but one
+# of them was not found in it, OCR lost or broke it.
+REQUIRED_FIELDS = ("issuer", "doc_number", "doc_symbol", "place", "issue_date", "title")
+_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
+_AND = frozenset({"va", "và"})
+
+
+def issuer_initials(issuer: str) -> str:
+    """The issuer's name as a symbol abbreviates it: the first letter of each word but "và", and an
+    abbreviation in it whole ("SỞ GIÁO DỤC VÀ ĐÀO TẠO": SGDĐT, "UBND HUYỆN ĐỨC TRỌNG": UBNDHĐT)."""
+    letters = []
+    for word in re.findall(r"[^\W\d_]+", issuer):
+        if word.lower() in _AND:
+            continue
+        whole = word.isupper() and len(word) >= 2 and word in abbreviation_meanings()
+        letters.append(word if whole else word[0].upper())
+    return "".join(letters)
+
+
+def symbol_doubt(symbol: str | None, issuer: str | None) -> str | None:
+    """Why a document symbol may be misread: it has no part after the type code ("KH" for "KH-SGDĐT"),
+    or none of its parts is the issuer's abbreviation, by its initials or by the abbreviation table
+    ("KH-SGDET" under "SỞ GIÁO DỤC VÀ ĐÀO TẠO")."""
+    if not symbol or not issuer:
+        return None
+    parts = [part for part in re.split(r"[-/]", symbol) if re.search(r"[^\W\d_]", part)]
+    if len(parts) < 2 and all(part in doc_types().codes for part in parts):
+        return f"symbol '{symbol}' has no issuer's part"
+    initials = fold(issuer_initials(issuer)).upper()
+    issuer_key = key(issuer)
+    for part in parts:  # a công văn's symbol begins with the issuer's part ("SYT-TCCB")
+        plain = fold(part).upper()
+        meaning = abbreviation_meanings().get(part)
+        if (len(plain) >= 2 and initials.startswith(plain)) or (meaning and key(meaning) in issuer_key):
+            return None
+    return f"symbol '{symbol}' names no part of the issuer '{issuer}' ({issuer_initials(issuer)})"
+
+
+def _implausible_years(value: str) -> list[str]:
+    """Four-figure numbers of a text that look like years and cannot be one ("năm học 2923 - 2024")."""
+    return [year for year in _YEAR.findall(value) if not year.startswith(("19", "20"))]
+
+
+def _header_gaps(fields: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field, reason) for what a header read should have and does not: a required field not found, an
+    issuer of one word, a symbol that names no part of the issuer."""
+    if any(fields.get(name) for name in ("issuer", "doc_number", "issue_date")):  # a header was read
+        for name in REQUIRED_FIELDS:
+            if fields.get(name) in (None, ""):
+                yield name, "not found in the header"
+    issuer = fields.get("issuer")
+    if isinstance(issuer, str) and len(issuer.split()) == 1:
+        yield "issuer", f"issuer '{issuer}' is a single word; a body's name has two or more"
+    symbol = symbol_doubt(fields.get("doc_symbol"), issuer)
+    if symbol:
+        yield "doc_symbol", symbol
+
+
+def _value_doubts(
+    name: str, value: str, lines: Sequence[int], doubts: Mapping[int, Sequence[WordDoubt]]
+) -> Iterator[str]:
+    """Reasons a field's value may be wrong: its words that are no word or no year, and the doubtful
+    words of its lines that are in it."""
+    if name in TEXT_FIELDS:
+        yield from (f"'{word}' is no Vietnamese word" for word in odd_words(value))
+        yield from (f"'{year}' is no year" for year in _implausible_years(value))
+    for line in lines:
+        for doubt in doubts.get(line, ()):
+            if _in_value(doubt.word, value):
+                yield doubt.reason
+
+
 def field_doubts(
     fields: Mapping[str, Any],
     lines: Mapping[str, Sequence[int]],
     doubts: Mapping[int, Sequence[WordDoubt]] | None,
     parsed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Reason each doubtful field may be wrong: the parser's own (``parsed``), a word that is no syllable,
-    or a doubtful word (:func:`word_doubts`) on a line the field was read from that is in its value."""
-    out = dict(parsed or {})
+    """Why each doubtful field may be wrong: the parser's own reasons (``parsed``), what the header lacks
+    (:func:`_header_gaps`), words that are no word, doubtful words (:func:`word_doubts`) on a line the
+    field was read from that are in its value."""
+    reasons: dict[str, list[str]] = {}
+
+    def add(name: str, why: str) -> None:
+        if why not in reasons.setdefault(name, []):
+            reasons[name].append(why)
+
+    for name, why in [*(parsed or {}).items(), *_header_gaps(fields)]:
+        add(name, why)
     for name, value in fields.items():
-        if name in out or value in (None, "", []) or not isinstance(value, str):
-            continue
-        reasons: list[str] = []
-        if name in TEXT_FIELDS:
-            reasons += [f"'{word}' is no Vietnamese word" for word in odd_words(value)]
-        for line in lines.get(name, ()):
-            for doubt in (doubts or {}).get(line, ()):
-                if _in_value(doubt.word, value) and doubt.reason not in reasons:
-                    reasons.append(doubt.reason)
-        if reasons:
-            out[name] = "; ".join(reasons)
-    return out
+        if isinstance(value, str) and value:
+            for why in _value_doubts(name, value, lines.get(name, ()), doubts or {}):
+                add(name, why)
+    return {name: "; ".join(whys) for name, whys in reasons.items()}

@@ -41,11 +41,14 @@ _SYMBOL_S = str.maketrans({"§": "S", "$": "S"})
 _BARE_NUMBER_SYMBOL = re.compile(
     r"^[^\w$§]{0,3}(?P<number>\d[\dol|]{0,5})\s*/\s*(?P<symbol>[a-z][a-z0-9.]*-[a-z0-9.\-/$§]*[a-z0-9])"
 )
-_NUMBER_DIGITS = str.maketrans({"o": "0", "O": "0", "l": "1", "|": "1", "I": "1", "i": "1"})
-# In a date's numbers OCR may read 0 as O and 1 as l or I ("ngày 2O tháng 4 năm 2O21"), in its words â as 4.
+_NUMBER_DIGITS = str.maketrans(
+    {"o": "0", "O": "0", "ø": "0", "Ø": "0", "l": "1", "|": "1", "I": "1", "i": "1"}
+)
+# In a date's numbers OCR may read 0 as O (or as ø: a typewriter's slashed zero) and 1 as l or I ("ngày 2O
+# tháng 4 năm 2O21"), in its words â as 4.
 _DATE_WORDS = re.compile(
-    r",?\s*(?i:ng[a-z4]{1,3})\s*(?P<day>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:th[a-z4]{2,4})\s*"
-    r"(?P<month>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>[12][\dOolI|]{3})",
+    r",?\s*(?i:ng[a-z4]{1,3})\s*(?P<day>\d[\dOoøØlI|]?|[OoøØlI|]\d)?\s*(?i:th[a-z4]{2,4})\s*"
+    r"(?P<month>\d[\dOoøØlI|]?|[OoøØlI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>[12][\dOoøØlI|]{3})(?![\dOoøØlI|])",
 )
 _VV = re.compile(r"^\W{0,3}v\s*/\s*v\b", re.IGNORECASE)
 # Words that begin the name of an issuing body: a line starting with one is a new body, not the end of the
@@ -186,8 +189,26 @@ def _cut_number_symbol(header: Header, line: str, view: str) -> tuple[str, str]:
     number = match.group("number")
     header.doc_number = number.translate(_NUMBER_DIGITS) if number else None
     symbol = line[match.start("symbol") : match.end("symbol")].translate(_SYMBOL_S)
-    header.doc_symbol = canonical_symbol(clean_symbol(symbol.strip(" .")))
-    return _blank_out(line, *match.span()), _blank_out(view, *match.span())
+    end = match.end()
+    rest = _SPACED_PART.match(line, end) if "-" not in symbol else None
+    if rest and not _is_syllable(rest.group("part")):
+        symbol, end = f"{symbol}-{rest.group('part')}", rest.end()
+        header.doubts["doc_symbol"] = (
+            f"symbol read with a space for its dash: '{line[match.start('symbol') : end]}'"
+        )
+    header.doc_symbol = canonical_symbol(clean_symbol(symbol.translate(_SYMBOL_S).strip(" .")))
+    return _blank_out(line, match.start(), end), _blank_out(view, match.start(), end)
+
+
+# The issuer's part of a symbol after a space where OCR lost the dash ("87/KH SGDET"): capitals, no word
+_SPACED_PART = re.compile(r" (?P<part>[A-ZĐ$§]{2,8})(?=\s|$)")
+
+
+def _is_syllable(word: str) -> bool:
+    """A Vietnamese syllable (a word of the line, not a symbol's part: "87/KH CỘNG HÒA" keeps its motto)."""
+    from pipeline.restore.syllables import is_valid_syllable  # the restoration package loads lazily
+
+    return is_valid_syllable(word.lower())
 
 
 _PLACE_WORD = re.compile(r"^(?:[A-Z][a-z']*|TP\.|Tp\.|-)$")
