@@ -23,6 +23,7 @@ from pipeline.structure.doubts import (
     field_doubts,
     issuer_initials,
     odd_words,
+    repair_symbol,
     symbol_doubt,
     word_doubts,
 )
@@ -109,7 +110,7 @@ def test_word_doubts_weigh_a_word_under_the_stamp_more_strictly() -> None:
 def test_a_symbol_that_names_no_part_of_the_issuer_is_flagged() -> None:
     """The symbol's issuer part is the issuer's initials ("SGDĐT") or a listed abbreviation of a word of
     its name ("TTg": Thủ tướng); a công văn's symbol begins with it ("SYT-TCCB")."""
-    assert "names no part of the issuer" in _record(symbol="SGDET").uncertain["doc_symbol"]
+    assert "names no part of the issuer" in _record(symbol="PQRT").uncertain["doc_symbol"]
     assert symbol_doubt("KH", "SỞ GIÁO DỤC VÀ ĐÀO TẠO") == "symbol 'KH' has no issuer's part"
     assert issuer_initials("SỞ GIÁO DỤC VÀ ĐÀO TẠO") == "SGDĐT"
     for symbol, issuer in (
@@ -120,6 +121,31 @@ def test_a_symbol_that_names_no_part_of_the_issuer_is_flagged() -> None:
         ("2020/NĐ-CP", "CHÍNH PHỦ"),
     ):
         assert symbol_doubt(symbol, issuer) is None, symbol
+
+
+def test_a_symbol_one_letter_off_the_issuers_abbreviation_is_written_back_and_flagged() -> None:
+    """ "87/KH SGDET" (the dash read as a space, Đ as E) under "SỞ GIÁO DỤC VÀ ĐÀO TẠO": the listed
+    abbreviation SGDĐT is one letter away, so the symbol is KH-SGDĐT, flagged with what was read; a part
+    far from any abbreviation of the issuer stays as read, flagged."""
+    record = _record(symbol="SGDET")
+    assert record.fields["doc_symbol"] == "KH-SGDĐT"
+    assert "taken as 'KH-SGDĐT'" in record.uncertain["doc_symbol"]
+    text = HEADER.format(symbol="SGDĐT", title=TITLE).replace("412/KH-SGDĐT", "412/KH SGDET")
+    record = extract_record(text, terms=False)
+    assert record.fields["doc_symbol"] == "KH-SGDĐT" and record.fields["issuer"] == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    assert "a space for its dash" in record.uncertain["doc_symbol"]
+    assert repair_symbol("KH-UBNO", "ỦY BAN NHÂN DÂN HUYỆN ĐỨC TRỌNG")[0] == "KH-UBND"
+    assert repair_symbol("KH-XYZ", "SỞ Y TẾ") == ("KH-XYZ", None)
+    assert repair_symbol("SYT-TCCB", "SỞ Y TẾ") == ("SYT-TCCB", None)
+
+
+def test_a_typewriters_slashed_zero_is_a_zero_and_a_longer_number_is_no_year() -> None:
+    text = HEADER.format(symbol="SGDĐT", title=TITLE)
+    record = extract_record(text.replace("ngày 05 tháng 9 năm 2023", "ngày ø5 tháng 9 năm 2ø23"), terms=False)
+    assert record.fields["issue_date"] == "2023-09-05" and "issue_date" not in record.uncertain
+    record = extract_record(text.replace("năm 2023", "năm 20623"), terms=False)
+    assert record.fields["issue_date"] is None
+    assert record.uncertain["issue_date"] == "not found in the header"
 
 
 def test_a_header_field_that_was_not_found_says_so_and_a_title_year_that_is_none_too() -> None:

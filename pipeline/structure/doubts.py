@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.resources import dictionary_file
 from pipeline.review import to_review
 
@@ -211,6 +213,31 @@ def symbol_doubt(symbol: str | None, issuer: str | None) -> str | None:
         if (len(plain) >= 2 and initials.startswith(plain)) or (meaning and key(meaning) in issuer_key):
             return None
     return f"symbol '{symbol}' names no part of the issuer '{issuer}' ({issuer_initials(issuer)})"
+
+
+def repair_symbol(symbol: str, issuer: str) -> tuple[str, str | None]:
+    """A symbol whose issuer part is one letter off the issuer's listed abbreviation ("KH-SGDET" under
+    "SỞ GIÁO DỤC VÀ ĐÀO TẠO": SGDĐT) with that part written back, and the reason; else the symbol as it
+    is and None. Only a listed abbreviation is written, and only when one part is the one letter off."""
+    if symbol_doubt(symbol, issuer) is None:
+        return symbol, None
+    initials = fold(issuer_initials(issuer)).upper()
+    known = {fold(code).upper(): code for code in abbreviation_meanings()}
+    targets = {known[initials[:size]] for size in range(2, len(initials) + 1) if initials[:size] in known}
+    parts = re.split(r"([-/])", symbol)
+    fixes = []
+    for index, part in enumerate(parts):
+        if len(part) < 3 or part in doc_types().codes:
+            continue
+        near = [t for t in targets if Levenshtein.distance(fold(part).upper(), fold(t).upper()) == 1]
+        if len(near) == 1:
+            fixes.append((index, near[0]))
+    if len(fixes) != 1:
+        return symbol, None
+    index, target = fixes[0]
+    parts[index] = target
+    repaired = "".join(parts)
+    return repaired, f"symbol read as '{symbol}', taken as '{repaired}' (the issuer's abbreviation)"
 
 
 def _implausible_years(value: str) -> list[str]:

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from . import markers
 from .dates import CENTURIES, read_issue_date
 from .doc import DocLines
+from .doubts import repair_symbol
 from .sections import opens_content
 from .tables import canonical_symbol, doc_types
 from .text import clean_symbol, fold, is_caps, key, squash, without_junk
@@ -462,6 +463,8 @@ def parse_header(doc: DocLines) -> Header:
         header.issuer_parent = groups[0] if len(groups) > 1 else None
         header.lines["issuer"] = header.lines["issuer_parent"] = [index for index, _ in issuer_lines]
 
+    _check_symbol(header)
+
     title_lines: list[int] = []
     if type_line:
         header.title, header.body_start = _title_after(doc, type_line[0] + 1)
@@ -481,6 +484,14 @@ def parse_header(doc: DocLines) -> Header:
         if junk:
             header.doubts["title"] = "marks glued to words: " + ", ".join(repr(w) for w in junk)
     return header
+
+
+def _check_symbol(header: Header) -> None:
+    """The symbol's issuer part written back when it is one letter off the issuer's abbreviation."""
+    if header.doc_symbol and header.issuer:
+        header.doc_symbol, repaired = repair_symbol(header.doc_symbol, header.issuer)
+        if repaired:
+            header.doubts["doc_symbol"] = "; ".join(filter(None, (header.doubts.get("doc_symbol"), repaired)))
 
 
 # A mark glued to the front of a word ("Phát động phong ;rào", "Tổ chức .nực hiện"), or a bar anywhere
