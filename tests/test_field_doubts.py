@@ -63,6 +63,23 @@ def test_marks_glued_to_title_words_are_taken_off_and_the_title_flagged() -> Non
     assert without_glued_junk("V/v “Ngành Y tế” 2023 - 2024") == ("V/v “Ngành Y tế” 2023 - 2024", [])
 
 
+def test_a_title_year_with_a_typewritten_zero_read_as_6_or_9_is_written_back_and_flagged() -> None:
+    record = _record(title=TITLE.replace("2023 - 2024", "2923 - 2024"))
+    assert record.fields["title"] == TITLE
+    assert "year read as '2923', taken as 2023" in record.uncertain["title"]
+    # two readings ("2966": 2006 or 2000): kept as read, and flagged as no year
+    record = _record(title=TITLE.replace("2023 - 2024", "2966 - 2024"))
+    assert "2966" in record.fields["title"] and "'2966' is no year" in record.uncertain["title"]
+
+
+def test_marks_a_title_does_not_hold_flag_it_and_stay() -> None:
+    record = _record(title=TITLE.replace("sáng tạo”", "sáng tạo?”"))
+    assert "sáng tạo?”" in record.fields["title"]
+    assert "marks a title does not hold: 'tạo?”'" in record.uncertain["title"]
+    record = _record(title=TITLE.replace("phong trào", "phong -trào"))
+    assert record.fields["title"] == TITLE and "'-trào'" in record.uncertain["title"]
+
+
 def test_a_title_word_that_is_no_vietnamese_word_flags_the_title() -> None:
     record = _record(title="Phát động phong trào “Nói không với Fác thải nhựa” năm 2024")
     assert "'Fác' is no Vietnamese word" in record.uncertain["title"]
@@ -153,8 +170,8 @@ def test_a_header_field_that_was_not_found_says_so_and_a_title_year_that_is_none
     record = extract_record(text, terms=False)
     assert record.fields["doc_number"] is None
     assert record.uncertain["doc_number"] == record.uncertain["doc_symbol"] == "not found in the header"
-    record = _record(title=TITLE.replace("2023 - 2024", "2923 - 2024"))
-    assert "'2923' is no year" in record.uncertain["title"]
+    record = _record(title=TITLE.replace("2023 - 2024", "2966 - 2024"))
+    assert "'2966' is no year" in record.uncertain["title"]
     # a text without a header at all has nothing to flag
     assert extract_record("Một đoạn văn bản không có phần đầu.", terms=False).uncertain == {}
 

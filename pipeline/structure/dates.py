@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from .text import fold
 
@@ -35,6 +36,29 @@ def plausible_year(year: int, today: dt.date | None = None) -> bool:
     return str(year)[:2] in CENTURIES and len(str(year)) == 4 and year <= (today or dt.date.today()).year + 1
 
 
+def zero_readings(digits: str) -> Iterator[str]:
+    """The figures with some of their 6s and 9s read as the typewritten 0 they may be (each choice once,
+    the figures as written not among them); none when too many figures could be."""
+    spots = [i for i, c in enumerate(digits) if c in TYPEWRITTEN_ZERO]
+    if len(spots) > MAX_REPAIRED_DIGITS:
+        return
+    for mask in range(1, 1 << len(spots)):
+        chars = list(digits)
+        for bit, spot in enumerate(spots):
+            if mask >> bit & 1:
+                chars[spot] = "0"
+        yield "".join(chars)
+
+
+def repair_year(year: str, today: dt.date | None = None) -> str | None:
+    """The one plausible year a year that cannot be one stands for with its 6s or 9s read as 0 ("2923":
+    2023), else None (also for a year that is plausible as written)."""
+    if plausible_year(int(year), today):
+        return None
+    found = {text for text in zero_readings(year) if plausible_year(int(text), today)}
+    return found.pop() if len(found) == 1 else None
+
+
 def read_issue_date(
     day: str, month: str, year: str, today: dt.date | None = None
 ) -> tuple[str | None, str | None]:
@@ -54,20 +78,12 @@ def read_issue_date(
         return iso, f"date read as '{written}' lies in the future"
     if int(day) <= 31 and int(month) <= 12 and str(year)[:2] in CENTURIES:
         return None, f"date read as '{written}' is not a possible date"
-    digits = day + month + year
-    spots = [i for i, c in enumerate(digits) if c in TYPEWRITTEN_ZERO]
     found: set[str] = set()
-    if len(spots) <= MAX_REPAIRED_DIGITS:
-        for mask in range(1, 1 << len(spots)):
-            chars = list(digits)
-            for bit, spot in enumerate(spots):
-                if mask >> bit & 1:
-                    chars[spot] = "0"
-            text = "".join(chars)
-            d, m, y = text[: len(day)], text[len(day) : len(day) + len(month)], text[len(day) + len(month) :]
-            repaired = iso_date(d, m, y)
-            if repaired is not None and plausible_year(int(y), today):
-                found.add(repaired)
+    for text in zero_readings(day + month + year):
+        d, m, y = text[: len(day)], text[len(day) : len(day) + len(month)], text[len(day) + len(month) :]
+        repaired = iso_date(d, m, y)
+        if repaired is not None and plausible_year(int(y), today):
+            found.add(repaired)
     if len(found) == 1:
         repaired = found.pop()
         return repaired, f"date read as '{written}', taken as {repaired} (6 or 9 for a typewritten 0)"

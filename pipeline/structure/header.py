@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from . import markers
-from .dates import CENTURIES, read_issue_date
+from .dates import CENTURIES, read_issue_date, repair_year
 from .doc import DocLines
 from .doubts import repair_symbol
 from .sections import opens_content
@@ -480,9 +480,9 @@ def parse_header(doc: DocLines) -> Header:
         header.body_start = end
     if header.title:
         header.lines["title"] = title_lines
-        header.title, junk = without_glued_junk(header.title)
-        if junk:
-            header.doubts["title"] = "marks glued to words: " + ", ".join(repr(w) for w in junk)
+        header.title, reasons = _title_doubts(header.title)
+        if reasons:
+            header.doubts["title"] = "; ".join(reasons)
     return header
 
 
@@ -497,8 +497,11 @@ def _check_symbol(header: Header) -> None:
 # A mark glued to the front of a word ("Phát động phong ;rào", "Tổ chức .nực hiện"), or a bar anywhere
 # in a word ("phong trào|", "|HOẠCH"): a stamp's or a speck's ink read with the letters. No title writes
 # them so; the word they stick to is damaged.
-_GLUED_FRONT = re.compile(r"(?<!\S)[.;:,|](?=[^\W\d_])")
+_GLUED_FRONT = re.compile(r"(?<!\S)[.;:,|\-](?=[^\W\d_])")
 _BAR = re.compile(r"\|")
+# Marks a title does not hold (a question in a movement's name is rare; OCR makes "?" of a speck often)
+_UNUSUAL_MARKS = re.compile(r"[?!¿¡„+=#@^~<>{}\\]")
+_TITLE_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
 
 
 def without_glued_junk(title: str) -> tuple[str, list[str]]:
@@ -507,6 +510,26 @@ def without_glued_junk(title: str) -> tuple[str, list[str]]:
     if not damaged:
         return title, []
     return squash(_BAR.sub(" ", _GLUED_FRONT.sub("", title))), damaged
+
+
+def _title_doubts(title: str) -> tuple[str, list[str]]:
+    """The title cleaned of what OCR added, and what was found: marks glued to words (taken off), a year
+    that cannot be one with its one plausible reading ("2923": 2023, a typewritten 0 read as 9), marks no
+    title holds (kept: the reason says where to look)."""
+    title, junk = without_glued_junk(title)
+    reasons = ["marks glued to words: " + ", ".join(repr(w) for w in junk)] if junk else []
+
+    def year(match: re.Match[str]) -> str:
+        repaired = repair_year(match.group())
+        if repaired:
+            reasons.append(f"year read as '{match.group()}', taken as {repaired}")
+        return repaired or match.group()
+
+    title = _TITLE_YEAR.sub(year, title)
+    marks = [word for word in title.split() if _UNUSUAL_MARKS.search(word)]
+    if marks:
+        reasons.append("marks a title does not hold: " + ", ".join(repr(w) for w in marks))
+    return title, reasons
 
 
 def _loose_title(loose: list[tuple[int, str]], end: int) -> tuple[str | None, int]:
