@@ -22,6 +22,7 @@ from pipeline.structure.doubts import (
     WordDoubt,
     field_doubts,
     issuer_initials,
+    name_damage,
     odd_words,
     repair_symbol,
     symbol_doubt,
@@ -163,6 +164,40 @@ def test_a_typewriters_slashed_zero_is_a_zero_and_a_longer_number_is_no_year() -
     record = extract_record(text.replace("năm 2023", "năm 20623"), terms=False)
     assert record.fields["issue_date"] is None
     assert record.uncertain["issue_date"] == "not found in the header"
+
+
+@pytest.mark.parametrize("mark", ['"', "-", "„"])
+def test_a_mark_glued_to_the_place_is_left_out_of_it(mark) -> None:
+    text = HEADER.format(symbol="SGDĐT", title=TITLE).replace("An Giang, ngày", f"{mark}An Giang, ngày")
+    record = extract_record(text, terms=False)
+    assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", "2023-09-05")
+    assert record.uncertain == {}
+
+
+def test_a_damaged_body_name_flags_the_issuer_and_the_parent_it_may_hold() -> None:
+    assert name_damage("UBND TỈNH.QUẢNG TRỊ") == ["'TỈNH.QUẢNG'"]
+    assert name_damage("SỞ Y TẾ Y TẾ") == ["'Y TẾ' twice"]
+    assert name_damage("ỦY BAN NHÂN DÂN. - HUYỆN ĐỨC TRỌNG") == ["'DÂN.'"]
+    for name in (
+        "UBND TP. HỒ CHÍ MINH",
+        "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
+        "UBND TỈNH BÀ RỊA - VŨNG TÀU",
+    ):
+        assert name_damage(name) == [], name
+    text = HEADER.format(symbol="SGDĐT", title=TITLE).replace(
+        "UBND TỈNH AN GIANG\nSỞ GIÁO DỤC VÀ ĐÀO TẠO", "UBNDTỈNH AN GIANG - - SỞ GIÁO:-DỤC VÀ ĐÀO TẠO"
+    )
+    record = extract_record(text, terms=False)
+    assert "issuer" in record.uncertain and "may hold it" in record.uncertain["issuer_parent"]
+
+
+def test_a_dash_where_the_title_wraps_and_a_semicolon_flag_it_but_a_range_of_years_does_not() -> None:
+    wrapped = "Phát động phong trào “Nói không với -\nrác thải nhựa” giai đoạn 2021 -\n2025"
+    assert "a dash where a line of it wraps" in _record(title=wrapped).uncertain["title"]
+    years = "Phát động phong trào “Nói không với rác thải nhựa” giai đoạn 2021 -\n2025"
+    assert _record(title=years).uncertain == {}
+    record = _record(title=TITLE.replace("Đổi mới,", "Đổi mới;"))
+    assert "marks a title does not hold" in record.uncertain["title"]
 
 
 def test_a_header_field_that_was_not_found_says_so_and_a_title_year_that_is_none_too() -> None:

@@ -260,11 +260,38 @@ def _header_gaps(fields: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         yield "doc_symbol", symbol
 
 
+_NAME_MARK = re.compile(r"[^\w\s-]|(?<=\w)-|-(?=\w)")
+ISSUER_FIELDS = ("issuer_parent", "issuer")
+
+
+def name_damage(name: str) -> list[str]:
+    """What an issuing body's name should not hold: marks in or after its words (a dot only ends an
+    abbreviation of two letters at most: "TP."), a dash that joins nothing ("DÂN. - HUYỆN" holds a
+    dot; "- -"), the same words twice in a row ("SỞ Y TẾ Y TẾ")."""
+    found = []
+    words = name.split()
+    for index, word in enumerate(words):
+        if word == "-":
+            if index in (0, len(words) - 1) or words[index - 1] == "-":
+                found.append("a dash that joins nothing")
+            continue
+        abbreviation = word.endswith(".") and len(word) <= 3 and word[:-1].isalpha()
+        if not abbreviation and _NAME_MARK.search(word):
+            found.append(f"'{word}'")
+    for size in (1, 2, 3):
+        for index in range(len(words) - 2 * size + 1):
+            if words[index : index + size] == words[index + size : index + 2 * size] and words[index] != "-":
+                found.append(f"'{' '.join(words[index : index + size])}' twice")
+    return found
+
+
 def _value_doubts(
     name: str, value: str, lines: Sequence[int], doubts: Mapping[int, Sequence[WordDoubt]]
 ) -> Iterator[str]:
     """Reasons a field's value may be wrong: its words that are no word or no year, and the doubtful
     words of its lines that are in it."""
+    if name in ISSUER_FIELDS:
+        yield from (f"{what} in a body's name" for what in name_damage(value))
     if name in TEXT_FIELDS:
         yield from (f"'{word}' is no Vietnamese word" for word in odd_words(value))
         yield from (f"'{year}' is no year" for year in _implausible_years(value))
@@ -295,4 +322,6 @@ def field_doubts(
         if isinstance(value, str) and value:
             for why in _value_doubts(name, value, lines.get(name, ()), doubts or {}):
                 add(name, why)
+    if not fields.get("issuer_parent") and "issuer" in reasons:  # a damaged issuer may have swallowed it
+        add("issuer_parent", "not found; the damaged issuer may hold it")
     return {name: "; ".join(whys) for name, whys in reasons.items()}

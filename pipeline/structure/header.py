@@ -168,7 +168,7 @@ def _cut_items(header: Header, index: int, line: str, view: str) -> str:
     if date and header.issue_date is None and header.place is None:
         place_start = _place_start(fold(line), date.start())
         if place_start < date.start():
-            place = squash(line[place_start : date.start()]).strip(" ,")
+            place = squash(line[place_start : date.start()]).strip(" ,").lstrip(_PLACE_MARKS)
             header.place = (place[:1].upper() + place[1:]) or None  # OCR may lower the capital
         day, month, year = ((date.group(g) or "").translate(_NUMBER_DIGITS) for g in ("day", "month", "year"))
         if day and month:
@@ -213,6 +213,8 @@ def _is_syllable(word: str) -> bool:
 
 
 _PLACE_WORD = re.compile(r"^(?:[A-Z][a-z']*|TP\.|Tp\.|-)$")
+_PLACE_MARKS = "\"'“”„‚«»`_|.,:;~*-"
+_GLUED_MARK = re.compile(rf"^[{re.escape(_PLACE_MARKS)}]{{1,2}}(?=[A-Z])")
 MAX_PLACE_WORDS = 6
 
 
@@ -232,6 +234,10 @@ def _place_start(folded: str, date_start: int) -> int:
             start = word.start()
             taken += 1
             continue
+        glued = _GLUED_MARK.match(word.group())  # a speck's mark glued to the place's first word
+        if taken < MAX_PLACE_WORDS and glued and _PLACE_WORD.match(word.group()[glued.end() :].rstrip(",")):
+            start = word.start()  # the mark is cut out with the place, and left out of its value
+            break
         text = word.group()
         if position == 0 and taken and text.isalpha() and text.islower() and len(text) < 8:
             start = word.start()
@@ -481,6 +487,7 @@ def parse_header(doc: DocLines) -> Header:
     if header.title:
         header.lines["title"] = title_lines
         header.title, reasons = _title_doubts(header.title)
+        reasons += _wrapped_dashes(doc, title_lines)
         if reasons:
             header.doubts["title"] = "; ".join(reasons)
     return header
@@ -499,8 +506,9 @@ def _check_symbol(header: Header) -> None:
 # them so; the word they stick to is damaged.
 _GLUED_FRONT = re.compile(r"(?<!\S)[.;:,|\-](?=[^\W\d_])")
 _BAR = re.compile(r"\|")
-# Marks a title does not hold (a question in a movement's name is rare; OCR makes "?" of a speck often)
-_UNUSUAL_MARKS = re.compile(r"[?!¿¡„+=#@^~<>{}\\]")
+# Marks a title does not hold (a question in a movement's name or a semicolon is rare; OCR makes "?" and
+# ";" of a speck or a comma often)
+_UNUSUAL_MARKS = re.compile(r"[?!¿¡„+=#@^~<>{}\\;]")
 _TITLE_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
 
 
@@ -510,6 +518,18 @@ def without_glued_junk(title: str) -> tuple[str, list[str]]:
     if not damaged:
         return title, []
     return squash(_BAR.sub(" ", _GLUED_FRONT.sub("", title))), damaged
+
+
+_WORD_DASH_END = re.compile(r"[^\W\d_]\W?\s+-$")
+
+
+def _wrapped_dashes(doc: DocLines, title_lines: list[int]) -> list[str]:
+    """A dash where the page wrapped a title between words ("nói không với -" over "rác thải"): a
+    speck's, or the title's own dash that the page put there; a range of years ("2021 -" over "2025")
+    wraps so often that it is not counted."""
+    ends = [i for i in title_lines[:-1] if _WORD_DASH_END.search(doc.lines[i].rstrip())]
+    starts = [i for i in title_lines[1:] if doc.lines[i].lstrip().startswith("- ")]
+    return ["a dash where a line of it wraps (a speck's, or its own)"] if ends or starts else []
 
 
 def _title_doubts(title: str) -> tuple[str, list[str]]:
