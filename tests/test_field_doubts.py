@@ -258,3 +258,20 @@ def test_the_words_under_the_stamp_say_so_and_only_those(stamped_read) -> None:
         x0, y0, x1, y1 = word["bbox"]
         meets = x0 < stamp[2] and x1 > stamp[0] and y0 < stamp[3] and y1 > stamp[1]
         assert bool(word.get("under_stamp")) == meets, word
+
+
+def test_uncertain_fields_reach_the_documents_table_and_a_correction_clears_its_field() -> None:
+    from pipeline.outputs.corrections import Correction, apply_to_document
+    from pipeline.record import DocumentResult, document_row
+
+    record = _record(symbol="PQRT").to_dict()
+    doc = DocumentResult(doc_id="d", source_path="x.png", record=record)
+    row = document_row(doc)
+    assert row.uncertain_fields and row.uncertain_fields[0].startswith("doc_symbol: symbol 'KH-PQRT'")
+    assert document_row(DocumentResult.from_dict(doc.summary())).uncertain_fields == row.uncertain_fields
+    fix = Correction(
+        document="d", old="KH-PQRT", new="KH-SGDĐT", when="2026-01-01T00:00:00", field="doc_symbol"
+    )
+    apply_to_document(doc, [fix])
+    assert doc.record["fields"]["doc_symbol"] == "KH-SGDĐT"
+    assert "doc_symbol" not in doc.record["uncertain_fields"] and document_row(doc).uncertain_fields == []
