@@ -85,6 +85,7 @@ def test_a_title_word_that_is_no_vietnamese_word_flags_the_title() -> None:
     record = _record(title="Phát động phong trào “Nói không với Fác thải nhựa” năm 2024")
     assert "'Fác' is no Vietnamese word" in record.uncertain["title"]
     assert odd_words("V/v hưởng ng phong trào") == ["ng"]
+    assert odd_words("V4 hưởng ứng phong trào năm 2O23") == ["V4", "2O23"]  # letters and figures glued
     # acronyms, codes with figures, names with spellings of their own are words
     assert odd_words("UBND TỈNH ĐẮK LẮK phòng chống Covid-19 HĐND THCS Bắc Kạn") == []
 
@@ -117,6 +118,7 @@ def test_word_doubts_weigh_a_word_under_the_stamp_more_strictly() -> None:
         {"line": 0, "col": 4, "restored": "hưởng", "confidence": 1.0, "ocr_confidence": 90},
         {"line": 0, "col": 10, "restored": "giới", "confidence": 0.88, "ocr_confidence": 87},
         {"line": 0, "col": 15, "restored": "2024", "confidence": 1.0, "ocr_confidence": 96},
+        {"line": 0, "col": 0, "restored": "V/v", "confidence": 1.0, "ocr_confidence": 80},
         {"line": 1, "col": 6, "restored": "giới", "confidence": 0.88, "ocr_confidence": 87},
         {"line": 1, "col": 11, "restored": "26", "confidence": 1.0, "ocr_confidence": 77},
     ]

@@ -34,9 +34,10 @@ from pipeline.review import to_review
 from .tables import abbreviation_meanings, doc_types
 from .text import fold, key
 
-# Tesseract confidence (0-100) below which figures in a header field are doubtful. Printed and typewritten
-# figures on clean and scanned pages are read at 88-97; the typewritten "20" read "26" on an archive scan
-# at 77.
+# Tesseract confidence (0-100) below which a word of figures (a day, a year, a number) in a header field is
+# doubtful. Printed and typewritten figures on clean and scanned pages are read at 88-97, on photocopies
+# and archive scans at 79-96; the typewritten "20" read "26" on an archive scan at 77. A number glued to its
+# symbol ("76/KH-UBND") is longer and read lower (68-91 when right): it is held to the general rule.
 DOUBTFUL_FIGURES_OCR = 85.0
 # A word under a stamp is doubtful below this OCR confidence or this restoration confidence: the words of
 # stamped lines that were read right have 90-97 and 1.00 (generated archive scans), the damaged ones
@@ -47,6 +48,8 @@ STAMPED_RESTORATION = 0.95
 TEXT_FIELDS = ("issuer_parent", "issuer", "place", "title")
 _EDGES = "“”\"«»()[]{}.,;:!?…'‘’*"
 _DIGIT = re.compile(r"\d")
+# A word of letters and figures with nothing between them; a code parts them ("30/2020/NĐ-CP", "Covid-19")
+_GLUED_FIGURE = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])[^\W_]+$")
 _MARKED = re.compile(r"[^\x00-\x7f]")
 
 
@@ -87,6 +90,8 @@ def odd_words(value: str) -> list[str]:
     for word in value.split():
         core = word.strip(_EDGES)
         if _DIGIT.search(core):
+            if _GLUED_FIGURE.search(core):
+                odd.append(core)  # letters and figures run together: "V4" for "V/v", "2O23"
             continue  # a figure or a code with one ("30/2020/NĐ-CP", "Covid-19")
         for part in re.split(r"[-–/]", core):
             if len(part) < 2 or not any(c.isalpha() for c in part):
@@ -141,7 +146,7 @@ def word_doubts(
             spans[line] = _word_spans(raw_lines[line], line_words[line] if line < len(line_words) else ())
         under = any(w.get("under_stamp") for start, end, w in spans[line] if start <= col < end)
         reason = None
-        if _DIGIT.search(word) and ocr is not None and ocr < DOUBTFUL_FIGURES_OCR:
+        if word.isdigit() and ocr is not None and ocr < DOUBTFUL_FIGURES_OCR:
             reason = f"figures '{word}' read with OCR confidence {ocr:.0f}"
         elif under and (
             (ocr is not None and ocr < STAMPED_OCR)
