@@ -19,6 +19,10 @@ text, so they are taken off the page before OCR and recorded instead as annotati
   stroke), where a line of print is one compact piece per letter; notes written up a side margin are
   looked for there only. The signer's pen signature is handwriting too.
 
+Taking a stamp off takes the strokes of the letters it covered with it (and a word it hid is not read at
+all): the words OCR read within a stamp's box are marked in the page record (:func:`under_stamp`), so that a
+header field holding one read with less than full confidence is flagged (``pipeline.structure.doubts``).
+
 Boxes are in the pixels of the page as OCR'd (upright and deskewed, like the words' boxes). What a stamp
 says is not read (``text`` is null): reading it takes a Tesseract run of its own (0.4-0.5 s of CPU per
 stamp) and gives the office's name among noise; the box is what an archivist needs to find it on the scan.
