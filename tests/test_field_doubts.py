@@ -68,6 +68,12 @@ def test_a_title_year_with_a_typewritten_zero_read_as_6_or_9_is_written_back_and
     record = _record(title=TITLE.replace("2023 - 2024", "2923 - 2024"))
     assert record.fields["title"] == TITLE
     assert "year read as '2923', taken as 2023" in record.uncertain["title"]
+    # a count is no year to repair
+    count = TITLE.replace("thi đua", "hỗ trợ 2600 hộ, thi đua")
+    assert _record(title=count).fields["title"] == count
+    # a period that runs into the future is the plan's: its years are never changed
+    future = TITLE.replace("2023 - 2024", "2024 - 2029")
+    assert _record(title=future).fields["title"] == future and _record(title=future).uncertain == {}
     # two readings ("2966": 2006 or 2000): kept as read, and flagged as no year
     record = _record(title=TITLE.replace("2023 - 2024", "2966 - 2024"))
     assert "2966" in record.fields["title"] and "'2966' is no year" in record.uncertain["title"]

@@ -50,12 +50,13 @@ def zero_readings(digits: str) -> Iterator[str]:
         yield "".join(chars)
 
 
-def repair_year(year: str, today: dt.date | None = None) -> str | None:
-    """The one plausible year a year that cannot be one stands for with its 6s or 9s read as 0 ("2923":
-    2023), else None (also for a year that is plausible as written)."""
-    if plausible_year(int(year), today):
+def repair_year(year: str) -> str | None:
+    """The one year of the centuries :data:`CENTURIES` that a four-figure number outside them stands for
+    with its 6s or 9s read as 0 ("2923": 2023), else None. A year of those centuries is never changed:
+    a plan's period runs into the future ("giai đoạn 2024 - 2029")."""
+    if year[:2] in CENTURIES:
         return None
-    found = {text for text in zero_readings(year) if plausible_year(int(text), today)}
+    found = {text for text in zero_readings(year) if text[:2] in CENTURIES}
     return found.pop() if len(found) == 1 else None
 
 

@@ -532,6 +532,17 @@ def _wrapped_dashes(doc: DocLines, title_lines: list[int]) -> list[str]:
     return ["a dash where a line of it wraps (a speck's, or its own)"] if ends or starts else []
 
 
+_YEAR_BEFORE = re.compile(r"(?:\bnam(?: hoc)?|\bdoan|\d{4}\s*-)\s*$")
+_YEAR_AFTER = re.compile(r"^\s*-\s*\d{4}")
+
+
+def _year_context(title: str, match: re.Match[str]) -> bool:
+    """Whether a number of the title stands where a year does: after "năm", "năm học", "giai đoạn", or
+    in a range of years ("2923 - 2024"); a count ("2600 hộ") is not a year to repair."""
+    before = fold(title[max(0, match.start() - 16) : match.start()]).lower()
+    return bool(_YEAR_BEFORE.search(before) or _YEAR_AFTER.match(title[match.end() :]))
+
+
 def _title_doubts(title: str) -> tuple[str, list[str]]:
     """The title cleaned of what OCR added, and what was found: marks glued to words (taken off), a year
     that cannot be one with its one plausible reading ("2923": 2023, a typewritten 0 read as 9), marks no
@@ -540,7 +551,7 @@ def _title_doubts(title: str) -> tuple[str, list[str]]:
     reasons = ["marks glued to words: " + ", ".join(repr(w) for w in junk)] if junk else []
 
     def year(match: re.Match[str]) -> str:
-        repaired = repair_year(match.group())
+        repaired = repair_year(match.group()) if _year_context(title, match) else None
         if repaired:
             reasons.append(f"year read as '{match.group()}', taken as {repaired}")
         return repaired or match.group()
