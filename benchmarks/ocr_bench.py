@@ -29,7 +29,9 @@ fields (:data:`HEADER_FIELDS`) of sohoa's record of the page against the record 
 of the page's truth text, exact after NFC and whitespace normalisation, over the fields the truth has; and
 how many fields of sohoa's record (any field, header or not) hold the stamp's text (its office lines, "ĐẾN",
 "Chuyển") that the truth's field does not. Handwriting has no text of its own (scrawl): what it leaves in a
-field shows as a wrong field.
+field shows as a wrong field. Each wrong field is shown with the reason the record lists it as uncertain
+(``record.uncertain_fields``), or as NOT FLAGGED: issue 11 wants none silently wrong; and how many right
+fields were flagged all the same (the cost of the flags to a reviewer).
 Both texts are NFC and every whitespace run (including line breaks) becomes one space, so line wrapping
 does not count but reading order does: a header read across both columns (left and right lines
 interleaved) costs edits, as it costs the archive's users. Punctuation and quotes count as they are.
@@ -220,6 +222,8 @@ class FieldScore:
     pages: int = 0
     leaks: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    silently_wrong: int = 0  # wrong fields the record does not list as uncertain
+    flagged_right: int = 0  # right fields it lists as uncertain
 
     @property
     def accuracy(self) -> float:
@@ -264,14 +268,18 @@ def score_header_fields(work: Path, level: str, pages: list[tuple[Path, str]], o
         expected = extract_record(truth, terms=False).fields
         record = json.loads(doc_file.read_text(encoding="utf-8")).get("record") if doc_file.exists() else None
         got = (record or {}).get("fields") or {}
+        uncertain = (record or {}).get("uncertain_fields") or {}
         for name in HEADER_FIELDS:
             if expected.get(name) in (None, "", []):
                 continue
             score.compared += 1
             if _field_text(got.get(name)) == _field_text(expected[name]):
                 score.right += 1
+                score.flagged_right += name in uncertain
             else:
-                score.wrong.append(f"{path.stem} {name}: {_field_text(got.get(name))!r}")
+                score.silently_wrong += name not in uncertain
+                flag = f"  [uncertain: {uncertain[name]}]" if name in uncertain else "  [NOT FLAGGED]"
+                score.wrong.append(f"{path.stem} {name}: {_field_text(got.get(name))!r}{flag}")
         for name in FIELD_NAMES:
             leak = _stamp_in(_field_text(got.get(name)), _field_text(expected.get(name)), office)
             if leak:
@@ -415,7 +423,8 @@ def main() -> None:
                 print(
                     f"{level:<10} header fields of {fields.pages} stamped pages: "
                     f"{fields.right}/{fields.compared} ({100 * fields.accuracy:.1f}%); "
-                    f"fields holding stamp text: {len(fields.leaks)}",
+                    f"fields holding stamp text: {len(fields.leaks)}; wrong and not flagged uncertain: "
+                    f"{fields.silently_wrong}; right but flagged: {fields.flagged_right}",
                     flush=True,
                 )
                 for line in (fields.wrong + fields.leaks)[:12]:
@@ -424,6 +433,8 @@ def main() -> None:
                     "accuracy": fields.accuracy,
                     "wrong": fields.wrong,
                     "leaks": fields.leaks,
+                    "silently_wrong": fields.silently_wrong,
+                    "flagged_right": fields.flagged_right,
                 }
     if TURNED in args.levels and not args.skip_sohoa:
         report.update(bench_turned(work, args))

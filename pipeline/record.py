@@ -95,7 +95,10 @@ class PageResult:
             {
                 "text": line["text"],
                 "conf": line["conf"],
-                "words": [{"conf": w["conf"]} for w in line.get("words") or []],
+                "words": [
+                    {"conf": w["conf"]} | ({"under_stamp": True} if w.get("under_stamp") else {})
+                    for w in line.get("words") or []
+                ],
             }
             for line in self.lines
         ]
@@ -218,7 +221,8 @@ class DocumentResult:
         if self.restoration is not None:
             data["restoration"] = {k: v for k, v in self.restoration.items() if k != "tokens"}
         if self.record is not None:
-            data["record"] = {k: v for k, v in self.record.items() if k in ("fields", "sections", "terms")}
+            kept = ("fields", "sections", "terms", "uncertain_fields")
+            data["record"] = {k: v for k, v in self.record.items() if k in kept}
         return data
 
 
@@ -270,6 +274,8 @@ class DocumentRow:
     signer_title: str | None = column("string")
     signer_name: str | None = column("string")
     digital_signature: dict | None = column("digital_signature")
+    # header fields that may be wrong, "field: reason" (pipeline.structure.doubts): never silently wrong
+    uncertain_fields: list[str] | None = column("list<string>")
     processed_at: str | None = column("string")
 
 
@@ -334,8 +340,14 @@ def document_row(doc: DocumentResult) -> DocumentRow:
         digital_signature=(
             {k: _text(signature.get(k)) for k in SIGNATURE_KEYS} if isinstance(signature, dict) else None
         ),
+        uncertain_fields=[f"{name}: {why}" for name, why in _uncertain(doc).items()],
         processed_at=doc.processed_at,
     )
+
+
+def _uncertain(doc: DocumentResult) -> dict:
+    found = (doc.record or {}).get("uncertain_fields")
+    return found if isinstance(found, dict) else {}
 
 
 def _iso_date(value: Any) -> dt.date | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline import __version__
 from pipeline.errors import IngestError, SohoaError
 from pipeline.record import DocumentResult, PageResult, Status
-from pipeline.scan import guard, ingest, ocr, preprocess
+from pipeline.scan import guard, ingest, marks, ocr, preprocess
 from pipeline.timing import Stopwatch
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
     page.reading = result.reading
     page.ocr_mean_confidence = result.mean_conf
     page.segments = [{"kind": s.kind, "box": list(asdict(s.box).values())} for s in result.segments]
-    page.lines = [_line_record(line) for line in result.lines]
+    page.lines = [_line_record(line, steps.marks) for line in result.lines]
     # The page guard: garbage must not pass as text. The lines stay in the page for review; the
     # document leaves them out of its text and is partial.
     page.valid_syllables = check.valid_syllables
@@ -120,16 +120,24 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
         page.status, page.error = Status.ERROR, check.problem
 
 
-def _line_record(line: ocr.OcrLine) -> dict:
-    """A line as stored in the page record; stray marks trimmed off its ends are kept apart, not lost."""
+def _line_record(line: ocr.OcrLine, page_marks: list[marks.Mark]) -> dict:
+    """A line as stored in the page record; stray marks trimmed off its ends are kept apart, not lost. A
+    word that a stamp lay over says so (``under_stamp``): its letters may have lost strokes with the stamp."""
     return {
         "text": line.text,
         "conf": round(line.conf, 2),
         "bbox": list(line.bbox),
         "block": line.block,
-        "words": [{"text": w.text, "conf": round(w.conf, 2), "bbox": list(w.bbox)} for w in line.words],
+        "words": [_word_record(w, page_marks) for w in line.words],
         "stray": [w.text for w in line.stray],
     }
+
+
+def _word_record(word: ocr.OcrWord, page_marks: list[marks.Mark]) -> dict:
+    record = {"text": word.text, "conf": round(word.conf, 2), "bbox": list(word.bbox)}
+    if marks.under_stamp(word.bbox, page_marks):
+        record["under_stamp"] = True
+    return record
 
 
 def new_document(source: ingest.SourceFile, options: ProcessOptions) -> DocumentResult:
@@ -167,12 +175,14 @@ def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOp
     lines: list[str] = []
     confidences: list[float] = []
     word_confidences: list[list[float]] = []
+    line_words: list[list[dict]] = []
     for page in doc.pages:
         page.line_start = len(lines)
         for line in page.lines if page.status is not Status.ERROR else ():  # unreadable: not text
             lines.append(line["text"])
             confidences.append(line["conf"] / 100.0)
             word_confidences.append([w["conf"] for w in line.get("words") or []])
+            line_words.append(line.get("words") or [])
         page.line_end = len(lines)
     confs = [p.ocr_mean_confidence for p in doc.pages if p.ocr_mean_confidence is not None]
     doc.ocr_mean_confidence = round(sum(confs) / len(confs), 2) if confs else None
@@ -185,7 +195,7 @@ def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOp
             f"{len(failed)} of {len(doc.pages)} pages failed: "
             + "; ".join(f"page {p.index + 1}: {p.error}" for p in failed)
         )
-    return _finish_text(doc, "\n".join(lines), confidences, options, word_confidences)
+    return _finish_text(doc, "\n".join(lines), confidences, options, word_confidences, line_words)
 
 
 def process_text_document(source: ingest.SourceFile, options: ProcessOptions) -> DocumentResult:
@@ -209,6 +219,7 @@ def _finish_text(
     line_confidences: list[float] | None,
     options: ProcessOptions,
     word_confidences: list[list[float]] | None = None,
+    line_words: list[list[dict]] | None = None,
 ) -> DocumentResult:
     started = time.perf_counter()
     doc.raw_text = raw
@@ -229,11 +240,27 @@ def _finish_text(
         from pipeline.structure import extract_record
 
         with clock("structure"):
-            doc.record = extract_record(text, line_confidences).to_dict()
+            doubts = _word_doubts(doc, raw, text, line_words)
+            doc.record = extract_record(text, line_confidences, word_doubts=doubts).to_dict()
     doc.timings = clock.ms
     doc.text_seconds = round(time.perf_counter() - started, 3)
     doc.seconds = round(doc.text_seconds + sum(p.seconds for p in doc.pages), 3)
     return doc
+
+
+def _word_doubts(
+    doc: DocumentResult, raw: str, text: str, line_words: list[list[dict]] | None
+) -> dict | None:
+    """The doubtful words of each line (:func:`pipeline.structure.doubts.word_doubts`) of a scanned
+    document: its restored tokens, or its OCR words when it was not restored; None for a text dump, or when
+    restoration changed the number of lines (the tokens' lines would not be the record's)."""
+    from pipeline.structure.doubts import ocr_tokens, word_doubts
+
+    if line_words is None or raw.count("\n") != text.count("\n"):
+        return None
+    raw_lines = raw.split("\n")
+    tokens = doc.restoration["tokens"] if doc.restoration else ocr_tokens(raw_lines, line_words)
+    return word_doubts(tokens, raw_lines, line_words)
 
 
 def _restoration_summary(restoration: Any, raw: str, word_confidences: list[list[float]] | None) -> dict:

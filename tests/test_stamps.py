@@ -293,3 +293,103 @@ def test_a_typewritten_title_under_the_stamp_is_read_whole(short_plan, tmp_path,
     text = json.dumps({k: v for k, v in fields.items() if k != "recipients"}, ensure_ascii=False)
     assert not [word for word in (*STAMP_WORDS, *office) if word in text], text
     assert fuzz.ratio(fields["title"], TITLE) >= 90, fields["title"]
+
+
+# --- inside a stamp on a grey scan: print the pen ran into, the stamp's specks over a line of print
+
+GREY_DPI = 200
+STAMP_BOX = (100, 40, 600, 330)  # left, top, right, bottom
+STAMP_INK, PEN_INK = 140, 140  # stamp-pad ink and ballpoint on a 200-dpi grey scan (60-160)
+
+
+def _stamped_grey(words: tuple[tuple[str, int], ...]) -> tuple[np.ndarray, int]:
+    """A grey page with a stamp's frame and labels in pale ink and a line of print (each word its own
+    darkness, as a scan gives it) across the stamp and on beyond its right side; and where the line's
+    letters begin (their top row)."""
+    gray = np.full((400, 900), 255, np.uint8)
+    x0, y0, x1, y1 = STAMP_BOX
+    cv2.rectangle(gray, (x0, y0), (x1, y1), STAMP_INK, 3)
+    cv2.putText(gray, "VAN PHONG UBND", (120, 90), cv2.FONT_HERSHEY_SIMPLEX, 0.8, STAMP_INK, 2)
+    cv2.putText(gray, "So: ......", (300, 150), cv2.FONT_HERSHEY_SIMPLEX, 0.8, STAMP_INK, 2)
+    x = 110
+    for word, tone in words:
+        cv2.putText(gray, word, (x, 220), cv2.FONT_HERSHEY_SIMPLEX, 0.9, tone, 2)
+        x += cv2.getTextSize(word, cv2.FONT_HERSHEY_SIMPLEX, 0.9, 2)[0][0] + 14
+    top = int(np.flatnonzero((gray[180:222] <= 30).any(axis=1)).min()) + 180
+    assert x > x1 + 40  # the line runs on beyond the stamp: it is the document's
+    return gray, top
+
+
+# a line of print across the stamp and on beyond it (each word as dark as a scan gives it)
+LINE = tuple(
+    zip(
+        ["hien", "van", "hoa", "cong", "so", "tai", "So", "Noi", "vu", "giai", "doan", "nam"],
+        (22, 12, 14, 16, 10, 18, 13, 12, 15, 14, 12, 15),
+        strict=True,
+    )
+)
+
+
+def test_a_printed_letter_the_pen_ran_into_is_kept_and_the_pen_is_not() -> None:
+    """The pen's stroke ran into the last letter of "hien": one piece, bigger than a letter and open, like
+    a pen's word. Its darkest point is print's, so the letter stays; the stroke's pale pixels go."""
+    gray, _ = _stamped_grey(LINE)
+    width = cv2.getTextSize(LINE[0][0], cv2.FONT_HERSHEY_SIMPLEX, 0.9, 2)[0][0]
+    edge = (
+        int(np.flatnonzero((gray[200:222, 100 : 112 + width] <= 30).any(axis=0)).max()) + 100
+    )  # "hien" ends
+    pen = np.zeros_like(gray)
+    cv2.line(pen, (edge - 1, 212), (240, 150), 1, 2)
+    cv2.line(pen, (240, 150), (300, 110), 1, 2)
+    gray[(pen > 0) & (gray > PEN_INK)] = PEN_INK
+    ink = (gray < 200).astype(np.uint8)
+    inside = np.zeros_like(ink)
+    inside[STAMP_BOX[1] : STAMP_BOX[3], STAMP_BOX[0] : STAMP_BOX[2]] = 1
+    light, pale = marks._light_ink(gray, ink, inside, GREY_DPI)
+    printed = (gray <= 30) & (ink > 0)
+    assert pale == STAMP_INK
+    assert not (light.astype(bool) & printed).any()  # before: the "n" went with the pen (88 pixels)
+    stroke = (pen > 0) & (gray == PEN_INK)
+    assert (light.astype(bool) & stroke).sum() >= 0.9 * stroke.sum()
+
+
+def test_the_stamps_dotted_leader_over_a_line_is_not_put_back_as_its_accents() -> None:
+    """Small marks right above a kept line are put back as its accents; the dots of the stamp's leader
+    ("Ngày: ......") that lie there are as pale as the stamp and stay off ("rác" read as "Fác" with
+    them), a printed accent there stays."""
+    gray, top = _stamped_grey(LINE)
+    for x in range(112, 160, 8):
+        gray[top - 7 : top - 4, x : x + 3] = STAMP_INK
+    printed_columns = np.flatnonzero((gray[180:222] <= 30).any(axis=0))
+    column = int(printed_columns[printed_columns >= 200][0])  # the first letter from x = 200 on
+    letter_top = int(np.flatnonzero((gray[180:222, column : column + 4] <= 30).any(axis=1)).min()) + 180
+    accent = (slice(letter_top - 8, letter_top - 4), slice(column, column + 4))
+    gray[accent] = 15  # a printed accent over a letter further on
+    binary = np.where(gray < 200, 0, 255).astype(np.uint8)
+    x0, y0, x1, y1 = STAMP_BOX
+    marks._clear_stamp(binary, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float), GREY_DPI, gray)
+    dots = (gray == STAMP_INK)[top - 7 : top - 4, 110:162]
+    assert not (binary[top - 7 : top - 4, 110:162] < 128)[dots].any()  # before: 45 of 54 dot pixels put back
+    assert (binary[accent] < 128).all()
+    printed = gray <= 30
+    assert (binary[printed] < 128).mean() > 0.99
+
+
+def test_a_word_the_pens_stroke_parted_from_its_line_is_kept() -> None:
+    """The pen's stroke ran between two words, and taking it off took the edge of the next letter: the
+    space left is wider than a word space. The word before it is still on the line (joined through the
+    stroke's ink), not a label of the stamp: "hiện/văn hóa" was read "văn hóa"."""
+    gray, _ = _stamped_grey(LINE)
+    width = cv2.getTextSize(LINE[0][0], cv2.FONT_HERSHEY_SIMPLEX, 0.9, 2)[0][0]
+    gap = slice(112 + width, 112 + width + round(GREY_DPI * marks.WORD_SPACE) + 6)
+    gray[195:230, gap] = 255  # the space and the edge of "van" taken off
+    stroke = np.zeros_like(gray)
+    cv2.line(stroke, (gap.start - 2, 225), (gap.stop + 2, 190), 1, 2)  # the pen's "/" from word to word
+    gray[(stroke > 0) & (gray > PEN_INK)] = PEN_INK
+    binary = np.where(gray < 200, 0, 255).astype(np.uint8)
+    x0, y0, x1, y1 = STAMP_BOX
+    marks._clear_stamp(binary, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float), GREY_DPI, gray)
+    first = np.zeros(gray.shape, bool)
+    first[190:230, 105 : gap.start] = True
+    printed = first & (gray <= 30)
+    assert printed.sum() > 100 and (binary[printed] < 128).mean() > 0.95  # before: "hien" was erased

@@ -121,8 +121,9 @@ def test_record_is_json_serialisable_with_the_documented_shape():
     text, _ = _load("kh_bentre_sgddt_2023")
     record = extract_record(text, [0.9] * 200)
     data = json.loads(json.dumps(record.to_dict(), ensure_ascii=False))
-    assert set(data) == {"fields", "sections", "terms"}
+    assert set(data) == {"fields", "sections", "terms", "uncertain_fields"}
     assert list(data["fields"]) == list(FIELD_NAMES)
+    assert data["uncertain_fields"] == {}  # a clean plan: nothing in its header is doubtful
     assert set(data["sections"][0]) == {
         "order", "level", "number", "heading", "label", "parent_order", "text", "start_line", "end_line",
         "mean_confidence",

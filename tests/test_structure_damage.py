@@ -11,6 +11,7 @@ tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from devtools.garble import garble
 from devtools.photocopy_damage import photocopy
 from pipeline.structure import FIELD_NAMES, extract_record
+from pipeline.structure.dates import read_issue_date
 from pipeline.structure.text import fold
 
 PLANS = Path(__file__).parent / "data" / "plans"
@@ -288,14 +290,35 @@ def test_a_lone_small_letter_before_the_title_is_a_stamp_edge():
     assert fields["title"] == "A Lưới thi đua năm 2021"
 
 
-def test_a_damaged_year_keeps_the_place_and_gives_no_date():
-    """ "năm 2923" (a typewritten 0 read as 9): the place before ", ngày" is still read; no date is made
-    of a year that cannot be one."""
-    text = "SỞ NỘI VỤ\nSố: 153/KH-SNV\nAn Giang, ngày 05 tháng 9 năm {year}\nKẾ HOẠCH\nThi đua năm 2024\n"
-    fields = extract_record(text.format(year="2923")).fields
-    assert (fields["place"], fields["issue_date"]) == ("An Giang", None)
-    fields = extract_record(text.format(year="2O23")).fields
-    assert (fields["place"], fields["issue_date"]) == ("An Giang", "2023-09-05")
+def test_a_damaged_year_keeps_the_place_and_gives_a_flagged_date_or_none():
+    """ "năm 2923" (a typewritten 0 read as 9): the place before ", ngày" is still read; the date is taken
+    with its 9 read as 0 only because that is the one plausible reading, and it is flagged; a year with two
+    readings ("2966": 2006 or 2000) gives no date, and says why."""
+    text = "SỞ NỘI VỤ\nSố: 153/KH-SNV\nAn Giang, ngày {day} tháng 9 năm {year}\nKẾ HOẠCH\nThi đua năm 2024\n"
+    record = extract_record(text.format(day="05", year="2923"))
+    assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", "2023-09-05")
+    assert "typewritten 0" in record.uncertain["issue_date"]
+    record = extract_record(text.format(day="65", year="2923"))  # both the day's 6 and the year's 9
+    assert record.fields["issue_date"] == "2023-09-05" and "issue_date" in record.uncertain
+    record = extract_record(text.format(day="05", year="2966"))
+    assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", None)
+    assert "not a possible date" in record.uncertain["issue_date"]
+    record = extract_record(text.format(day="05", year="2O23"))
+    assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", "2023-09-05")
+    assert "issue_date" not in record.uncertain  # O for 0 is read as 0 without doubt
+
+
+def test_a_date_that_could_be_read_is_not_repaired_but_a_future_one_is_flagged():
+    """A possible date is kept as written, even with a 6 or 9 in it; one after next year is kept and
+    flagged; an impossible day with no 6 or 9 in it (31 February) gives no date, with the reason."""
+    today = dt.date(2026, 11, 27)
+    assert read_issue_date("26", "4", "2021", today) == ("2021-04-26", None)
+    date, why = read_issue_date("12", "3", "2092", today)
+    assert date == "2092-03-12" and why is not None and "future" in why
+    date, why = read_issue_date("31", "2", "2023", today)
+    assert date is None and why is not None
+    assert read_issue_date("05", "19", "2023", today)[0] == "2023-10-05"  # month 19: only 10 is a month
+    assert read_issue_date("19", "19", "2023", today)[0] is None  # 19 October or 10 October
 
 
 def test_issuer_lines_lose_glued_marks_and_a_misread_so():

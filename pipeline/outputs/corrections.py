@@ -437,6 +437,7 @@ def _apply_field(doc: DocumentResult, correction: Correction) -> None:
         doc.record = {"fields": {}, "sections": []}
     doc.record.setdefault("fields", {})[correction.field] = value
     doc.record.setdefault("corrected_fields", {})[correction.field] = correction.when
+    (doc.record.get("uncertain_fields") or {}).pop(correction.field, None)  # a person has read it now
 
 
 def page_of_line(doc: DocumentResult, line: int) -> int | None:

@@ -19,6 +19,10 @@ text, so they are taken off the page before OCR and recorded instead as annotati
   stroke), where a line of print is one compact piece per letter; notes written up a side margin are
   looked for there only. The signer's pen signature is handwriting too.
 
+Taking a stamp off takes the strokes of the letters it covered with it (and a word it hid is not read at
+all): the words OCR read within a stamp's box are marked in the page record (:func:`under_stamp`), so that a
+header field holding one read with less than full confidence is flagged (``pipeline.structure.doubts``).
+
 Boxes are in the pixels of the page as OCR'd (upright and deskewed, like the words' boxes). What a stamp
 says is not read (``text`` is null): reading it takes a Tesseract run of its own (0.4-0.5 s of CPU per
 stamp) and gives the office's name among noise; the box is what an archivist needs to find it on the scan.
@@ -81,6 +85,16 @@ class Mark:
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "box": [int(v) for v in self.box], "text": self.text}
+
+
+def under_stamp(box: tuple[int, int, int, int] | list[int], marks: list[Mark]) -> bool:
+    """Whether a word's box meets a stamp's box: taking the stamp off took the strokes of the letters it
+    covered with it, so what OCR read there is less sure than elsewhere (``pipeline.structure.doubts``)."""
+    return any(
+        box[0] < m.box[2] and box[2] > m.box[0] and box[1] < m.box[3] and box[3] > m.box[1]
+        for m in marks
+        if m.kind == "stamp"
+    )
 
 
 # --- colour pages ---------------------------------------------------------------------------------------
@@ -636,14 +650,32 @@ def _clear_stamp(binary: np.ndarray, corners: np.ndarray, dpi: int, gray: np.nda
     cv2.fillConvexPoly(inside, np.round(corners - [cx0, cy0]).astype(np.int32), 1)
     frame = _frame_pixels(ink, inside, dpi)
     ink &= 1 - frame
-    light = _light_ink(gray[cy0:cy1, cx0:cx1], ink, inside, dpi) if gray is not None else 0
-    keep = _document_ink(ink & (1 - light), inside, dpi, ink)
+    light, accents = np.zeros_like(ink), ink
+    if gray is not None:
+        light, pale = _light_ink(gray[cy0:cy1, cx0:cx1], ink, inside, dpi)
+        if pale is not None:  # the stamp's dotted leaders and the pen's specks are not print's accents
+            accents = ink & (1 - _pieces_as_pale(gray[cy0:cy1, cx0:cx1], ink, pale))
+    keep = _document_ink(ink & (1 - light), inside, dpi, ink, accents)
     crop[(frame > 0) | ((ink > 0) & (inside > 0) & ~keep)] = 255
 
 
-def _light_ink(gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int) -> np.ndarray:
+def _pieces_as_pale(gray: np.ndarray, ink: np.ndarray, pale: float) -> np.ndarray:
+    """The pieces of ink (uint8 mask) whose darkest point is as light as the stamp's ink usually is."""
+    n, labels = cv2.connectedComponents(ink)
+    on = ink > 0
+    darkest = np.full(n, 255, np.uint8)
+    np.minimum.at(darkest, labels[on], cv2.blur(gray, (3, 3))[on])
+    pale_piece = darkest >= pale
+    pale_piece[0] = False
+    return (pale_piece[labels] & on).astype(np.uint8)
+
+
+def _light_ink(
+    gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int
+) -> tuple[np.ndarray, float | None]:
     """On a grey scan, the letter-sized pieces of ink inside the box that are clearly lighter than the
-    print there (stamp-pad ink and a ballpoint are paler than toner or typewriter ink): uint8 mask.
+    print there (stamp-pad ink and a ballpoint are paler than toner or typewriter ink): uint8 mask; and
+    the stamp's ink's usual darkest point (the median of its pieces'), None when it was not told apart.
 
     Each piece is judged by its darkest point; print and stamp are told apart by Otsu's split of those,
     and only when the two are far apart (1-bit and colour pages, where the stamp's ink is gone, have one
@@ -659,19 +691,22 @@ def _light_ink(gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int) 
     within = np.bincount(labels[on & (inside > 0)], minlength=n) == stats[:, cv2.CC_STAT_AREA]
     letters = within & sized
     if letters.sum() < 4:
-        return np.zeros_like(ink)
+        return np.zeros_like(ink), None
     split, _ = cv2.threshold(darkest[letters].reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     dark, pale = darkest[letters & (darkest <= split)], darkest[letters & (darkest > split)]
     if dark.size == 0 or pale.size == 0 or np.median(pale) - np.median(dark) < LIGHTER_BY:
-        return np.zeros_like(ink)
+        return np.zeros_like(ink), None
     # Otsu's split may fall right above print's tight peak (laser print): a thin letter whose darkest is
     # a little lighter than the peak is still far nearer print than the stamp's ink
     between = (float(np.median(dark)) + float(np.median(pale))) / 2
     # (a letter only: a pen's cursive word, bigger than a letter, is as dark as that)
     single = _letter_sized(stats, letters & (darkest <= split), letters)
-    # a pen's word standing alone is bigger than a letter, open (HAND_FILL) and without print's dark core
+    # a pen's word standing alone is bigger than a letter, open (HAND_FILL) and without print's dark core;
+    # a printed letter the pen's stroke ran into is as big and open, but its darkest point is print's (a
+    # ballpoint's is 60-160): within CORE_MARGIN of print's median it stays, and only the pale pixels
+    # away from its dark core go with the stroke (``stray`` below)
     area, w, h = (stats[:, i] for i in (cv2.CC_STAT_AREA, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
-    written = ~single & (darkest > np.median(dark)) & (area <= HAND_FILL * w * h)
+    written = ~single & (darkest > np.median(dark) + CORE_MARGIN) & (area <= HAND_FILL * w * h)
     pale_pieces = letters & ((darkest > between) | ((darkest > split) & ~single) | written)
     faint = _faint_letters(stats, darkest, pale_pieces & single, sized, between, dpi)
     stamp = pale_pieces & ~faint
@@ -685,7 +720,7 @@ def _light_ink(gray: np.ndarray, ink: np.ndarray, inside: np.ndarray, dpi: int) 
     core[alone] = np.maximum(core[alone], np.minimum(darkest[alone] + CORE_MARGIN, between))
     cores = cv2.dilate(((gray <= core[labels]) & on).astype(np.uint8), np.ones((2 * near + 1,) * 2, np.uint8))
     stray = on & (inside > 0) & (gray > core[labels]) & (cores == 0) & ~faint[labels]
-    return (stamp[labels] | stray).astype(np.uint8)
+    return (stamp[labels] | stray).astype(np.uint8), float(np.median(pale))
 
 
 def _letter_sized(stats: np.ndarray, letters: np.ndarray, pieces: np.ndarray) -> np.ndarray:
@@ -727,16 +762,25 @@ def _faint_letters(
     return faint
 
 
-def _document_ink(ink: np.ndarray, inside: np.ndarray, dpi: int, marks_ink: np.ndarray) -> np.ndarray:
+def _document_ink(
+    ink: np.ndarray, inside: np.ndarray, dpi: int, marks_ink: np.ndarray, accents_ink: np.ndarray
+) -> np.ndarray:
     """The ink inside a stamp's box that belongs to the document: the lines that run on beyond the box
     (those the stamp was pressed over), without what the stamp put on them at another height (its
-    labels and the pen's figures), and the accents (from ``marks_ink``) right above and below them."""
+    labels and the pen's figures), and the accents (from ``accents_ink``: all ink but what is as pale as
+    the stamp's) right above and below them.
+
+    A line's words are joined across the spaces between them in all the ink (``marks_ink``): where the
+    pen's stroke ran between two words and was taken off with the part of a letter it touched, the space
+    left is wider than a word space, and the word before it would be cut off from its line and lost
+    ("hiện/văn hóa" gave "văn hóa")."""
     rect = cv2.getStructuringElement
     run_on = max(3, round(dpi * RUN_ON))
     margin = cv2.dilate(inside, rect(cv2.MORPH_RECT, (run_on // 2 * 2 + 1,) * 2))
     beyond = (ink > 0) & (margin == 0)
     space = max(3, round(dpi * WORD_SPACE))
-    n, lines, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, rect(cv2.MORPH_RECT, (space, 1))))
+    joined = cv2.dilate(marks_ink, rect(cv2.MORPH_RECT, (space, 1)))
+    n, lines, stats, _ = cv2.connectedComponentsWithStats(joined)
     outside = np.bincount(lines[beyond], minlength=n)
     keep = np.zeros(ink.shape, bool)
     for label in np.flatnonzero(outside):
@@ -747,11 +791,11 @@ def _document_ink(ink: np.ndarray, inside: np.ndarray, dpi: int, marks_ink: np.n
             keep[box] |= _on_the_line(own, beyond[box], dpi)
     # accents: small marks within a tone mark's distance above or below the kept letters
     near = cv2.dilate(keep.astype(np.uint8), rect(cv2.MORPH_RECT, (1, 2 * max(2, round(dpi * 0.05)) + 1)))
-    n, marks, stats, _ = cv2.connectedComponentsWithStats(marks_ink)
+    n, marks, stats, _ = cv2.connectedComponentsWithStats(accents_ink)
     small = (stats[:, cv2.CC_STAT_HEIGHT] <= dpi * 0.06) & (stats[:, cv2.CC_STAT_WIDTH] <= dpi * 0.12)
     beside = np.zeros(n, bool)
-    beside[np.unique(marks[(near > 0) & (marks_ink > 0)])] = True
-    return keep | ((small & beside)[marks] & (marks_ink > 0))
+    beside[np.unique(marks[(near > 0) & (accents_ink > 0)])] = True
+    return keep | ((small & beside)[marks] & (accents_ink > 0))
 
 
 def _on_the_line(own: np.ndarray, beyond: np.ndarray, dpi: int) -> np.ndarray:

@@ -10,13 +10,14 @@ with a label from ``dictionaries/section_labels.tsv``, and the multi-syllable te
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from .doubts import WordDoubt
 from .extract import extract_fields_and_sections
 from .labels import section_labels
 from .record import FIELD_NAMES, DocumentRecord, Section, empty_fields
 
-__all__ = ["FIELD_NAMES", "SECTION_LABELS", "DocumentRecord", "Section", "extract_record"]
+__all__ = ["FIELD_NAMES", "SECTION_LABELS", "DocumentRecord", "Section", "WordDoubt", "extract_record"]
 
 SECTION_LABELS: tuple[str, ...] = section_labels()
 
@@ -24,9 +25,14 @@ _log = logging.getLogger(__name__)
 
 
 def extract_record(
-    text: str, line_confidences: Sequence[float] | None = None, terms: bool = True
+    text: str,
+    line_confidences: Sequence[float] | None = None,
+    terms: bool = True,
+    word_doubts: Mapping[int, Sequence[WordDoubt]] | None = None,
 ) -> DocumentRecord:
-    """Record of one document. ``line_confidences[i]`` is the OCR confidence of line ``i`` (``\\n`` lines).
+    """Record of one document. ``line_confidences[i]`` is the OCR confidence of line ``i`` (``\\n`` lines),
+    ``word_doubts[i]`` the doubtful words of line ``i`` (:func:`pipeline.structure.doubts.word_doubts`):
+    a header field holding one is listed in the record's ``uncertain`` fields with the reason.
 
     With ``terms`` (the default) the record also holds each section's multi-syllable terms, found by
     underthesea's word segmentation (``terms.py``; about 2-3 ms per line of section text, plus loading the
@@ -35,7 +41,7 @@ def extract_record(
     if not isinstance(text, str):
         text = text.decode("utf-8", "replace") if isinstance(text, (bytes, bytearray)) else str(text or "")
     try:
-        return extract_fields_and_sections(text, line_confidences, with_terms=terms)
+        return extract_fields_and_sections(text, line_confidences, with_terms=terms, word_doubts=word_doubts)
     except Exception:  # the batch must go on with the next document; the failure is logged, not hidden
         _log.exception("structure extraction failed; returning an empty record")
         return DocumentRecord(fields=empty_fields(), sections=[])

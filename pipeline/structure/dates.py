@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from .text import fold
 
@@ -20,6 +21,74 @@ def iso_date(day: str | int, month: str | int, year: str | int) -> str | None:
         return dt.date(int(year), int(month), int(day)).isoformat()
     except (TypeError, ValueError):
         return None
+
+
+# Years an issue date may fall in (Decree 30's layout, the archives' documents): the centuries "19" and "20"
+# that the header's date pattern names, and not after next year (a document is not dated in the future).
+CENTURIES = ("19", "20")
+# A typewritten 0 with a dot or a bar in it is read as 6 or 9 ("ngày 65 tháng 9 năm 2923").
+TYPEWRITTEN_ZERO = "69"
+MAX_REPAIRED_DIGITS = 4
+
+
+def plausible_year(year: int, today: dt.date | None = None) -> bool:
+    """A year an administrative document may be dated in."""
+    return str(year)[:2] in CENTURIES and len(str(year)) == 4 and year <= (today or dt.date.today()).year + 1
+
+
+def zero_readings(digits: str) -> Iterator[str]:
+    """The figures with some of their 6s and 9s read as the typewritten 0 they may be (each choice once,
+    the figures as written not among them); none when too many figures could be."""
+    spots = [i for i, c in enumerate(digits) if c in TYPEWRITTEN_ZERO]
+    if len(spots) > MAX_REPAIRED_DIGITS:
+        return
+    for mask in range(1, 1 << len(spots)):
+        chars = list(digits)
+        for bit, spot in enumerate(spots):
+            if mask >> bit & 1:
+                chars[spot] = "0"
+        yield "".join(chars)
+
+
+def repair_year(year: str) -> str | None:
+    """The one year of the centuries :data:`CENTURIES` that a four-figure number outside them stands for
+    with its 6s or 9s read as 0 ("2923": 2023), else None. A year of those centuries is never changed:
+    a plan's period runs into the future ("giai đoạn 2024 - 2029")."""
+    if year[:2] in CENTURIES:
+        return None
+    found = {text for text in zero_readings(year) if text[:2] in CENTURIES}
+    return found.pop() if len(found) == 1 else None
+
+
+def read_issue_date(
+    day: str, month: str, year: str, today: dt.date | None = None
+) -> tuple[str | None, str | None]:
+    """The ISO date of a header's "ngày D tháng M năm Y" and, when it is not simply read as written, why.
+
+    A date whose figures cannot be a date's (day 65, month 19, year 2923) is tried with its 6s and 9s read
+    as the typewritten 0 they often are; it is taken only when exactly one such reading makes a plausible
+    date, and then with the reason, so that the field is flagged rather than passed off as read. A date
+    that stays impossible gives None and the reason: an empty field that says why, not a wrong one. A date
+    that exists but lies after next year is kept as written, with the reason.
+    """
+    written = f"{day} tháng {month} năm {year}"
+    iso = iso_date(day, month, year)
+    if iso is not None and plausible_year(int(year), today):
+        return iso, None
+    if iso is not None and str(year)[:2] in CENTURIES:
+        return iso, f"date read as '{written}' lies in the future"
+    if int(day) <= 31 and int(month) <= 12 and str(year)[:2] in CENTURIES:
+        return None, f"date read as '{written}' is not a possible date"
+    found: set[str] = set()
+    for text in zero_readings(day + month + year):
+        d, m, y = text[: len(day)], text[len(day) : len(day) + len(month)], text[len(day) + len(month) :]
+        repaired = iso_date(d, m, y)
+        if repaired is not None and plausible_year(int(y), today):
+            found.add(repaired)
+    if len(found) == 1:
+        repaired = found.pop()
+        return repaired, f"date read as '{written}', taken as {repaired} (6 or 9 for a typewritten 0)"
+    return None, f"date read as '{written}' is not a possible date"
 
 
 def find_date(text: str) -> tuple[str | None, int, int]:

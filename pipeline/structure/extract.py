@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .doc import DocLines
+from .doubts import WordDoubt, field_doubts
 from .fields import campaign_in_text, campaign_in_title, doc_type_code, period_in
 from .footer import find_digital_signature, parse_footer
 from .header import parse_header
@@ -42,7 +43,10 @@ def section_term_rows(doc: DocLines, sections: list[Section]) -> list[dict]:
 
 
 def extract_fields_and_sections(
-    text: str, line_confidences: Sequence[float] | None, with_terms: bool = False
+    text: str,
+    line_confidences: Sequence[float] | None,
+    with_terms: bool = False,
+    word_doubts: Mapping[int, Sequence[WordDoubt]] | None = None,
 ) -> DocumentRecord:
     doc = DocLines.from_text(text)
     fields = empty_fields()
@@ -85,6 +89,7 @@ def extract_fields_and_sections(
         start, end = period_in(preamble[:20000], loose=False)
     fields["period_start"], fields["period_end"] = start, end
 
+    uncertain = field_doubts(fields, header.lines, word_doubts, header.doubts)
     sections = find_sections(doc, header.body_start, footer.stops, line_confidences)
     terms = section_term_rows(doc, sections) if with_terms else []
-    return DocumentRecord(fields=fields, sections=sections, terms=terms)
+    return DocumentRecord(fields=fields, sections=sections, terms=terms, uncertain=uncertain)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from . import markers
-from .dates import iso_date
+from .dates import CENTURIES, read_issue_date, repair_year
 from .doc import DocLines
+from .doubts import repair_symbol
 from .sections import opens_content
 from .tables import canonical_symbol, doc_types
 from .text import clean_symbol, fold, is_caps, key, squash, without_junk
@@ -33,20 +34,23 @@ _MOTTO_KEY = f"{_MOTTO} {key(_MOTTO_2)}"
 _NUMBER_SYMBOL = re.compile(
     r"^[^\w$§]{0,3}[s$§][^\s/]{0,2}?\s*(?P<colon>[:.;])?\s*"
     r"(?P<number>\d[\dol|]{0,5}|(?<=[:\s])[ol|]\d[\dol|]{0,4})?\s*/\s*"
-    r"(?P<symbol>[a-z0-9][a-z0-9.\-/]*[a-z0-9]|[a-z0-9])"
+    r"(?P<symbol>[a-z0-9$§][a-z0-9.\-/$§]*[a-z0-9]|[a-z0-9])"
 )
+# OCR reads the S of a symbol part as a section or dollar sign ("KH-§GDĐT", "$YT"), as it does in "Số".
+_SYMBOL_S = str.maketrans({"§": "S", "$": "S"})
 # The same line when "Số:" was lost altogether: a number and a symbol with a letter code ("153 /KH-SNV").
 _BARE_NUMBER_SYMBOL = re.compile(
-    r"^[^\w$§]{0,3}(?P<number>\d[\dol|]{0,5})\s*/\s*(?P<symbol>[a-z][a-z0-9.]*-[a-z0-9.\-/]*[a-z0-9])"
+    r"^[^\w$§]{0,3}(?P<number>\d[\dol|]{0,5})\s*/\s*(?P<symbol>[a-z][a-z0-9.]*-[a-z0-9.\-/$§]*[a-z0-9])"
 )
-_NUMBER_DIGITS = str.maketrans({"o": "0", "O": "0", "l": "1", "|": "1", "I": "1", "i": "1"})
-# In a date's numbers OCR may read 0 as O and 1 as l or I ("ngày 2O tháng 4 năm 2O21"), in its words â as 4.
+_NUMBER_DIGITS = str.maketrans(
+    {"o": "0", "O": "0", "ø": "0", "Ø": "0", "l": "1", "|": "1", "I": "1", "i": "1"}
+)
+# In a date's numbers OCR may read 0 as O (or as ø: a typewriter's slashed zero) and 1 as l or I ("ngày 2O
+# tháng 4 năm 2O21"), in its words â as 4.
 _DATE_WORDS = re.compile(
-    r",?\s*(?i:ng[a-z4]{1,3})\s*(?P<day>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:th[a-z4]{2,4})\s*"
-    r"(?P<month>\d[\dOolI|]?|[OolI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>[12][\dOolI|]{3})",
+    r",?\s*(?i:ng[a-z4]{1,3})\s*(?P<day>\d[\dOoøØlI|]?|[OoøØlI|]\d)?\s*(?i:th[a-z4]{2,4})\s*"
+    r"(?P<month>\d[\dOoøØlI|]?|[OoøØlI|]\d)?\s*(?i:n[a-z4]{1,3})\s*(?P<year>[12][\dOoøØlI|]{3})(?![\dOoøØlI|])",
 )
-# Any year is read to find where the place ends ("năm 2923": OCR damage), only these make a date.
-_CENTURIES = ("19", "20")
 _VV = re.compile(r"^\W{0,3}v\s*/\s*v\b", re.IGNORECASE)
 # Words that begin the name of an issuing body: a line starting with one is a new body, not the end of the
 # line above it that ends in a dash ("UBND TỈNH LÂM ĐỒNG -" over "SỞ NỘI VỤ": the dash is a speck).
@@ -72,6 +76,10 @@ class Header:
     title: str | None = None
     body_start: int = 0
     header_lines: list[int] = field(default_factory=list)
+    # the lines each field was read from (record field names), to tell which doubtful words are in it
+    lines: dict[str, list[int]] = field(default_factory=dict)
+    # fields read with a repair or not read at all, and why (record field names)
+    doubts: dict[str, str] = field(default_factory=dict)
 
 
 def _blank_out(text: str, start: int, end: int) -> str:
@@ -148,21 +156,26 @@ def _body_boundary(doc: DocLines, limit: int) -> int:
     return min(limit, len(doc))
 
 
-def _cut_items(header: Header, line: str, view: str) -> str:
-    """Record every header item found on the line; return what is left of it."""
+def _cut_items(header: Header, index: int, line: str, view: str) -> str:
+    """Record every header item found on the line (number ``index``); return what is left of it."""
     line, view, _ = _fuzzy_cut(line, view, _MOTTO, 85.0)
     line, view, _ = _fuzzy_cut(line, view, _MOTTO_2, 85.0)
     if header.doc_symbol is None:
         line, view = _cut_number_symbol(header, line, view)
+        if header.doc_symbol is not None:
+            header.lines["doc_number"] = header.lines["doc_symbol"] = [index]
     date = _DATE_WORDS.search(fold(line))
     if date and header.issue_date is None and header.place is None:
         place_start = _place_start(fold(line), date.start())
         if place_start < date.start():
-            place = squash(line[place_start : date.start()]).strip(" ,")
+            place = squash(line[place_start : date.start()]).strip(" ,").lstrip(_PLACE_MARKS)
             header.place = (place[:1].upper() + place[1:]) or None  # OCR may lower the capital
         day, month, year = ((date.group(g) or "").translate(_NUMBER_DIGITS) for g in ("day", "month", "year"))
-        if day and month and year.startswith(_CENTURIES):
-            header.issue_date = iso_date(day, month, year)
+        if day and month:
+            header.issue_date, doubt = read_issue_date(day, month, year)
+            if doubt:
+                header.doubts["issue_date"] = doubt
+        header.lines["place"] = header.lines["issue_date"] = [index]
         line = _blank_out(line, place_start, date.end())
     return line
 
@@ -176,12 +189,32 @@ def _cut_number_symbol(header: Header, line: str, view: str) -> tuple[str, str]:
         return line, view
     number = match.group("number")
     header.doc_number = number.translate(_NUMBER_DIGITS) if number else None
-    symbol = line[match.start("symbol") : match.end("symbol")]
-    header.doc_symbol = canonical_symbol(clean_symbol(symbol.strip(" .")))
-    return _blank_out(line, *match.span()), _blank_out(view, *match.span())
+    symbol = line[match.start("symbol") : match.end("symbol")].translate(_SYMBOL_S)
+    end = match.end()
+    rest = _SPACED_PART.match(line, end) if "-" not in symbol else None
+    if rest and not _is_syllable(rest.group("part")):
+        symbol, end = f"{symbol}-{rest.group('part')}", rest.end()
+        header.doubts["doc_symbol"] = (
+            f"symbol read with a space for its dash: '{line[match.start('symbol') : end]}'"
+        )
+    header.doc_symbol = canonical_symbol(clean_symbol(symbol.translate(_SYMBOL_S).strip(" .")))
+    return _blank_out(line, match.start(), end), _blank_out(view, match.start(), end)
+
+
+# The issuer's part of a symbol after a space where OCR lost the dash ("87/KH SGDET"): capitals, no word
+_SPACED_PART = re.compile(r" (?P<part>[A-ZĐ$§]{2,8})(?=\s|$)")
+
+
+def _is_syllable(word: str) -> bool:
+    """A Vietnamese syllable (a word of the line, not a symbol's part: "87/KH CỘNG HÒA" keeps its motto)."""
+    from pipeline.restore.syllables import is_valid_syllable  # the restoration package loads lazily
+
+    return is_valid_syllable(word.lower())
 
 
 _PLACE_WORD = re.compile(r"^(?:[A-Z][a-z']*|TP\.|Tp\.|-)$")
+_PLACE_MARKS = "\"'“”„‚«»`_|.,:;~*-"
+_GLUED_MARK = re.compile(rf"^[{re.escape(_PLACE_MARKS)}]{{1,2}}(?=[A-Z])")
 MAX_PLACE_WORDS = 6
 
 
@@ -201,6 +234,10 @@ def _place_start(folded: str, date_start: int) -> int:
             start = word.start()
             taken += 1
             continue
+        glued = _GLUED_MARK.match(word.group())  # a speck's mark glued to the place's first word
+        if taken < MAX_PLACE_WORDS and glued and _PLACE_WORD.match(word.group()[glued.end() :].rstrip(",")):
+            start = word.start()  # the mark is cut out with the place, and left out of its value
+            break
         text = word.group()
         if position == 0 and taken and text.isalpha() and text.islower() and len(text) < 8:
             start = word.start()
@@ -323,7 +360,7 @@ def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
     return _title_text(parts), last + 1
 
 
-_TITLE_END = re.compile(r"(?:(?:19|20)\d\d|[”\"»)])\W{0,2}$")
+_TITLE_END = re.compile(rf"(?:(?:{'|'.join(CENTURIES)})\d\d|[”\"»)])\W{{0,2}}$")
 _LONE_LETTER = re.compile(r"^(?P<letter>[^\W\d_])\s+(?=[^\W\d_]{2})")
 _FINAL_DOT = re.compile(r"(?<![.\s])\.$")
 _QUOTE_DASH = re.compile(r"(?<=[”\"»)])\s+-$")
@@ -378,6 +415,7 @@ class _Leftovers:
 
     issuer_lines: list[tuple[int, str]] = field(default_factory=list)
     vv_parts: list[str] = field(default_factory=list)
+    vv_lines: list[int] = field(default_factory=list)
     loose: list[tuple[int, str]] = field(default_factory=list)  # sentence-case lines: a header-less title
 
 
@@ -388,12 +426,14 @@ def _classify(header: Header, leftovers: _Leftovers, index: int, rest: str) -> N
     if _VV.match(rest):
         header.has_vv = True
         leftovers.vv_parts.append(rest)
+        leftovers.vv_lines.append(index)
         header.header_lines.append(index)
     elif is_caps(rest) and not _is_motto_fragment(rest):
         leftovers.issuer_lines.append((index, _issuer_line(rest)))
         header.header_lines.append(index)
     elif leftovers.vv_parts and not is_caps(rest) and len(leftovers.vv_parts) < MAX_TITLE_LINES:
         leftovers.vv_parts.append(rest)
+        leftovers.vv_lines.append(index)
         header.header_lines.append(index)
     elif not is_caps(rest):
         leftovers.loose.append((index, rest))
@@ -414,30 +454,113 @@ def parse_header(doc: DocLines) -> Header:
         if not doc.usable(index):
             continue
         original = doc.head(index)
-        rest = _cut_items(header, original, doc.views[index])
+        rest = _cut_items(header, index, original, doc.views[index])
         if rest != original:
             header.header_lines.append(index)
         _classify(header, leftovers, index, rest)
 
-    issuer_lines = [text for _, text in leftovers.issuer_lines]
+    issuer_lines = leftovers.issuer_lines
     if not type_line and not leftovers.vv_parts and leftovers.loose:
         # the type line was lost: capitals under the title are a decision's authority line, not the issuer
-        issuer_lines = [text for index, text in leftovers.issuer_lines if index < leftovers.loose[0][0]]
-    groups = [_issuer_name(group) for group in _issuer_groups(issuer_lines)]
+        issuer_lines = [(index, text) for index, text in issuer_lines if index < leftovers.loose[0][0]]
+    groups = [_issuer_name(group) for group in _issuer_groups([text for _, text in issuer_lines])]
     if groups:
         header.issuer = groups[-1]
         header.issuer_parent = groups[0] if len(groups) > 1 else None
+        header.lines["issuer"] = header.lines["issuer_parent"] = [index for index, _ in issuer_lines]
 
+    _check_symbol(header)
+
+    title_lines: list[int] = []
     if type_line:
         header.title, header.body_start = _title_after(doc, type_line[0] + 1)
+        title_lines = list(range(type_line[0] + 1, header.body_start))
     elif leftovers.vv_parts:
         header.title = _title_text(leftovers.vv_parts)
         header.body_start = end
+        title_lines = leftovers.vv_lines
     elif leftovers.loose:
         header.title, header.body_start = _loose_title(leftovers.loose, end)
+        title_lines = list(range(leftovers.loose[0][0], header.body_start))
     else:
         header.body_start = end
+    if header.title:
+        header.lines["title"] = title_lines
+        header.title, reasons = _title_doubts(header.title)
+        reasons += _wrapped_dashes(doc, title_lines)
+        if reasons:
+            header.doubts["title"] = "; ".join(reasons)
     return header
+
+
+def _check_symbol(header: Header) -> None:
+    """The symbol's issuer part written back when it is one letter off the issuer's abbreviation."""
+    if header.doc_symbol and header.issuer:
+        header.doc_symbol, repaired = repair_symbol(header.doc_symbol, header.issuer)
+        if repaired:
+            header.doubts["doc_symbol"] = "; ".join(filter(None, (header.doubts.get("doc_symbol"), repaired)))
+
+
+# A mark glued to the front of a word ("Phát động phong ;rào", "Tổ chức .nực hiện"), or a bar anywhere
+# in a word ("phong trào|", "|HOẠCH"): a stamp's or a speck's ink read with the letters. No title writes
+# them so; the word they stick to is damaged.
+_GLUED_FRONT = re.compile(r"(?<!\S)[.;:,|\-](?=[^\W\d_])")
+_BAR = re.compile(r"\|")
+# Marks a title does not hold (a question in a movement's name or a semicolon is rare; OCR makes "?" and
+# ";" of a speck or a comma often)
+_UNUSUAL_MARKS = re.compile(r"[?!¿¡„+=#@^~<>{}\\;]")
+_TITLE_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
+
+
+def without_glued_junk(title: str) -> tuple[str, list[str]]:
+    """The title without marks glued to its words' fronts and without bars; and the damaged words as read."""
+    damaged = [word for word in title.split() if _GLUED_FRONT.match(word) or "|" in word]
+    if not damaged:
+        return title, []
+    return squash(_BAR.sub(" ", _GLUED_FRONT.sub("", title))), damaged
+
+
+_WORD_DASH_END = re.compile(r"[^\W\d_]\W?\s+-$")
+
+
+def _wrapped_dashes(doc: DocLines, title_lines: list[int]) -> list[str]:
+    """A dash where the page wrapped a title between words ("nói không với -" over "rác thải"): a
+    speck's, or the title's own dash that the page put there; a range of years ("2021 -" over "2025")
+    wraps so often that it is not counted."""
+    ends = [i for i in title_lines[:-1] if _WORD_DASH_END.search(doc.lines[i].rstrip())]
+    starts = [i for i in title_lines[1:] if doc.lines[i].lstrip().startswith("- ")]
+    return ["a dash where a line of it wraps (a speck's, or its own)"] if ends or starts else []
+
+
+_YEAR_BEFORE = re.compile(r"(?:\bnam(?: hoc)?|\bdoan|\d{4}\s*-)\s*$")
+_YEAR_AFTER = re.compile(r"^\s*-\s*\d{4}")
+
+
+def _year_context(title: str, match: re.Match[str]) -> bool:
+    """Whether a number of the title stands where a year does: after "năm", "năm học", "giai đoạn", or
+    in a range of years ("2923 - 2024"); a count ("2600 hộ") is not a year to repair."""
+    before = fold(title[max(0, match.start() - 16) : match.start()]).lower()
+    return bool(_YEAR_BEFORE.search(before) or _YEAR_AFTER.match(title[match.end() :]))
+
+
+def _title_doubts(title: str) -> tuple[str, list[str]]:
+    """The title cleaned of what OCR added, and what was found: marks glued to words (taken off), a year
+    that cannot be one with its one plausible reading ("2923": 2023, a typewritten 0 read as 9), marks no
+    title holds (kept: the reason says where to look)."""
+    title, junk = without_glued_junk(title)
+    reasons = ["marks glued to words: " + ", ".join(repr(w) for w in junk)] if junk else []
+
+    def year(match: re.Match[str]) -> str:
+        repaired = repair_year(match.group()) if _year_context(title, match) else None
+        if repaired:
+            reasons.append(f"year read as '{match.group()}', taken as {repaired}")
+        return repaired or match.group()
+
+    title = _TITLE_YEAR.sub(year, title)
+    marks = [word for word in title.split() if _UNUSUAL_MARKS.search(word)]
+    if marks:
+        reasons.append("marks a title does not hold: " + ", ".join(repr(w) for w in marks))
+    return title, reasons
 
 
 def _loose_title(loose: list[tuple[int, str]], end: int) -> tuple[str | None, int]:

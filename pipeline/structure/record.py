@@ -48,17 +48,23 @@ class DocumentRecord:
     ``terms`` rows are ``{"section_order": int, "term": str, "count": int}``: ``section_order`` is the
     ``order`` of a section, counts are over that section's own text (heading and body up to its first
     subsection), terms are lower case ("thi đua", "khen thưởng"); see ``terms.py``.
+
+    ``uncertain`` names the header fields that may be wrong, each with the reason (``doubts.py``): a word in
+    it that is damaged or was read with low confidence, a repaired date, a date that could not be read. A
+    field not named there was read without a sign of damage, which is not a proof that it is right.
     """
 
     fields: dict[str, Any]
     sections: list[Section]
     terms: list[dict[str, Any]] = field(default_factory=list)
+    uncertain: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
             "fields": dict(self.fields),
             "sections": [asdict(section) for section in self.sections],
             "terms": [dict(row) for row in self.terms],
+            "uncertain_fields": dict(self.uncertain),
         }
 
 

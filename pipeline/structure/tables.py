@@ -111,6 +111,20 @@ def symbol_codes() -> dict[str, str]:
     return {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
 
 
+@lru_cache(maxsize=1)
+def abbreviation_meanings() -> dict[str, str]:
+    """What each listed abbreviation stands for, by its canonical form (``SYT``: "Sở Y tế")."""
+    meanings: dict[str, str] = {}
+    path = dictionary_file(ABBREVIATIONS_FILE)
+    if path.is_file():
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 2 and parts[0].strip() and not line.lstrip().startswith("#"):
+                    meanings[parts[0].strip()] = parts[1].strip()
+    return meanings
+
+
 _SYMBOL_PARTS = re.compile(r"[^\W\d_]+")
 # Letters a symbol part needs before a D or P in it may be read as a lost Đ: "SGDDT", "SGDPT" are
 # "SGDĐT", but a short issuer part ("DB", "PB") is as likely an unlisted code of its own.
