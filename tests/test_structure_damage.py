@@ -331,3 +331,31 @@ def test_issuer_lines_lose_glued_marks_and_a_misread_so():
     # a body whose name only begins like "Sở" keeps its name
     fields = extract_record(text.format(issuer="SƠN LA NÔNG NGHIỆP")).fields
     assert fields["issuer"].startswith("SƠN LA"), fields["issuer"]
+
+
+def test_a_title_ending_with_its_period_stops_before_a_long_opening_paragraph():
+    """The title's last line ends with its period ("giai đoạn 2019 - 2022") and the opening paragraph
+    starts with a capital under it; its lines are long (wrapped), one of them starts with a capital (a name
+    wrapped), and its colon comes several lines on."""
+    lines = [
+        "UBND TỈNH BẾN TRE",
+        "SỞ TƯ PHÁP",
+        "Số: 61/KH-STP",
+        "Bến Tre, ngày 19 tháng 5 năm 2019",
+        "KẾ HOẠCH",
+    ]
+    lines += [
+        "Triển khai phong trào thi đua “Cải cách hành chính, nâng cao",
+        "chất lượng phục vụ nhân dân” giai đoạn 2019 - 2022",
+        "Nhằm cụ thể hóa các chỉ tiêu của phong trào thi đua “Cải cách",
+        "hành chính, nâng cao chất lượng phục vụ nhân dân” giai đoạn 2019 - 2022, Sở",
+        "Tư pháp xây dựng Kế hoạch tổ chức thực hiện trong toàn ngành",
+        "như sau:",
+        "I. MỤC ĐÍCH, YÊU CẦU",
+        "x",
+    ]
+    want = " ".join(lines[5:7])
+    assert extract_record("\n".join(lines)).fields["title"] == want
+    # the rule under the title read as letters ends the title too
+    lines.insert(7, "on deeeEIeeE")
+    assert extract_record("\n".join(lines)).fields["title"] == want

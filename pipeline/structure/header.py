@@ -327,7 +327,22 @@ def _ends_title(doc: DocLines, index: int, line: str, parts: list[str], caps_tit
         return True
     if is_caps(line) != caps_title and not _unbalanced(" ".join(parts)):
         return True  # e.g. the authority line "GIÁM ĐỐC SỞ Y TẾ" under a decision's title
+    if _letter_soup(line) and not _unbalanced(" ".join(parts)):
+        return True  # the rule under the title or a seal's edge read as letters ("on deeeEIeeE")
     return not _continues(parts[-1], line, " ".join(parts))
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+# A line whose letters lie mostly outside Vietnamese syllables is no line of a title.
+SOUP_SHARE = 0.5
+
+
+def _letter_soup(line: str) -> bool:
+    """Most of the line's letters are in words that are no Vietnamese syllable."""
+    words = _WORD.findall(line)
+    letters = sum(len(w) for w in words)
+    good = sum(len(w) for w in words if _is_syllable(w))
+    return letters > 0 and good < SOUP_SHARE * letters
 
 
 def _title_after(doc: DocLines, start: int) -> tuple[str | None, int]:
@@ -403,7 +418,10 @@ def _without_body_paragraph(parts: list[str], last: int) -> tuple[list[str], int
     ]
     starts = [cut for cut in range(ends[0], 0, -1) if parts[cut][:1].isupper()]
     balanced = [cut for cut in starts if not _unbalanced(" ".join(parts[:cut]))]
-    cut = (lost or balanced or starts or [None])[0]
+    # a capital line right after a line that ends a title, quotes balanced: the paragraph's own first line
+    # ("... giai đoạn 2019 - 2022" / "Nhằm cụ thể hóa ..."), surer than a lower-case rest further down
+    after_end = [cut for cut in sorted(balanced) if _TITLE_END.search(parts[cut - 1])]
+    cut = (after_end or lost or balanced or starts or [None])[0]
     if cut is None:
         return parts, last
     return parts[:cut], last - (len(parts) - cut)
