@@ -326,3 +326,25 @@ def test_a_word_taken_out_of_the_text_is_shown_struck_through() -> None:
     }
     html = pages.document_page(doc, {}, {})
     assert re.search(r'<mark class="changed low dropped" title="OCR: SSIs[^"]*"><del>SSIs</del></mark>', html)
+
+
+def test_a_doubtful_header_field_is_shown_with_its_reason() -> None:
+    """A field the extraction doubts (here the issue date read from a typewritten 2923) is marked with why,
+    and counted in the summary; a field a person corrected is not marked as doubtful any more."""
+    from html import escape
+
+    from pipeline.outputs.report import pages
+    from pipeline.structure import extract_record
+
+    text = "SỞ NỘI VỤ\nSố: 153/KH-SNV\nAn Giang, ngày 05 tháng 9 năm 2923\nKẾ HOẠCH\nThi đua năm 2024\n"
+    record = extract_record(text, terms=False).to_dict()
+    why = escape(record["uncertain_fields"]["issue_date"])
+    doc = {"doc_id": "d", "source_path": "/a/d.txt", "raw_text": text, "text": text, "record": record}
+    html = pages.document_page(doc, {}, {})
+    shown = f'title="cần kiểm tra / to check: {why}" class="doubt">2023-09-05'
+    shown += f'<span class="why">⚠ {why}</span></dd>'
+    assert shown in html
+    assert "header fields to check: <b>1</b>" in html
+    record["corrected_fields"] = {"issue_date": "2023-09-05"}
+    html = pages.document_page(doc, {}, {})
+    assert 'class="doubt"' not in html and "⚠" not in html and 'class="corrected">2023-09-05</dd>' in html

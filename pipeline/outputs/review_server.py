@@ -112,7 +112,8 @@ EDITOR_JS = """
     .then(function(res){
       if(!res.ok){ msg.textContent=res.j.error||'not saved'; return; }
       if(el.dataset.field!==undefined){ el.dataset.value=res.j.value; }
-      el.textContent=res.j.shown; el.classList.add('corrected'); el.classList.remove('low', 'dropped');
+      el.textContent=res.j.shown; el.classList.add('corrected');
+      el.classList.remove('low', 'dropped', 'doubt');
       el.title='sửa tay / corrected: '+old+' → '+res.j.shown;
       status.textContent='Đã lưu / saved: '+old+' → '+res.j.shown;
       close();

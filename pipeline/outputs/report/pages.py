@@ -362,6 +362,7 @@ def _summary(doc: dict) -> str:
         ("words", restoration.get("n_tokens")),
         ("changed by restoration", restoration.get("n_changed")),
         ("to review", restoration.get("n_low_confidence")),
+        ("header fields to check", len((doc.get("record") or {}).get("uncertain_fields") or {}) or None),
     ]
     shown = " · ".join(f"{escape(k)}: <b>{escape(_text(v))}</b>" for k, v in items if _text(v))
     return f"<p>{shown}</p>"
@@ -465,28 +466,36 @@ def _overlay(doc: dict, page: dict) -> str:
 
 def _fields(doc: dict, editable: bool = False) -> str:
     """The header fields as a list; when ``editable``, every single-valued one (empty ones too) is an
-    element naming its field for the review editor. Fields a person corrected are marked."""
+    element naming its field for the review editor. Fields a person corrected are marked; fields the
+    extraction doubts (``uncertain_fields``: a word under the stamp, a repaired date …) are marked with
+    the reason, so that a wrong field is never shown as if it were sure."""
     from pipeline.outputs.corrections import EDITABLE_FIELDS
 
     record = doc.get("record") or {}
     fields, corrected = record.get("fields") or {}, record.get("corrected_fields") or {}
+    doubts = record.get("uncertain_fields") or {}
     items = []
     for key, label in _FIELD_LABELS.items():
         value = fields.get(key)
         can_edit = editable and key in EDITABLE_FIELDS
-        if value in (None, "", [], {}) and not can_edit:
+        doubt = doubts.get(key) if key not in corrected else None
+        if value in (None, "", [], {}) and not can_edit and not doubt:
             continue
-        classes, attrs = [], ""
+        classes, attrs, why = [], "", ""
         if key in corrected:
             classes.append("corrected")
             attrs = f' title="sửa tay / corrected {escape(_text(corrected[key])[:16])}"'
-
+        elif doubt:
+            classes.append("doubt")
+            attrs = f' title="cần kiểm tra / to check: {escape(_text(doubt))}"'
+            why = f'<span class="why">⚠ {escape(_text(doubt))}</span>'
         if can_edit:
             classes.append("f")
             attrs += f' data-field="{escape(key)}" data-value="{escape(_text(value))}"'
         if classes:
             attrs += f' class="{" ".join(classes)}"'
-        items.append(f'<dt title="{escape(key)}">{escape(label)}</dt><dd{attrs}>{_field_value(value)}</dd>')
+        shown = _field_value(value) + why
+        items.append(f'<dt title="{escape(key)}">{escape(label)}</dt><dd{attrs}>{shown}</dd>')
     if not items:
         return ""
     return f'<h2>Thông tin văn bản / fields</h2><dl class="fields">{"".join(items)}</dl>'

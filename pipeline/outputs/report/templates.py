@@ -58,6 +58,8 @@ dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;backgr
  border:1px solid #d7d3c8}
 dl.fields dt{font-weight:600;color:#555}
 dl.fields dd{margin:0}
+dl.fields dd.doubt{background:#fff3cd;border-bottom:2px dotted #b8860b}
+dl.fields .why{color:#8a6d00;font-size:.85em;margin-left:.6em}
 ol.outline,ol.outline ol{list-style:none;padding-left:1.3em}
 ol.outline{background:#fff;border:1px solid #d7d3c8;padding:.6em .8em .6em 1.2em}
 .label{font:12px monospace;color:#666;margin-left:.5em}
