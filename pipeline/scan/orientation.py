@@ -106,7 +106,7 @@ class Orientation:
     rotation: int = 0  # degrees clockwise the page was turned to stand upright: 0, 90, 180 or 270
     method: str = "upright"  # what decided: upright, ink, too little text, osd, strip, axis, unsure
     horizontal: float | None = None  # share of glyphs with their nearest neighbour beside them
-    updown: float | None = None  # ink above minus below the x-height band, for the page as it came in
+    updown: float | None = None  # ink above minus below the x-height band, page as it came in (lines across)
     updown_turned: float | None = None  # the same with the page turned clockwise by 90 (sideways pages)
     osd_rotation: int | None = None
     osd_confidence: float | None = None
@@ -144,9 +144,10 @@ def _decide(gray: np.ndarray, binary: np.ndarray, small_dpi: int, scale: float, 
     if len(glyphs) < MIN_GLYPHS:
         return Orientation(method="too little text")
     result = Orientation(horizontal=round(_horizontal_share(glyphs), 3))
-    result.updown = _updown(ink, float(np.median(glyphs[:, 3])))
-    if result.horizontal >= HORIZONTAL and result.updown is not None and result.updown >= UPRIGHT:
-        return result  # lines across, ink above the band: upright, nothing more to ask
+    if result.horizontal >= HORIZONTAL:  # only lines across have words to measure as the page lies
+        result.updown = _updown(ink, float(np.median(glyphs[:, 3])))
+        if result.updown is not None and result.updown >= UPRIGHT:
+            return result  # lines across, ink above the band: upright, nothing more to ask
     # turned by 90, a glyph's width is its height
     candidates, lean = _candidates(result, ink, float(np.median(glyphs[:, 2])))
     if not candidates:
