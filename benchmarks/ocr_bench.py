@@ -24,6 +24,9 @@ the upright page; stamps and handwriting are not text. What was done to each pag
 Metrics per level, micro-averaged over pages (sum of edits / sum of truth length):
   CER  character Levenshtein distance / truth characters
   WER  word Levenshtein distance / truth words
+Orientation: its share of the CPU of the level's pages (``PageResult.timings`` and
+``DocumentResult.timings``; issue 11 wants at most 5 % on every level) and how many pages each step of
+``pipeline.scan.orientation`` decided (upright, ink, strip, osd...).
 Header fields (pages that carry the received stamp, i.e. page 1 of each ``archive`` document): the header
 fields (:data:`HEADER_FIELDS`) of sohoa's record of the page against the record the same extraction makes
 of the page's truth text, exact after NFC and whitespace normalisation, over the fields the truth has; and
@@ -323,6 +326,7 @@ class TurnedPages:
     orient_ms: float = 0.0  # orientation's CPU over the pages
     cpu_ms: float = 0.0  # all recorded stages of the pages and their documents
     wrong: list[str] = field(default_factory=list)
+    methods: dict[str, int] = field(default_factory=dict)  # pages per deciding step (upright, ink, osd...)
 
     @property
     def orient_share(self) -> float:
@@ -340,6 +344,8 @@ def turned_pages(out: Path, angle: int) -> TurnedPages:
             found.orient_ms += timings.get("orient", 0.0)
             found.cpu_ms += sum(timings.values())
             found.pages += 1
+            method = (page.get("orientation") or {}).get("method", "none")
+            found.methods[method] = found.methods.get(method, 0) + 1
             if page.get("rotation") == (360 - angle) % 360:
                 found.right += 1
             else:
@@ -355,7 +361,9 @@ def _turned_line(angle: int, score: Score, upright: Score, found: TurnedPages) -
     return (
         f"{TURNED} {angle:<3}  worst page {diffs[worst]:+.2f} points ({worst}); {within}/{len(diffs)} pages "
         f"within {TURNED_TOLERANCE} points of upright; turned back right {found.right}/{found.pages}; "
-        f"orientation {100 * found.orient_share:.1f}% of page CPU"
+        f"orientation {100 * found.orient_share:.1f}% of page CPU ("
+        + ", ".join(f"{method} {n}" for method, n in sorted(found.methods.items()))
+        + ")"
     )
 
 
@@ -418,6 +426,12 @@ def main() -> None:
             score = bench_sohoa(pages[level], folder, work / f"sohoa_{level}", args.workers, args.sohoa)
             print(_row(level, "sohoa", score), flush=True)
             report[f"{level}/sohoa"] = score.per_page
+            cost = turned_pages(work / f"sohoa_{level}", 0)
+            print(
+                f"{level:<10} orientation {100 * cost.orient_share:.1f}% of page CPU; pages decided by "
+                + ", ".join(f"{method} {n}" for method, n in sorted(cost.methods.items())),
+                flush=True,
+            )
             fields = score_header_fields(work, level, pages[level], work / f"sohoa_{level}")
             if fields.pages:
                 print(

@@ -23,6 +23,7 @@ from pipeline.scan.ocr import ocr_page
 from pipeline.scan.preprocess import PreprocessOptions, normalize_background, preprocess_page
 
 SAMPLES = Path(__file__).parent.parent / "samples"
+SOURCES = Path(__file__).parent.parent / "scripts" / "sample_sources"
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
 
@@ -113,30 +114,55 @@ def test_archive_samples_fed_turned_are_turned_back(name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def copied_twice() -> tuple[np.ndarray, int]:
-    """Page 1 of the Nghệ An plan as ``benchmarks/ocr_bench.py`` makes it at the copy2 level: a copy of a
-    copy whose broken accents leave its ink hardly above the x-height band (up/down score about 0)."""
+def copied_twice_pages() -> list[np.ndarray]:
+    """The Nghệ An plan as ``benchmarks/ocr_bench.py`` makes it at the copy2 level (300 dpi): copies of a
+    copy, thousands of specks around thickened letters whose accents touch them."""
     from devtools.synth import load_source, truth_pages
     from devtools.synth.archive import level_conditions, make_document
 
-    source = load_source(Path(__file__).parent.parent / "scripts" / "sample_sources" / "ke_hoach_nghe_an.txt")
+    source = load_source(SOURCES / "ke_hoach_nghe_an.txt")
     count = max(len(truth_pages(source, face)) for face in ("serif", "mono"))
     doc = make_document(source, level_conditions("copy2", 3, count), seed=3, degrade_seed=3000)
-    return _gray(np.asarray(doc.pages[0].convert("RGB"))), 300
+    return [_gray(np.asarray(page.convert("RGB"))) for page in doc.pages]
 
 
-def test_a_weakly_leaning_upright_copy_is_settled_by_one_strip_read(copied_twice, monkeypatch) -> None:
+@pytest.fixture(scope="module")
+def copied_twice(copied_twice_pages) -> tuple[np.ndarray, int]:
+    """Page 1 of the copy2 plan: its ink measured hardly above the x-height band (about 0) before the
+    specks were left out and words judged by their own band."""
+    return copied_twice_pages[0], 300
+
+
+@pytest.fixture(scope="module")
+def typewritten() -> tuple[np.ndarray, int]:
+    """Page 2 of the Lâm Đồng plan as an archive copy (typewritten, 200 dpi, a seal and two handwritten
+    lines, upright): a short page in a monospaced face whose ink leans neither up nor down (about 0)."""
+    from dataclasses import replace
+
+    from devtools.synth import load_source, truth_pages
+    from devtools.synth.archive import level_conditions, make_document
+
+    source = load_source(SOURCES / "ke_hoach_lam_dong.txt")
+    count = max(len(truth_pages(source, face)) for face in ("serif", "mono"))
+    conditions = replace(level_conditions("archive", 7, count), turns=())
+    doc = make_document(source, conditions, seed=13, degrade_seed=7200)
+    options = PreprocessOptions(orient=False, deskew=False, binarize=False)
+    gray, _ = preprocess_page(np.asarray(doc.pages[1].convert("RGB")), conditions.dpi, options)
+    return gray, conditions.dpi
+
+
+def test_a_weakly_leaning_upright_page_is_settled_by_one_strip_read(typewritten, monkeypatch) -> None:
     monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)  # a loaded test machine: no timeout here
-    gray, dpi = copied_twice
+    gray, dpi = typewritten
     found = orientation.orient(gray, dpi)
     assert found.updown is not None and abs(found.updown) < orientation.UPRIGHT  # no clear lean
     assert found.rotation == 0 and found.method == "strip", found
     assert found.osd_rotation is None and set(found.strip_confidences) == {0}  # no OSD, one strip read
 
 
-def test_a_failed_strip_read_turns_nothing(copied_twice, monkeypatch) -> None:
+def test_a_failed_strip_read_turns_nothing(typewritten, monkeypatch) -> None:
     """A strip read that fails (Tesseract timed out on a loaded machine) is no evidence: counted as
-    confidence 0, it let the other turn win and the upright copy was turned upside down."""
+    confidence 0, it let the other turn win and an upright copy was turned upside down."""
     real = orientation._strip_confidence
     reads = []
 
@@ -146,16 +172,18 @@ def test_a_failed_strip_read_turns_nothing(copied_twice, monkeypatch) -> None:
 
     monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
     monkeypatch.setattr(orientation, "_strip_confidence", upright_read_fails)
-    gray, dpi = copied_twice
+    gray, dpi = typewritten
     found = orientation.orient(gray, dpi)
     assert 0 in reads and found.rotation == 0, found
 
 
-def test_the_same_copy_upside_down_is_still_turned(copied_twice, monkeypatch) -> None:
+def test_a_weak_lean_is_still_asked_of_tesseract(typewritten, monkeypatch) -> None:
+    """The typewritten page upside down leans too little to be turned, or even left, by its ink alone."""
     monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
-    gray, dpi = copied_twice
+    gray, dpi = typewritten
     found = orientation.orient(orientation.turn(gray, 180), dpi)
-    assert found.rotation == 180, found
+    assert found.updown is not None and abs(found.updown) < orientation.INK_DECIDES
+    assert found.method in ("osd", "strip") and found.rotation == 180, found
 
 
 def _no_tesseract(monkeypatch) -> list[str]:
@@ -184,13 +212,50 @@ def test_a_clearly_turned_page_is_turned_back_by_its_ink_alone(scanned, fed_turn
     assert lean is not None and abs(lean) >= orientation.INK_DECIDES
 
 
-def test_a_weak_lean_is_still_asked_of_tesseract(copied_twice, monkeypatch) -> None:
-    """The copy of a copy upside down leans below the band too little to be turned by its ink alone."""
-    monkeypatch.setattr(orientation, "STRIP_TIMEOUT_S", 600.0)
+@pytest.mark.parametrize("fed_turned", [0, 90, 180, 270])
+def test_a_copy_of_a_copy_is_oriented_by_its_ink_alone(copied_twice, fed_turned, monkeypatch) -> None:
+    """Its specks and thickened accents made the ink lean neither way (about 0), so a strip was read on
+    every upright copy: measured without specks, on words within their own band, it leans clearly, and
+    no Tesseract call is needed at any turn."""
+    calls = _no_tesseract(monkeypatch)
     gray, dpi = copied_twice
-    found = orientation.orient(orientation.turn(gray, 180), dpi)
-    assert found.updown is not None and abs(found.updown) < orientation.INK_DECIDES
-    assert found.method in ("osd", "strip") and found.rotation == 180, found
+    found = orientation.orient(np.ascontiguousarray(orientation.turn(gray, fed_turned)), dpi)
+    assert found.rotation == (360 - fed_turned) % 360 and not calls, found
+    assert found.method == ("upright" if fed_turned == 0 else "ink"), found
+    lean = found.updown if fed_turned in (0, 180) else found.updown_turned
+    assert lean is not None and abs(lean) >= orientation.INK_DECIDES
+
+
+@pytest.mark.parametrize("fed_turned", [0, 180])
+def test_a_short_copy_of_big_and_small_type_is_oriented_by_its_ink(
+    copied_twice_pages, fed_turned, monkeypatch
+) -> None:
+    """Page 3 of the copy2 plan: a list of recipients in small type beside a signature block in big bold
+    type. Its specks hid the text axis (the page was left as it lay at any turn); without them, judged
+    against one glyph height for the page, the small words were not counted and too few were left (a
+    strip, OSD and a second strip: 6.6 s of CPU against 1 s for the page's OCR). Each word judged by its
+    own band, and the text counted by its width (a line of thick type is one box), its ink settles it."""
+    calls = _no_tesseract(monkeypatch)
+    found = orientation.orient(np.ascontiguousarray(orientation.turn(copied_twice_pages[2], fed_turned)), 300)
+    assert found.rotation == fed_turned and not calls, found  # 180 turns back by 180
+    assert found.updown is not None and abs(found.updown) >= orientation.INK_DECIDES
+
+
+@pytest.mark.parametrize("fed_turned", [0, 90, 180, 270])
+def test_specks_do_not_hide_the_text_direction(fed_turned, monkeypatch) -> None:
+    """Thousands of specks around the text (a bad photocopy): they were most of the components, so the
+    typical glyph was a speck, the text axis looked random and the page was left as it was at any turn."""
+    calls = _no_tesseract(monkeypatch)
+    page = _text_page(list(BODY) * 6, (2480, 3508)).copy()
+    rng = np.random.default_rng(0)
+    for y, x, radius in zip(
+        rng.integers(0, 3508, 20000), rng.integers(0, 2480, 20000), rng.integers(1, 3, 20000), strict=True
+    ):
+        cv2.circle(page, (int(x), int(y)), int(radius), 0, -1)
+    found = orientation.orient(np.ascontiguousarray(orientation.turn(page, fed_turned)), 300)
+    assert found.rotation == (360 - fed_turned) % 360 and not calls, found
+    axis = found.horizontal if fed_turned in (0, 180) else 1 - found.horizontal
+    assert axis >= orientation.HORIZONTAL
 
 
 @pytest.mark.parametrize("horizontal", [0.4, 0.5, 0.6])
