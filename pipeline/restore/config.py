@@ -41,6 +41,28 @@ class RestoreConfig:
     # A candidate whose bigram max-marginal is this far below the best one cannot win under a trigram.
     prune_margin: float = 3.0
 
+    # Weight of the 4-gram correction of uncertain positions (0: trigram posteriors only); see
+    # decode._fourgram_rescore.
+    fourgram_weight: float = 1.0
+    # Positions whose best trigram posterior is below this are uncertain enough to be rescored.
+    fourgram_uncertain: float = 0.98
+    # ... and of them, the candidates with at least this posterior (the others cannot win).
+    fourgram_min_post: float = 0.001
+
+    # Document cache (decode._topic_bonus): weight of the log ratio of a word's expected count in the
+    # text to its LM unigram expectation, the cap of that log ratio, and the least expected count.
+    topic_weight: float = 0.5
+    topic_cap: float = 2.0
+    topic_min_count: float = 2.0
+    # 1: decode the changed sentences again with the bonus; 0: rescale the first pass' posteriors (nearly
+    # the same decisions at a fraction of the cost; Viterbi decoding always decodes again).
+    topic_redecode: int = 1
+    # A sentence is decoded again only if some candidate, lifted by its bonus over the chosen one's plus
+    # this slack (log10), could overtake the chosen one ...
+    topic_slack: float = 0.5
+    # ... and only with the candidates the first pass gave at least this posterior.
+    topic_keep_post: float = 1e-4
+
     # --- candidate list per token (engine.py) ---
     # Candidates decoded per token: room for all 15 syllables of a busy skeleton like "tho" plus a rewrite.
     max_candidates: int = 16
