@@ -118,7 +118,7 @@ def _redecode(
     sizes = np.fromiter((len(p.ids) for s in segs for p in s), dtype=np.int64)
     starts = np.cumsum(sizes) - sizes
     chosen = starts + np.fromiter(chain.from_iterable(out[i].best for i in redo), dtype=np.int64)
-    keep = post >= config.topic_keep_post
+    keep = (post >= config.topic_keep_post) | (bonus[ids] > 0)  # a topical word pruned in the first pass
     keep[chosen] = True
     where = np.flatnonzero(keep)
     cand = (where - np.repeat(starts, sizes)[where]).tolist()  # index within its position
@@ -202,7 +202,8 @@ def _segments_to_redo(
     segments: list[list[Position]], decoded: list[Decoded], bonus: np.ndarray, config: RestoreConfig
 ) -> list[int]:
     """Segments where the bonus may change a decision: a candidate whose posterior, raised by its bonus
-    over the chosen one's plus ``topic_slack`` (log10), would overtake the chosen one."""
+    over the chosen one's plus ``topic_slack`` (log10), would overtake the chosen one (only they are
+    decoded again: most sentences of a page have none)."""
     if not bonus.any():
         return []
     ids, seg_of = _flat_ids(segments)
@@ -211,13 +212,14 @@ def _segments_to_redo(
     starts = np.cumsum(sizes) - sizes
     chosen = starts + np.fromiter(chain.from_iterable(d.best for d in decoded), dtype=np.int64)
     pos_of = np.repeat(np.arange(sizes.size), sizes)
-    gain = bonus[ids] - bonus[ids[chosen]][pos_of] + config.topic_slack
-    with np.errstate(divide="ignore"):
-        lifted = np.log10(np.maximum(post, 1e-300)) + gain / config.temperature
+    raised = bonus[ids] - bonus[ids[chosen]][pos_of]
+    # A candidate the bigram pre-pass dropped (posterior 0) counts as if it had ``topic_keep_post``.
+    floor = np.where(raised > 0, config.topic_keep_post, 1e-300)
+    lifted = np.log10(np.maximum(post, floor)) + (raised + config.topic_slack) / config.temperature
     threat = (lifted > np.log10(np.maximum(post[chosen], 1e-300))[pos_of]) & (
         np.arange(ids.size) != chosen[pos_of]
     )
-    threat &= post > config.topic_keep_post
+    threat &= (post > config.topic_keep_post) | (raised > 0)
     return np.unique(seg_of[threat]).tolist()
 
 
