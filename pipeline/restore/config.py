@@ -57,6 +57,8 @@ class RestoreConfig:
     # 1: decode the changed sentences again with the bonus; 0: rescale the first pass' posteriors (nearly
     # the same decisions at a fraction of the cost; Viterbi decoding always decodes again).
     topic_redecode: int = 1
+    # Rounds of the document cache: each counts the text's words again from the last decoding.
+    topic_rounds: int = 1
     # A sentence is decoded again only if some candidate, lifted by its bonus over the chosen one's plus
     # this slack (log10), could overtake the chosen one ...
     topic_slack: float = 0.5

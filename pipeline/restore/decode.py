@@ -87,7 +87,7 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     probable one.
     """
     out = _decode_pass(lm, segments, config)
-    if config.topic_weight > 0 and segments:
+    for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
         bonus = _topic_bonus(lm, segments, out, config)
         redo = _segments_to_redo(segments, out, bonus, config)
         if config.posterior_decoding and not config.topic_redecode:
@@ -134,7 +134,7 @@ def _redecode(
             ]
         )
         pos += len(seg)
-    again = _decode_pass(lm, small, config)
+    again = _decode_pass(lm, small, config, prune=False)
     pos = 0
     for i, seg, dec in zip(redo, segs, again, strict=True):
         post_i, best_i = [], []
@@ -230,17 +230,24 @@ def _with_bonus(segment: list[Position], bonus: np.ndarray) -> list[Position]:
     ]
 
 
-def _decode_pass(lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig) -> list[Decoded]:
-    """One decoding of every segment (see :func:`decode_segments`)."""
+def _decode_pass(
+    lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig, prune: bool = True
+) -> list[Decoded]:
+    """One decoding of every segment (see :func:`decode_segments`). ``prune=False`` skips the bigram
+    pre-pass for batches with no more than ``prune_keep`` candidates anywhere (the second decoding of
+    the document cache, whose candidates survived the first)."""
     lm_weight, temperature = config.lm_weight, config.temperature
     out: list[Decoded | None] = [None] * len(segments)
     order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
     for i in range(0, len(order), config.decode_batch):
         idx = order[i : i + config.decode_batch]
         batch = _Batch.build(lm, [segments[j] for j in idx])
-        keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)  # (S, T, k2)
-        # One impossible candidate column more: the unused keep slots point at it.
         n_seg, t_max, k = batch.ids.shape
+        if prune or k > config.prune_keep:
+            keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)  # (S, T, k2)
+        else:  # every real candidate, the padding slots pointing at the impossible column
+            keep = np.where(np.arange(k)[None, None, :] < batch.counts[:, :, None], np.arange(k), k)
+        # One impossible candidate column more: the unused keep slots point at it.
         wide_ids = np.concatenate([batch.ids, np.full((n_seg, t_max, 1), lm.eos, dtype=np.int64)], axis=2)
         wide_chan = np.concatenate([batch.chan, np.full((n_seg, t_max, 1), NEG)], axis=2)
         pruned_ids = np.take_along_axis(wide_ids, keep, axis=2)
