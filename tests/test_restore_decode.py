@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import re
@@ -160,21 +161,23 @@ def test_the_cache_needs_the_word_to_recur():
 
 
 def test_fourgram_correction_backs_off_inside_a_known_context():
-    """In a stored 4-gram context the listed continuation keeps (about) its trigram score and an unlisted
-    one pays the context's back-off weight; a context never seen (two <s>: training has one) changes
-    nothing."""
-    lm = models().lm
-    if not lm.has_fourgrams:
-        pytest.skip("the shipped model has no 4-gram table")
+    """In a stored 4-gram context the listed continuation gets its 4-gram score in place of the trigram
+    one and an unlisted one pays the context's back-off weight; another context changes nothing. (A
+    one-entry table on a copy of the shipped model, which has none.)"""
+    lm = copy.copy(models().lm)
     a, b, c = (lm.id(w) for w in ("ủy", "ban", "nhân"))
     right, wrong = lm.id("dân"), lm.id("dan")
+    lm.quad_ctx = np.array([a << 32 | b << 16 | c], dtype=np.uint64)
+    lm.quad_keys = np.array([(a << 48) | (b << 32) | (c << 16) | right], dtype=np.uint64)
+    lm.quad_logp = np.array([-0.01], dtype=np.float32)
+    lm.quad_ctx_logbo = np.array([-1.5], dtype=np.float32)
+    assert lm.has_fourgrams
     got = lm.fourgram_correction(
-        np.array([a, a]), np.array([b, b]), np.array([c, c]), np.array([right, wrong])
+        np.array([a, a, b]), np.array([b, b, c]), np.array([c, c, right]), np.array([right, wrong, a])
     )
-    assert got[1] < -0.1
-    assert got[0] > got[1]
-    unknown = lm.fourgram_correction(np.array([lm.bos]), np.array([lm.bos]), np.array([b]), np.array([c]))
-    assert unknown.tolist() == [0.0]
+    assert np.isclose(got[0], -0.01 - float(lm.score(b, c, right)), atol=1e-6)
+    assert np.isclose(got[1], -1.5)
+    assert got[2] == 0.0
 
 
 def test_fourgram_rescoring_keeps_posteriors_normalised():
