@@ -142,3 +142,20 @@ def test_letter_model_has_a_public_accessor():
     score = m.letter_logp("c6", "có", RestoreConfig().letter_floor)
     assert score is None or score <= 0.0
     assert m.letter_logp("c6", "có", RestoreConfig().letter_floor) == score  # cached, same answer
+
+
+def test_the_lm_weighs_more_on_garbled_pages_only():
+    """``garbled_lm_scale`` reaches the decoder of a garbled page and leaves a clean page's alone."""
+    base = RestoreConfig()
+    assert config_module.decoding_config(base, False) == base
+    garbled = config_module.decoding_config(base, True)
+    assert garbled.lm_weight == pytest.approx(base.lm_weight * base.garbled_lm_scale)
+    assert config_module.decoding_config(base, True) is garbled
+    flat = RestoreConfig(garbled_lm_scale=0.01)
+    stripped = "to chuc thuc hien ke hoach cua uy ban nhan dan tinh"
+    assert [t.confidence for t in restore_text(stripped, config=flat).tokens] == [
+        t.confidence for t in restore_text(stripped).tokens
+    ]
+    assert [t.confidence for t in restore_text(GARBLED, config=flat).tokens] != [
+        t.confidence for t in restore_text(GARBLED).tokens
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import re
@@ -15,8 +16,11 @@ from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.decode import LN10, Position, _windows, decode_segments
 from pipeline.restore.engine import models
 
-# No candidate is pruned before the trigram pass: the posteriors are the exact ones.
-_NO_PRUNING = RestoreConfig(prune_keep=16, prune_margin=1e9)
+# No candidate is pruned before the trigram pass, and neither the 4-gram correction nor the document cache
+# moves the trigram posteriors: they are the exact ones.
+_NO_PRUNING = RestoreConfig(prune_keep=16, prune_margin=1e9, fourgram_weight=0.0, topic_weight=0.0)
+# Sentence by sentence: the document cache makes a sentence's reading depend on the rest of the text.
+_NO_CACHE = RestoreConfig(topic_weight=0.0)
 
 
 def _random_segments(rng: np.random.Generator, n: int, vocab: int) -> list[list[Position]]:
@@ -71,9 +75,9 @@ def test_a_segment_decodes_the_same_alone_and_in_a_batch():
     rng = np.random.default_rng(11)
     lm = models().lm
     segments = _random_segments(rng, 20, len(lm.vocab))
-    together = decode_segments(lm, segments, DEFAULT_CONFIG)
+    together = decode_segments(lm, segments, _NO_CACHE)
     for segment, joint in zip(segments, together, strict=True):
-        (alone,) = decode_segments(lm, [segment], DEFAULT_CONFIG)
+        (alone,) = decode_segments(lm, [segment], _NO_CACHE)
         assert alone.best == joint.best
         for a, b in zip(alone.posterior, joint.posterior, strict=True):
             assert a.tolist() == b.tolist()
@@ -123,3 +127,64 @@ def test_cached_chunks_tokenize_as_uncached_ones():
             tokenize._chunk_pieces(m.group(), m.start(), fresh)
         assert tokenize.tokenize_line(line) == fresh
     assert any(p.text == "tỉnh" and p.col == line.index("tỉnh,giai") for p in fresh)
+
+
+def _topic_text(lm, rare: int, common: int, gap: float) -> list[list[Position]]:
+    """Twenty sentences that are sure of the rare word, then one that hesitates between the two."""
+    sure = [[Position([rare], [0.0])] for _ in range(20)]
+    return [*sure, [Position([common, rare], [0.0, gap])]]
+
+
+def test_a_word_the_text_keeps_using_wins_its_hesitant_occurrence():
+    """The document cache: "phở" read with certainty twenty times makes the hesitant reading "phở" too,
+    where sentence by sentence the far more frequent "phố" wins; the posterior moves with the decision."""
+    lm = models().lm
+    rare, common = lm.id("phở"), lm.id("phố")
+    segments = _topic_text(lm, rare, common, -0.5)
+    alone = decode_segments(lm, segments, _NO_CACHE)[-1]
+    cached = decode_segments(lm, segments, DEFAULT_CONFIG)[-1]
+    assert alone.best == [0]
+    assert cached.best == [1]
+    assert cached.posterior[0][1] > alone.posterior[0][1]
+    assert np.isclose(cached.posterior[0].sum(), 1.0)
+
+
+def test_the_cache_needs_the_word_to_recur():
+    """Once is no topic: a single sure "phở" elsewhere leaves the hesitant sentence as it was."""
+    lm = models().lm
+    rare, common = lm.id("phở"), lm.id("phố")
+    segments = [[Position([rare], [0.0])], [Position([common, rare], [0.0, -0.5])]]
+    alone = decode_segments(lm, segments, _NO_CACHE)[-1]
+    cached = decode_segments(lm, segments, DEFAULT_CONFIG)[-1]
+    assert cached.best == alone.best == [0]
+    assert np.allclose(cached.posterior[0], alone.posterior[0])
+
+
+def test_fourgram_correction_backs_off_inside_a_known_context():
+    """In a stored 4-gram context the listed continuation gets its 4-gram score in place of the trigram
+    one and an unlisted one pays the context's back-off weight; another context changes nothing. (A
+    one-entry table on a copy of the shipped model, which has none.)"""
+    lm = copy.copy(models().lm)
+    a, b, c = (lm.id(w) for w in ("ủy", "ban", "nhân"))
+    right, wrong = lm.id("dân"), lm.id("dan")
+    lm.quad_ctx = np.array([a << 32 | b << 16 | c], dtype=np.uint64)
+    lm.quad_keys = np.array([(a << 48) | (b << 32) | (c << 16) | right], dtype=np.uint64)
+    lm.quad_logp = np.array([-0.01], dtype=np.float32)
+    lm.quad_ctx_logbo = np.array([-1.5], dtype=np.float32)
+    assert lm.has_fourgrams
+    got = lm.fourgram_correction(
+        np.array([a, a, b]), np.array([b, b, c]), np.array([c, c, right]), np.array([right, wrong, a])
+    )
+    assert np.isclose(got[0], -0.01 - float(lm.score(b, c, right)), atol=1e-6)
+    assert np.isclose(got[1], -1.5)
+    assert got[2] == 0.0
+
+
+def test_fourgram_rescoring_keeps_posteriors_normalised():
+    """The 4-gram pass and the cache renormalise what they move: every position still sums to one."""
+    rng = np.random.default_rng(5)
+    lm = models().lm
+    segments = _random_segments(rng, 30, len(lm.vocab))
+    for dec in decode_segments(lm, segments, DEFAULT_CONFIG):
+        for p in dec.posterior:
+            assert np.isclose(p.sum(), 1.0) and (p >= 0).all()

@@ -14,7 +14,9 @@ them, so changing them costs a model load (the default config loads once per pro
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class RestoreConfig:
     # LM scores are summed over a whole sentence and over-trust frequent phrases: the channel gets the
     # larger share (lowered from 1.0).
     lm_weight: float = 0.8
+    # ... times this on a garbled page (OCR garble: the channel is far less sure of itself than on a clean
+    # or stripped page, the LM gets 1.0; dev: garbled 5.90 -> 5.81 %, eng-OCR 6.02 -> 5.86 %; on clean
+    # pages a higher weight would change correct words: 0.15 -> 0.29 % on dev).
+    garbled_lm_scale: float = 1.25
     # 1: each token takes its most probable reading (max posterior marginal: fewest expected word errors);
     # 0: the single best path (Viterbi).
     posterior_decoding: int = 1
@@ -40,6 +46,31 @@ class RestoreConfig:
     prune_keep: int = 4
     # A candidate whose bigram max-marginal is this far below the best one cannot win under a trigram.
     prune_margin: float = 3.0
+
+    # Weight of the 4-gram correction of uncertain positions (0: trigram posteriors only); see
+    # decode._fourgram_rescore. Only a model built with a 4-gram table (build_lm --min-fourgram) has
+    # one; the shipped model has none (on dev it helped stripped text, hurt real OCR).
+    fourgram_weight: float = 1.0
+    # Positions whose best trigram posterior is below this are uncertain enough to be rescored.
+    fourgram_uncertain: float = 0.98
+    # ... and of them, the candidates with at least this posterior (the others cannot win).
+    fourgram_min_post: float = 0.001
+
+    # Document cache (decode._topic_bonus): weight of the log ratio of a word's expected count in the
+    # text to its LM unigram expectation, the cap of that log ratio, and the least expected count.
+    topic_weight: float = 0.5
+    topic_cap: float = 2.0
+    topic_min_count: float = 2.0
+    # 1: decode the changed sentences again with the bonus; 0: rescale the first pass' posteriors (nearly
+    # the same decisions at a fraction of the cost; Viterbi decoding always decodes again).
+    topic_redecode: int = 1
+    # Rounds of the document cache: each counts the text's words again from the last decoding.
+    topic_rounds: int = 1
+    # A sentence is decoded again only if some candidate, lifted by its bonus over the chosen one's plus
+    # this slack (log10), could overtake the chosen one ...
+    topic_slack: float = 0.5
+    # ... and only with the candidates the first pass gave at least this posterior.
+    topic_keep_post: float = 1e-4
 
     # --- candidate list per token (engine.py) ---
     # Candidates decoded per token: room for all 15 syllables of a busy skeleton like "tho" plus a rewrite.
@@ -224,3 +255,12 @@ class RestoreConfig:
 
 # The shipped behaviour; a default argument everywhere, created once so identity checks are cheap.
 DEFAULT_CONFIG = RestoreConfig()
+
+
+@lru_cache(maxsize=64)
+def decoding_config(config: RestoreConfig, garbled: bool) -> RestoreConfig:
+    """The config the decoder uses on a page: on a garbled page ``lm_weight`` times ``garbled_lm_scale``.
+    Cached, so a batch of pages shares one object per (config, kind of page)."""
+    if not garbled or config.garbled_lm_scale == 1.0:
+        return config
+    return dataclasses.replace(config, lm_weight=config.lm_weight * config.garbled_lm_scale)

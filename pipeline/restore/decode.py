@@ -86,15 +86,168 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     candidate is the best path's (Viterbi) or, with ``config.posterior_decoding``, each position's most
     probable one.
     """
+    out = _decode_pass(lm, segments, config)
+    for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
+        bonus = _topic_bonus(lm, segments, out, config)
+        redo = _segments_to_redo(segments, out, bonus, config)
+        if config.posterior_decoding and not config.topic_redecode:
+            for i in redo:
+                out[i] = _rescaled(segments[i], out[i], bonus, config.temperature)
+        elif redo:
+            _redecode(lm, segments, out, redo, bonus, config)
+    return out
+
+
+def _redecode(
+    lm: TrigramLM,
+    segments: list[list[Position]],
+    out: list[Decoded],
+    redo: list[int],
+    bonus: np.ndarray,
+    config: RestoreConfig,
+) -> None:
+    """Decode segments ``redo`` again with the bonus on the channel, in place in ``out``. Candidates the
+    first pass gave less than ``topic_keep_post`` stay out (a much smaller trellis); they keep posterior
+    0. Flat arrays and list slices: per-position numpy calls would cost more than the decoding."""
+    segs = [segments[i] for i in redo]
+    ids, _ = _flat_ids(segs)
+    chan = np.fromiter(
+        chain.from_iterable(p.channel for s in segs for p in s), dtype=np.float64, count=ids.size
+    )
+    post = np.concatenate([p for i in redo for p in out[i].posterior])
+    sizes = np.fromiter((len(p.ids) for s in segs for p in s), dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    chosen = starts + np.fromiter(chain.from_iterable(out[i].best for i in redo), dtype=np.int64)
+    keep = (post >= config.topic_keep_post) | (bonus[ids] > 0)  # a topical word pruned in the first pass
+    keep[chosen] = True
+    where = np.flatnonzero(keep)
+    cand = (where - np.repeat(starts, sizes)[where]).tolist()  # index within its position
+    ids_l, chan_l = ids[where].tolist(), (chan + bonus[ids])[where].tolist()
+    bounds = np.concatenate([[0], np.cumsum(np.add.reduceat(keep, starts) if sizes.size else [])]).tolist()
+    small: list[list[Position]] = []
+    pos = 0
+    for seg in segs:
+        small.append(
+            [
+                Position(ids_l[bounds[t] : bounds[t + 1]], chan_l[bounds[t] : bounds[t + 1]])
+                for t in range(pos, pos + len(seg))
+            ]
+        )
+        pos += len(seg)
+    again = _decode_pass(lm, small, config, prune=False)
+    pos = 0
+    for i, seg, dec in zip(redo, segs, again, strict=True):
+        post_i, best_i = [], []
+        for t, (p, c) in enumerate(zip(dec.posterior, dec.best, strict=True)):
+            lo, hi = bounds[pos + t], bounds[pos + t + 1]
+            full = np.zeros(len(seg[t].ids))
+            full[cand[lo:hi]] = p
+            post_i.append(full)
+            best_i.append(cand[lo + c])
+        out[i] = Decoded(best_i, post_i)
+        pos += len(seg)
+
+
+def _rescaled(segment: list[Position], dec: Decoded, bonus: np.ndarray, temperature: float) -> Decoded:
+    """The posteriors a decoding with the bonus added to the channel would give, position by position:
+    every path through candidate c gains the factor 10 ** (bonus / temperature), so its marginal does,
+    up to the neighbours' own shifts (second order; a second decoding costs as much as the first)."""
+    best, post = list(dec.best), list(dec.posterior)
+    for t, p in enumerate(segment):
+        if len(p.ids) > 1:
+            b = bonus[list(p.ids)]
+            if b.max() > b.min():
+                q = post[t] * np.power(10.0, (b - b.max()) / temperature)
+                total = q.sum()
+                if total > 0:
+                    post[t] = q / total
+                    best[t] = int(np.argmax(post[t]))
+    return Decoded(best, post)
+
+
+def _flat_ids(segments: list[list[Position]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate's LM id, and the index of its segment, in segment and position order."""
+    per_seg = np.fromiter((sum(len(p.ids) for p in s) for s in segments), dtype=np.int64, count=len(segments))
+    ids = np.fromiter(chain.from_iterable(p.ids for s in segments for p in s), dtype=np.int64)
+    return ids, np.repeat(np.arange(len(segments)), per_seg)
+
+
+def _topic_bonus(
+    lm: TrigramLM, segments: list[list[Position]], decoded: list[Decoded], config: RestoreConfig
+) -> np.ndarray:
+    """log10 bonus per LM id for the words this text is about (a document cache, unigram rescaling).
+
+    Why: the LM is trained mostly on legal text, and a page about something else uses its own words over
+    and over ("quán" on a page about noodle shops, read "quân"/"quận" where the context is short). A word
+    the first pass expects here (sum of its posteriors) many times more often than the LM's unigram
+    predicts gets ``topic_weight`` times the log of that ratio (capped at ``topic_cap``), if it is
+    expected at least ``topic_min_count`` times; the sentences with a candidate it changes are decoded
+    again. Frequent function words are never that much above their unigram, so they are not moved.
+    """
+    ids, _ = _flat_ids(segments)
+    post = np.concatenate([p for d in decoded for p in d.posterior]) if ids.size else np.zeros(0)
+    n_vocab = len(lm.uni_logp)
+    soft = np.bincount(ids, weights=post, minlength=n_vocab)
+    n_pos = sum(len(s) for s in segments)
+    expected = n_pos * np.power(10.0, np.asarray(lm.uni_logp, dtype=np.float64))
+    with np.errstate(divide="ignore"):
+        ratio = np.log10(np.maximum(soft, 1e-12) / expected)
+    bonus = config.topic_weight * np.clip(ratio, 0.0, config.topic_cap)
+    bonus[soft < config.topic_min_count] = 0.0
+    bonus[[lm.bos, lm.eos, lm.unk, lm.num, lm.comma]] = 0.0
+    return bonus
+
+
+def _segments_to_redo(
+    segments: list[list[Position]], decoded: list[Decoded], bonus: np.ndarray, config: RestoreConfig
+) -> list[int]:
+    """Segments where the bonus may change a decision: a candidate whose posterior, raised by its bonus
+    over the chosen one's plus ``topic_slack`` (log10), would overtake the chosen one (only they are
+    decoded again: most sentences of a page have none)."""
+    if not bonus.any():
+        return []
+    ids, seg_of = _flat_ids(segments)
+    post = np.concatenate([p for d in decoded for p in d.posterior])
+    sizes = np.fromiter((len(p.ids) for s in segments for p in s), dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    chosen = starts + np.fromiter(chain.from_iterable(d.best for d in decoded), dtype=np.int64)
+    pos_of = np.repeat(np.arange(sizes.size), sizes)
+    raised = bonus[ids] - bonus[ids[chosen]][pos_of]
+    # A candidate the bigram pre-pass dropped (posterior 0) counts as if it had ``topic_keep_post``.
+    floor = np.where(raised > 0, config.topic_keep_post, 1e-300)
+    lifted = np.log10(np.maximum(post, floor)) + (raised + config.topic_slack) / config.temperature
+    threat = (lifted > np.log10(np.maximum(post[chosen], 1e-300))[pos_of]) & (
+        np.arange(ids.size) != chosen[pos_of]
+    )
+    threat &= (post > config.topic_keep_post) | (raised > 0)
+    return np.unique(seg_of[threat]).tolist()
+
+
+def _with_bonus(segment: list[Position], bonus: np.ndarray) -> list[Position]:
+    return [
+        p if len(p.ids) == 1 else Position(p.ids, (np.asarray(p.channel) + bonus[list(p.ids)]).tolist())
+        for p in segment
+    ]
+
+
+def _decode_pass(
+    lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig, prune: bool = True
+) -> list[Decoded]:
+    """One decoding of every segment (see :func:`decode_segments`). ``prune=False`` skips the bigram
+    pre-pass for batches with no more than ``prune_keep`` candidates anywhere (the second decoding of
+    the document cache, whose candidates survived the first)."""
     lm_weight, temperature = config.lm_weight, config.temperature
     out: list[Decoded | None] = [None] * len(segments)
     order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
     for i in range(0, len(order), config.decode_batch):
         idx = order[i : i + config.decode_batch]
         batch = _Batch.build(lm, [segments[j] for j in idx])
-        keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)  # (S, T, k2)
-        # One impossible candidate column more: the unused keep slots point at it.
         n_seg, t_max, k = batch.ids.shape
+        if prune or k > config.prune_keep:
+            keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)  # (S, T, k2)
+        else:  # every real candidate, the padding slots pointing at the impossible column
+            keep = np.where(np.arange(k)[None, None, :] < batch.counts[:, :, None], np.arange(k), k)
+        # One impossible candidate column more: the unused keep slots point at it.
         wide_ids = np.concatenate([batch.ids, np.full((n_seg, t_max, 1), lm.eos, dtype=np.int64)], axis=2)
         wide_chan = np.concatenate([batch.chan, np.full((n_seg, t_max, 1), NEG)], axis=2)
         pruned_ids = np.take_along_axis(wide_ids, keep, axis=2)
@@ -106,6 +259,8 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
         np.put_along_axis(full, keep, np.where(pruned_chan > NEG / 2, post, 0.0), axis=2)
         full = full[:, :, :k]
         _normalise(full, batch.counts)
+        if config.fourgram_weight > 0 and lm.has_fourgrams:
+            _fourgram_rescore(lm, batch, full, config)
         if config.posterior_decoding:
             chosen = np.argmax(full, axis=2)
         else:
@@ -115,6 +270,49 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
             counts = batch.counts[s]
             out[j] = Decoded(chosen[s, :n].tolist(), [full[s, t, : counts[t]] for t in range(n)])
     return [d for d in out if d is not None]
+
+
+def _fourgram_rescore(lm: TrigramLM, b: _Batch, post: np.ndarray, config: RestoreConfig) -> None:
+    """Sharpen the trigram posteriors of uncertain positions with the 4-gram table, in place.
+
+    Most tone errors left by the trigram decoder need one more word of context ("quán ăn" vs "quân đội"
+    three words on). A 4-gram trellis would cost K times the trigram one, so only the candidates of
+    positions whose best posterior is below ``config.fourgram_uncertain`` are rescored: each candidate's
+    log posterior gets the 4-gram correction (log P4 - log P3, :meth:`TrigramLM.fourgram_correction`)
+    of the four windows it takes part in, with the neighbours at their most probable readings; the
+    position is then renormalised, so the confidence still reflects the decision.
+    """
+    n_seg, t_max, k = post.shape
+    uncertain = (post.max(axis=2) < config.fourgram_uncertain) & (b.counts > 1)
+    s_idx, t_idx, c_idx = np.nonzero(uncertain[:, :, None] & (post > config.fourgram_min_post))
+    if s_idx.size == 0:
+        return
+    # The most probable reading of every position, three <s> in front and </s> after the end (padding).
+    best_ids = np.take_along_axis(b.ids, np.argmax(post, axis=2)[:, :, None], axis=2)[:, :, 0]
+    seq = np.full((n_seg, t_max + 7), lm.eos, dtype=np.int64)
+    seq[:, :3] = lm.bos
+    seq[:, 3 : 3 + t_max] = best_ids
+    cand = b.ids[s_idx, t_idx, c_idx]
+    at = t_idx + 3  # the candidate's column in seq
+    corr = np.zeros(s_idx.size, dtype=np.float64)
+    for offset in range(4):
+        end = at + offset  # the window seq[end-3 .. end] holds the candidate at column ``at``
+        inside = end <= b.lengths[s_idx] + 3  # up to the segment's </s>
+        words = []
+        for r in range(4):
+            col = end - 3 + r
+            words.append(np.where(col == at, cand, seq[s_idx, col]))
+        corr += np.where(inside, lm.fourgram_correction(*words), 0.0)
+    scale = config.fourgram_weight * config.lm_weight * LN10 / config.temperature
+    logp = np.log(np.maximum(post[s_idx, t_idx, c_idx], 1e-300)) + corr * scale
+    new = np.zeros_like(post)
+    # Per position: subtract its max before exp (numerical safety), then renormalise.
+    peak = np.full((n_seg, t_max), -np.inf)
+    np.maximum.at(peak, (s_idx, t_idx), logp)
+    new[s_idx, t_idx, c_idx] = np.exp(logp - peak[s_idx, t_idx])
+    total = new.sum(axis=2)
+    rows = uncertain & (total > 0)
+    post[rows] = new[rows] / total[rows][:, None]
 
 
 def _normalise(post: np.ndarray, counts: np.ndarray) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from pipeline.restore.candidates import Candidate, has_marks
 from pipeline.restore.channel import GARBLE_CHAR, GARBLE_SYMBOLS
-from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
+from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig, decoding_config
 from pipeline.restore.consistency import pool_repeated_words
 from pipeline.restore.decode import Decoded, Position, decode_segments
 from pipeline.restore.doc_channel import DocChannel, channel_logp, document_channel, mix_letters
@@ -556,7 +556,8 @@ def restore_text(
     source = _Source.read(text)
     line_pieces = [tokenize_line(line) for line in source.lines]
     doc = document_channel(line_pieces, m, config)
-    page = _Page(m, doc, _Trellis(m.lm, config), config, terms=m.call_memo(config))
+    trellis = _Trellis(m.lm, decoding_config(config, doc.garbled_doc))  # the LM weighs more on garbled pages
+    page = _Page(m, doc, trellis, config, terms=m.call_memo(config))
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)

@@ -27,7 +27,9 @@ def _touch(array: np.ndarray) -> None:
 
 
 def _dequantize(q: np.ndarray, lo: float) -> np.ndarray:
-    return (q.astype(np.float32) / np.float32(255.0)) * np.float32(-lo) + np.float32(lo)
+    """Levels back to log10 values in [lo, 0]; the level count follows the stored integer width."""
+    top = np.float32(np.iinfo(q.dtype).max)
+    return (q.astype(np.float32) / top) * np.float32(-lo) + np.float32(lo)
 
 
 class TrigramLM:
@@ -36,6 +38,8 @@ class TrigramLM:
     # The arrays a built model consists of (besides ``vocab``), as stored by :meth:`save` and mapped back
     # by :meth:`mapped`.
     ARRAYS = ("uni_logp", "uni_logbo", "bi_keys", "bi_logp", "bi_logbo", "tri_keys", "tri_logp")
+    # The optional 4-gram table (see :meth:`fourgram_correction`); a model without one has them empty.
+    QUAD_ARRAYS = ("quad_keys", "quad_logp", "quad_ctx", "quad_ctx_logbo")
 
     def __init__(self, path: Path):
         with np.load(path) as z:
@@ -50,12 +54,29 @@ class TrigramLM:
             runs = z["tri_ctx_len"].astype(np.int64)
             self.tri_keys = np.repeat(ctx << _S16, runs) | z["tri_w"].astype(np.uint64)
             self.tri_logp = _dequantize(z["tri_logp"], logp_min)
+            if "quad_w" in z.files:
+                qctx = z["quad_ctx"].astype(np.uint64)
+                qruns = z["quad_ctx_len"].astype(np.int64)
+                self.quad_keys = np.repeat(qctx << _S16, qruns) | z["quad_w"].astype(np.uint64)
+                self.quad_logp = _dequantize(z["quad_logp"], logp_min)
+                self.quad_ctx = qctx
+                self.quad_ctx_logbo = _dequantize(z["quad_ctx_logbo"], logb_min)
+            else:
+                self._no_fourgrams()
         self._index_vocab()
+
+    def _no_fourgrams(self) -> None:
+        self.quad_keys = self.quad_ctx = np.zeros(0, dtype=np.uint64)
+        self.quad_logp = self.quad_ctx_logbo = np.zeros(0, dtype=np.float32)
+
+    @property
+    def has_fourgrams(self) -> bool:
+        return len(self.quad_keys) > 0
 
     def save(self, folder: Path) -> None:
         """Store the built arrays as ``.npy`` files (and the vocabulary as text) in ``folder``."""
         (folder / "vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
-        for name in self.ARRAYS:
+        for name in self.ARRAYS + self.QUAD_ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
 
     @classmethod
@@ -71,6 +92,12 @@ class TrigramLM:
             array = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
             _touch(array)
             setattr(lm, name, array)
+        lm._no_fourgrams()
+        if all((folder / f"{name}.npy").is_file() for name in cls.QUAD_ARRAYS):
+            for name in cls.QUAD_ARRAYS:
+                array = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                _touch(array)
+                setattr(lm, name, array)
         lm._index_vocab()
         return lm
 
@@ -123,3 +150,25 @@ class TrigramLM:
         wi = (keys & np.uint64(0xFFFF)).astype(np.int64)
         out = np.where(bhit, self.bi_logp[bi], self.uni_logbo[vi] + self.uni_logp[wi])
         return out[inverse].reshape(v.shape)
+
+    def fourgram_correction(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """log10 P4(d | a, b, c) - log10 P(d | b, c) for aligned id arrays: what the 4-gram table changes
+        in the trigram score of d (zero where the context (a, b, c) has no stored 4-grams).
+
+        Why a correction and not a full 4-gram decoder: a 4-gram trellis would cost K times the trigram
+        one; the decoder adds this to the trigram posteriors of the few uncertain positions only.
+        """
+        out = np.zeros(np.shape(a), dtype=np.float32)
+        if not self.has_fourgrams or out.size == 0:
+            return out
+        a, b, c, d = (np.asarray(x, dtype=np.uint64).ravel() for x in (a, b, c, d))
+        ctx = a << _S32 | b << _S16 | c
+        ci, chit = self._find(self.quad_ctx, ctx)
+        if not chit.any():
+            return out
+        flat = out.ravel()
+        qi, qhit = self._find(self.quad_keys, ctx << _S16 | d)
+        flat[chit] = self.quad_ctx_logbo[ci[chit]]
+        if qhit.any():
+            flat[qhit] = self.quad_logp[qi[qhit]] - self.score(b[qhit], c[qhit], d[qhit])
+        return out
