@@ -76,7 +76,10 @@ def best_repair(digits: str) -> int | None:
 
 
 def _year_of(slot: Slot) -> tuple[str, str] | None:
-    """(what stands before the year, its four digits) of a token that is or ends in a year, else None."""
+    """(what stands before the year, its four digits) of a token that is or ends in a year, else None.
+    Only numbers and dates (kind ``number``/``protected``) are looked at: every other word passes by."""
+    if slot.piece.kind not in ("number", "protected"):
+        return None
     text = slot.piece.text
     if _FOUR_DIGITS.fullmatch(text):
         return "", text
