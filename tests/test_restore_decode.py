@@ -12,9 +12,11 @@ import pytest
 
 import pipeline.restore.engine as engine
 from pipeline.restore import restore_text, tokenize
+from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.decode import LN10, Position, _windows, decode_segments
 from pipeline.restore.engine import models
+from pipeline.restore.normalize import strip_diacritics
 
 # No candidate is pruned before the trigram pass, and neither the 4-gram correction nor the document cache
 # moves the trigram posteriors: they are the exact ones.
@@ -188,3 +190,37 @@ def test_fourgram_rescoring_keeps_posteriors_normalised():
     for dec in decode_segments(lm, segments, DEFAULT_CONFIG):
         for p in dec.posterior:
             assert np.isclose(p.sum(), 1.0) and (p >= 0).all()
+
+
+def _rewrites_unpruned(gen: CandidateGenerator, token: str, cfg: RestoreConfig) -> list[tuple[str, float]]:
+    """The rewrite search as first written: every form of every round built and looked up."""
+    found: dict[str, float] = {}
+    frontier = [(token, 0.0)]
+    for depth in range(cfg.rewrite_depth):
+        nxt = []
+        for form, cost in frontier:
+            for new, c in gen._one_rewrite(form, cost):
+                key = strip_diacritics(new)
+                if key in gen.by_skeleton and found.get(key, -99.0) < c:
+                    found[key] = c
+                if depth + 1 < cfg.rewrite_depth and c > cfg.rewrite_expand_floor:
+                    nxt.append((new, c))
+        frontier = nxt
+    found.pop(strip_diacritics(token), None)
+    return sorted(found.items(), key=lambda kv: -kv[1])[: cfg.rewrite_skeletons]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_the_last_rewrite_round_finds_what_building_every_form_finds(depth):
+    """The last round skips forms whose unchanged head or tail no skeleton starts or ends with: the
+    skeletons found, their costs and their order stay those of the full search."""
+    cfg = RestoreConfig(rewrite_depth=depth)
+    gen = models().generator
+    tokens = ["c6", "thirc", "nguoi", "quyét", "s¢", "d&", "tinh", "chinh", "ph6ng", "1ao", "dông", "xa"]
+    tokens += ["tnrờng", "huyén", "ciia", "dé", "vièc", "cüa", "nhân", "bé", "tinh", "qu6c", "h0i"]
+    found_any = False
+    for token in tokens:
+        got = gen._rewrites(token, cfg)
+        assert got == _rewrites_unpruned(gen, token, cfg), token
+        found_any = found_any or bool(got)
+    assert found_any

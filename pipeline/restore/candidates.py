@@ -91,6 +91,9 @@ class CandidateGenerator:
         # The rules that can match where the next two characters of a form are these (filled on demand).
         self._rules_at: dict[str, list[tuple[str, str, float, bool, int]]] = {}
         self._caches: dict[RestoreConfig, dict[tuple[str, bool], list[Candidate]]] = {}
+        # Every start and every end of a skeleton (the last rewrite round skips forms that match neither).
+        self._prefixes = {skel[:i] for skel in by_skeleton for i in range(len(skel) + 1)}
+        self._suffixes = {skel[i:] for skel in by_skeleton for i in range(len(skel) + 1)}
 
     def candidates(
         self, token: str, garbled_doc: bool, config: RestoreConfig = DEFAULT_CONFIG
@@ -160,19 +163,47 @@ class CandidateGenerator:
         """
         found: dict[str, float] = {}
         frontier = [(token, 0.0)]
-        for depth in range(cfg.rewrite_depth):
-            expand = depth + 1 < cfg.rewrite_depth
+        for _ in range(cfg.rewrite_depth - 1):
             nxt: list[tuple[str, float]] = []
             for form, cost in frontier:
                 for new, c in self._one_rewrite(form, cost):
                     key = strip_diacritics(new)
                     if key in self.by_skeleton and found.get(key, -99.0) < c:
                         found[key] = c
-                    if expand and c > cfg.rewrite_expand_floor:
+                    if c > cfg.rewrite_expand_floor:
                         nxt.append((new, c))
             frontier = nxt
+        for form, cost in frontier if cfg.rewrite_depth > 0 else ():
+            self._last_rewrite(form, cost, found)
         found.pop(strip_diacritics(token), None)
         return sorted(found.items(), key=lambda kv: -kv[1])[: cfg.rewrite_skeletons]
+
+    def _last_rewrite(self, form: str, cost: float, found: dict[str, float]) -> None:
+        """The skeletons one rule application away from ``form`` into ``found`` (best cost kept): what
+        :meth:`_one_rewrite` followed by the skeleton lookup gives, without building the forms that cannot
+        be a skeleton. Why: the last round of the search meets most forms of a garbled token; a form is a
+        skeleton only if the part before the rewritten span starts one and the part after it ends one."""
+        skeletons, prefixes, suffixes = self.by_skeleton, self._prefixes, self._suffixes
+        # tail_ok[i]: form[i:] without marks ends some skeleton.
+        tail_ok = [strip_diacritics(form[i:]) in suffixes for i in range(len(form) + 1)]
+        rules_at = self._rules_at
+        for start in range(len(form)):
+            head = form[:start]
+            if strip_diacritics(head) not in prefixes:
+                break  # every later head starts with this one
+            pair = form[start : start + 2]
+            rules = rules_at.get(pair)
+            if rules is None:
+                rules = self._rules_for(pair)
+            for garbled, clean, logp, onset_only, n in rules:
+                if (onset_only and start) or (n > 2 and not form.startswith(garbled, start)):
+                    continue
+                if not tail_ok[start + n]:
+                    continue
+                key = strip_diacritics(head + clean + form[start + n :])
+                c = cost + logp
+                if key in skeletons and found.get(key, -99.0) < c:
+                    found[key] = c
 
     def _one_rewrite(self, form: str, cost: float) -> list[tuple[str, float]]:
         """Every form one rule application away from ``form``, with its accumulated log10 cost."""
