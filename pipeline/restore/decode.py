@@ -438,6 +438,9 @@ def _decode_batch(
     j_end = t_max + 2
     # The segments from running[j] on have a real position or their </s> at padded position j.
     running = _running(lengths, j_end + 1, 2)
+    if not viterbi:
+        post = _marginals(cube, em, running, t_max)
+        return np.argmax(post, axis=2), post
     # Forward: state at padded position j is (candidate at j-1, candidate at j); a finished segment keeps
     # its last value.
     delta = em[:, 0, :, None] + em[:, 1, None, :]
@@ -477,3 +480,40 @@ def _decode_batch(
             best[s, j - 3] = b_idx
             b_idx, c_idx = a_idx, b_idx
     return best, post
+
+
+def _marginals(cube: np.ndarray, em: np.ndarray, running: list[int], t_max: int) -> np.ndarray:
+    """Posterior marginals of every (segment, position, candidate) by forward-backward in probability
+    space, each step rescaled to sum one per segment.
+
+    Why not in log space: a log-sum-exp per step costs an exp and a log of the whole (segment, K, K, K)
+    step, twice (forward and backward); here the transition cube is exponentiated once and each step is
+    a product and a sum. Scores are natural-log and bounded (LM log-probabilities, channel scores shifted
+    by their position's best), so nothing a path could win underflows. Positions past a segment's end
+    come out as anything finite: the caller masks them.
+    """
+    n_seg, j_top, k = em.shape
+    j_end = j_top - 1
+    trans = np.exp(cube)  # (S, T+1, a, b, c), impossible triples 0
+    emit = np.exp(em - np.max(em, axis=2, keepdims=True))  # (S, T+3, K), impossible candidates 0
+    alpha = np.empty((n_seg, j_end + 1, k, k))
+    alpha[:, 1] = emit[:, 0, :, None] * emit[:, 1, None, :]
+    for j in range(2, j_end + 1):
+        s0 = running[j]
+        alpha[:s0, j] = alpha[:s0, j - 1]
+        step = np.einsum("sab,sabc->sbc", alpha[s0:, j - 1], trans[s0:, j - 2]) * emit[s0:, j, None, :]
+        alpha[s0:, j] = step / _step_total(step)
+    beta = np.ones((n_seg, j_end + 1, k, k))  # one at and after </s>
+    for j in range(j_end, 2, -1):
+        s0 = running[j]
+        step = np.sum(trans[s0:, j - 2] * (emit[s0:, j, None, :] * beta[s0:, j])[:, None], axis=3)
+        beta[s0:, j - 1] = step / _step_total(step)
+    both = np.sum(alpha[:, 2 : t_max + 2] * beta[:, 2 : t_max + 2], axis=2)  # (S, T, c)
+    total = both.sum(axis=2, keepdims=True)
+    return both / np.where(total > 0, total, 1.0)
+
+
+def _step_total(step: np.ndarray) -> np.ndarray:
+    """Per segment, the sum of a (segment, K, K) step (1 where it is 0), for rescaling."""
+    total = step.sum(axis=(1, 2))
+    return np.where(total > 0, total, 1.0)[:, None, None]
