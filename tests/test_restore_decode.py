@@ -224,3 +224,25 @@ def test_the_last_rewrite_round_finds_what_building_every_form_finds(depth):
         assert got == _rewrites_unpruned(gen, token, cfg), token
         found_any = found_any or bool(got)
     assert found_any
+
+
+def test_trigram_scores_are_the_same_with_the_context_shortcut():
+    """Searching the trigram table only for triples whose context is a stored bigram answers as searching
+    it for every triple (stored triples, triples of a stored context, triples of unknown contexts)."""
+    lm = copy.copy(models().lm)
+    rng = np.random.default_rng(7)
+    stored = lm.tri_keys[rng.integers(0, lm.tri_keys.size, 3000)]
+    u, v, w = (
+        stored >> np.uint64(32),
+        (stored >> np.uint64(16)) & np.uint64(0xFFFF),
+        stored & np.uint64(0xFFFF),
+    )
+    other = rng.integers(0, len(lm.vocab), size=(3, 3000)).astype(np.uint64)
+    u, v, w = (np.concatenate([a, b, a]) for a, b in zip((u, v, w), other, strict=True))
+    w[-3000:] = other[2]  # stored contexts, mostly unstored words
+    assert lm._contexts_are_bigrams()
+    shortcut = lm.score(u, v, w)
+    lm._trigram_contexts_known = False
+    full = lm.score(u, v, w)
+    assert np.array_equal(shortcut, full)
+    assert np.array_equal(shortcut[:3000], lm.tri_logp[np.searchsorted(lm.tri_keys, stored)])
