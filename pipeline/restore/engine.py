@@ -406,9 +406,10 @@ def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str
     def surface(word: str) -> str:
         return apply_case(word if modern else normalize_syllable(word, tone_style), pattern)
 
-    word = slot.words[choice]
+    words = slot.words
+    word = words[choice]
     # A kept token comes back exactly as written ("iPhone", "4G").
-    if slot.reasons[choice] == "keep" or word == nfc(piece.text.lower()):
+    if slot.reasons[choice] == "keep" or word == _nfc_lower(piece.text):
         restored = piece.text
     else:
         restored = surface(word)
@@ -417,13 +418,24 @@ def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str
         reason = "normalized"
     alternatives: list[str] = []
     probs = post.tolist()  # small lists: Python's stable sort beats numpy's per-call overhead
-    for i in sorted(range(len(probs)), key=probs.__getitem__, reverse=True):
-        alt = surface(slot.words[i])
-        if i != choice and alt != restored and alt not in alternatives:
-            alternatives.append(alt)
-        if len(alternatives) == cfg.max_alternatives:
-            break
+    limit = cfg.max_alternatives
+    if len(probs) > 1 and limit != 0:
+        as_written = modern and pattern == "lower"  # most tokens: the candidate is its own surface
+        for i in sorted(range(len(probs)), key=probs.__getitem__, reverse=True):
+            if i == choice:
+                continue
+            alt = words[i] if as_written else surface(words[i])
+            if alt != restored and alt not in alternatives:
+                alternatives.append(alt)
+                if len(alternatives) == limit:
+                    break
     return restored, reason, min(max(probs[choice], 0.0), 1.0), alternatives
+
+
+@lru_cache(maxsize=65_536)
+def _nfc_lower(text: str) -> str:
+    """A token's lowercase NFC form (cached: every decoded token is compared with its chosen word)."""
+    return nfc(text.lower())
 
 
 def _restyle(text: str, tone_style: str) -> str:
