@@ -87,15 +87,48 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     probable one.
     """
     out = _decode_pass(lm, segments, config)
-    for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
-        bonus = _topic_bonus(lm, segments, out, config)
-        redo = _segments_to_redo(segments, out, bonus, config)
+    rounds = config.topic_rounds if config.topic_weight > 0 and segments else 0
+    flat = _Flat.of(segments) if rounds else None
+    for _ in range(rounds):
+        assert flat is not None
+        now = flat.decisions(out)
+        bonus = _topic_bonus(lm, flat, now, config)
+        redo = _segments_to_redo(flat, now, bonus, config)
         if config.posterior_decoding and not config.topic_redecode:
             for i in redo:
                 out[i] = _rescaled(segments[i], out[i], bonus, config.temperature)
         elif redo:
-            _redecode(lm, segments, out, redo, bonus, config)
+            _redecode(lm, segments, out, redo, bonus, config, flat, now)
     return out
+
+
+@dataclass
+class _Flat:
+    """Every candidate of every segment in one flat array, in segment and position order (built once per
+    text: the document cache reads them in each of its steps, and per-position numpy calls would cost
+    more than the decoding)."""
+
+    ids: np.ndarray  # LM id of each candidate
+    seg_of: np.ndarray  # segment of each candidate
+    sizes: np.ndarray  # candidates per position
+    starts: np.ndarray  # flat index of each position's first candidate
+    pos_seg: np.ndarray  # segment of each position
+
+    @classmethod
+    def of(cls, segments: list[list[Position]]) -> _Flat:
+        ids, seg_of = _flat_ids(segments)
+        sizes = np.fromiter((len(p.ids) for s in segments for p in s), dtype=np.int64)
+        per_seg = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
+        pos_seg = np.repeat(np.arange(len(segments)), per_seg)
+        return cls(ids, seg_of, sizes, np.cumsum(sizes) - sizes, pos_seg)
+
+    def decisions(self, decoded: list[Decoded]) -> tuple[np.ndarray, np.ndarray]:
+        """(posterior of every candidate, flat index of every position's chosen candidate)."""
+        post = np.concatenate([p for d in decoded for p in d.posterior]) if self.ids.size else np.zeros(0)
+        chosen = self.starts + np.fromiter(
+            chain.from_iterable(d.best for d in decoded), dtype=np.int64, count=self.sizes.size
+        )
+        return post, chosen
 
 
 def _redecode(
@@ -105,19 +138,25 @@ def _redecode(
     redo: list[int],
     bonus: np.ndarray,
     config: RestoreConfig,
+    flat: _Flat,
+    now: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    """Decode segments ``redo`` again with the bonus on the channel, in place in ``out``. Candidates the
-    first pass gave less than ``topic_keep_post`` stay out (a much smaller trellis); they keep posterior
-    0. Flat arrays and list slices: per-position numpy calls would cost more than the decoding."""
+    """Decode segments ``redo`` (ascending) again with the bonus on the channel, in place in ``out``.
+    Candidates the first pass gave less than ``topic_keep_post`` stay out (a much smaller trellis); they
+    keep posterior 0. ``flat`` and ``now`` (:meth:`_Flat.decisions` of ``out``) are the text's candidates
+    and decisions as flat arrays: per-position numpy calls would cost more than the decoding."""
     segs = [segments[i] for i in redo]
-    ids, _ = _flat_ids(segs)
+    in_redo = np.zeros(len(segments), dtype=bool)
+    in_redo[redo] = True
+    cand_in, pos_in = in_redo[flat.seg_of], in_redo[flat.pos_seg]
+    ids = flat.ids[cand_in]
     chan = np.fromiter(
         chain.from_iterable(p.channel for s in segs for p in s), dtype=np.float64, count=ids.size
     )
-    post = np.concatenate([p for i in redo for p in out[i].posterior])
-    sizes = np.fromiter((len(p.ids) for s in segs for p in s), dtype=np.int64)
+    post = now[0][cand_in]
+    sizes = flat.sizes[pos_in]
     starts = np.cumsum(sizes) - sizes
-    chosen = starts + np.fromiter(chain.from_iterable(out[i].best for i in redo), dtype=np.int64)
+    chosen = starts + (now[1] - flat.starts)[pos_in]
     keep = (post >= config.topic_keep_post) | (bonus[ids] > 0)  # a topical word pruned in the first pass
     keep[chosen] = True
     where = np.flatnonzero(keep)
@@ -173,7 +212,7 @@ def _flat_ids(segments: list[list[Position]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _topic_bonus(
-    lm: TrigramLM, segments: list[list[Position]], decoded: list[Decoded], config: RestoreConfig
+    lm: TrigramLM, flat: _Flat, now: tuple[np.ndarray, np.ndarray], config: RestoreConfig
 ) -> np.ndarray:
     """log10 bonus per LM id for the words this text is about (a document cache, unigram rescaling).
 
@@ -184,11 +223,10 @@ def _topic_bonus(
     expected at least ``topic_min_count`` times; the sentences with a candidate it changes are decoded
     again. Frequent function words are never that much above their unigram, so they are not moved.
     """
-    ids, _ = _flat_ids(segments)
-    post = np.concatenate([p for d in decoded for p in d.posterior]) if ids.size else np.zeros(0)
+    ids, post = flat.ids, now[0]
     n_vocab = len(lm.uni_logp)
     soft = np.bincount(ids, weights=post, minlength=n_vocab)
-    n_pos = sum(len(s) for s in segments)
+    n_pos = flat.sizes.size
     expected = n_pos * np.power(10.0, np.asarray(lm.uni_logp, dtype=np.float64))
     with np.errstate(divide="ignore"):
         ratio = np.log10(np.maximum(soft, 1e-12) / expected)
@@ -199,18 +237,15 @@ def _topic_bonus(
 
 
 def _segments_to_redo(
-    segments: list[list[Position]], decoded: list[Decoded], bonus: np.ndarray, config: RestoreConfig
+    flat: _Flat, now: tuple[np.ndarray, np.ndarray], bonus: np.ndarray, config: RestoreConfig
 ) -> list[int]:
     """Segments where the bonus may change a decision: a candidate whose posterior, raised by its bonus
     over the chosen one's plus ``topic_slack`` (log10), would overtake the chosen one (only they are
     decoded again: most sentences of a page have none)."""
     if not bonus.any():
         return []
-    ids, seg_of = _flat_ids(segments)
-    post = np.concatenate([p for d in decoded for p in d.posterior])
-    sizes = np.fromiter((len(p.ids) for s in segments for p in s), dtype=np.int64)
-    starts = np.cumsum(sizes) - sizes
-    chosen = starts + np.fromiter(chain.from_iterable(d.best for d in decoded), dtype=np.int64)
+    ids, seg_of, sizes = flat.ids, flat.seg_of, flat.sizes
+    post, chosen = now
     pos_of = np.repeat(np.arange(sizes.size), sizes)
     raised = bonus[ids] - bonus[ids[chosen]][pos_of]
     # A candidate the bigram pre-pass dropped (posterior 0) counts as if it had ``topic_keep_post``.
