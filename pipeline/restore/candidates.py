@@ -10,8 +10,8 @@ token (and per :class:`~pipeline.restore.config.RestoreConfig`, whose limits sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -26,8 +26,10 @@ _CACHE_LIMIT = 200_000
 _RULES_AT_LIMIT = 100_000
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One clean reading of a token (a named tuple: a garbled token has dozens, built on every new token,
+    and a frozen dataclass costs several times as much to create)."""
+
     word: str  # lowercase clean form
     kind: str  # "same" | "skeleton" | "rewrite" | "fuzzy" | "keep"
     n_missing: int = 0  # marks present in the candidate, absent from the token
