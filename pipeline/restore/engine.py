@@ -280,12 +280,17 @@ def _lower(core: str) -> str:
 def _not_a_syllable(piece: Piece, page: _Page) -> bool:
     """Too long, no letters (and no garble), punctuation inside, or letters with digits ("4G") in a page
     that shows no OCR garble."""
-    core = piece.text
+    return _no_syllable(piece.text, piece.kind, page.doc.garbled_doc, page.cfg.max_token_len)
+
+
+@lru_cache(maxsize=65_536)
+def _no_syllable(core: str, kind: str, garbled_doc: bool, max_len: int) -> bool:
+    """:func:`_not_a_syllable` of a token's text (cached: four regex searches, and words recur)."""
     return bool(
-        len(core) > page.cfg.max_token_len
+        len(core) > max_len
         or (not LETTER.search(core) and not GARBLE_CHAR.search(core))
         or _INNER_PUNCT.search(core)
-        or (not page.doc.garbled_doc and _DIGIT.search(core) and piece.kind != "number")
+        or (not garbled_doc and _DIGIT.search(core) and kind != "number")
     )
 
 
