@@ -174,17 +174,17 @@ def _redecode(
         )
         pos += len(seg)
     again = _decode_pass(lm, small, config, prune=False)
+    # Back to every candidate of each position (the ones left out get 0), as one flat array cut into views.
+    full = np.zeros(ids.size)
+    full[where] = np.concatenate([p for dec in again for p in dec.posterior])
+    new_best = np.fromiter(chain.from_iterable(dec.best for dec in again), dtype=np.int64, count=sizes.size)
+    best = np.asarray(cand)[np.asarray(bounds[:-1], dtype=np.int64) + new_best].tolist()
+    lo, hi = starts.tolist(), (starts + sizes).tolist()
     pos = 0
-    for i, seg, dec in zip(redo, segs, again, strict=True):
-        post_i, best_i = [], []
-        for t, (p, c) in enumerate(zip(dec.posterior, dec.best, strict=True)):
-            lo, hi = bounds[pos + t], bounds[pos + t + 1]
-            full = np.zeros(len(seg[t].ids))
-            full[cand[lo:hi]] = p
-            post_i.append(full)
-            best_i.append(cand[lo + c])
-        out[i] = Decoded(best_i, post_i)
-        pos += len(seg)
+    for i, seg in zip(redo, segs, strict=True):
+        end = pos + len(seg)
+        out[i] = Decoded(best[pos:end], [full[a:b] for a, b in zip(lo[pos:end], hi[pos:end], strict=True)])
+        pos = end
 
 
 def _rescaled(segment: list[Position], dec: Decoded, bonus: np.ndarray, temperature: float) -> Decoded:
@@ -300,10 +300,11 @@ def _decode_pass(
             chosen = np.argmax(full, axis=2)
         else:
             chosen = np.take_along_axis(keep, best[:, :, None], axis=2)[:, :, 0]
+        counts, chosen_l = batch.counts.tolist(), chosen.tolist()
         for j, s in zip(idx, range(len(idx)), strict=True):
             n = int(batch.lengths[s])
-            counts = batch.counts[s]
-            out[j] = Decoded(chosen[s, :n].tolist(), [full[s, t, : counts[t]] for t in range(n)])
+            rows = zip(full[s, :n], counts[s][:n], strict=True)  # row views: cheaper than indexing each
+            out[j] = Decoded(chosen_l[s][:n], [row[:c] for row, c in rows])
     return [d for d in out if d is not None]
 
 
