@@ -52,28 +52,29 @@ class _Batch:
     counts: np.ndarray  # (segment, position): real candidates (0 past the segment's end)
 
     @classmethod
-    def build(cls, lm: TrigramLM, segs: list[list[Position]]) -> _Batch:
-        """One scatter for the whole batch (per-position numpy calls would cost more than the decoding)."""
-        lengths = np.fromiter((len(s) for s in segs), dtype=np.int64, count=len(segs))
+    def gather(cls, lm: TrigramLM, flat: _Flat, idx: np.ndarray) -> _Batch:
+        """The batch of segments ``idx`` (ascending length) of the flat candidates ``flat``: gathers and
+        one scatter for the whole batch (per-position numpy calls would cost more than the decoding)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        lengths = flat.per_seg[idx]
         if (np.diff(lengths) < 0).any():
             raise ValueError("a batch's segments must come in ascending length")
-        per_pos = [len(p.ids) for s in segs for p in s]
-        n = np.asarray(per_pos, dtype=np.int64)
+        n_pos = int(lengths.sum())
+        before = np.repeat(np.cumsum(lengths) - lengths, lengths)  # the segment's first row, per row
+        t_of = np.arange(n_pos) - before
+        pos = np.repeat(flat.pos_start[idx], lengths) + t_of  # each row's position in ``flat``
+        n = flat.sizes[pos]
         t_max, k = int(lengths.max()), int(n.max())
-        seg_of = np.repeat(np.arange(len(segs)), lengths)
-        t_of = np.arange(len(per_pos)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        seg_of = np.repeat(np.arange(idx.size), lengths)
+        n_cand = int(n.sum())
+        flat_c = np.arange(n_cand) - np.repeat(np.cumsum(n) - n, n)
+        cand = np.repeat(flat.starts[pos], n) + flat_c  # each candidate's index in ``flat``
         flat_s, flat_t = np.repeat(seg_of, n), np.repeat(t_of, n)
-        flat_c = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        ids = np.full((len(segs), t_max, k), lm.eos, dtype=np.int64)
-        chan = np.full((len(segs), t_max, k), NEG)
-        # chain flattens the per-position lists in C: a generator per value would cost more than the rest.
-        ids[flat_s, flat_t, flat_c] = np.fromiter(
-            chain.from_iterable(p.ids for s in segs for p in s), dtype=np.int64, count=len(flat_c)
-        )
-        chan[flat_s, flat_t, flat_c] = np.fromiter(
-            chain.from_iterable(p.channel for s in segs for p in s), dtype=np.float64, count=len(flat_c)
-        )
-        counts = np.zeros((len(segs), t_max), dtype=np.int64)
+        ids = np.full((idx.size, t_max, k), lm.eos, dtype=np.int64)
+        chan = np.full((idx.size, t_max, k), NEG)
+        ids[flat_s, flat_t, flat_c] = flat.ids[cand]
+        chan[flat_s, flat_t, flat_c] = flat.chan[cand]
+        counts = np.zeros((idx.size, t_max), dtype=np.int64)
         counts[seg_of, t_of] = n
         return cls(ids, chan, lengths, counts)
 
@@ -86,11 +87,9 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     candidate is the best path's (Viterbi) or, with ``config.posterior_decoding``, each position's most
     probable one.
     """
-    out = _decode_pass(lm, segments, config)
-    rounds = config.topic_rounds if config.topic_weight > 0 and segments else 0
-    flat = _Flat.of(segments) if rounds else None
-    for _ in range(rounds):
-        assert flat is not None
+    flat = _Flat.of(segments)
+    out = _decode_pass(lm, segments, config, flat=flat)
+    for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
         now = flat.decisions(out)
         bonus = _topic_bonus(lm, flat, now, config)
         redo = _segments_to_redo(flat, now, bonus, config)
@@ -105,22 +104,41 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
 @dataclass
 class _Flat:
     """Every candidate of every segment in one flat array, in segment and position order (built once per
-    text: the document cache reads them in each of its steps, and per-position numpy calls would cost
-    more than the decoding)."""
+    text: the batches and each step of the document cache read them, and per-position numpy calls would
+    cost more than the decoding)."""
 
     ids: np.ndarray  # LM id of each candidate
+    chan: np.ndarray  # channel log10 score of each candidate
     seg_of: np.ndarray  # segment of each candidate
     sizes: np.ndarray  # candidates per position
     starts: np.ndarray  # flat index of each position's first candidate
     pos_seg: np.ndarray  # segment of each position
+    per_seg: np.ndarray  # positions per segment
+    pos_start: np.ndarray  # index of each segment's first position
 
     @classmethod
     def of(cls, segments: list[list[Position]]) -> _Flat:
-        ids, seg_of = _flat_ids(segments)
         sizes = np.fromiter((len(p.ids) for s in segments for p in s), dtype=np.int64)
+        n_cand = int(sizes.sum())
+        # chain flattens the per-position lists in C: a generator per value would cost more than the rest.
+        ids = np.fromiter(
+            chain.from_iterable(p.ids for s in segments for p in s), dtype=np.int64, count=n_cand
+        )
+        chan = np.fromiter(
+            chain.from_iterable(p.channel for s in segments for p in s), dtype=np.float64, count=n_cand
+        )
         per_seg = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
         pos_seg = np.repeat(np.arange(len(segments)), per_seg)
-        return cls(ids, seg_of, sizes, np.cumsum(sizes) - sizes, pos_seg)
+        return cls(
+            ids,
+            chan,
+            np.repeat(pos_seg, sizes),
+            sizes,
+            np.cumsum(sizes) - sizes,
+            pos_seg,
+            per_seg,
+            np.cumsum(per_seg) - per_seg,
+        )
 
     def decisions(self, decoded: list[Decoded]) -> tuple[np.ndarray, np.ndarray]:
         """(posterior of every candidate, flat index of every position's chosen candidate)."""
@@ -149,10 +167,7 @@ def _redecode(
     in_redo = np.zeros(len(segments), dtype=bool)
     in_redo[redo] = True
     cand_in, pos_in = in_redo[flat.seg_of], in_redo[flat.pos_seg]
-    ids = flat.ids[cand_in]
-    chan = np.fromiter(
-        chain.from_iterable(p.channel for s in segs for p in s), dtype=np.float64, count=ids.size
-    )
+    ids, chan = flat.ids[cand_in], flat.chan[cand_in]
     post = now[0][cand_in]
     sizes = flat.sizes[pos_in]
     starts = np.cumsum(sizes) - sizes
@@ -202,13 +217,6 @@ def _rescaled(segment: list[Position], dec: Decoded, bonus: np.ndarray, temperat
                     post[t] = q / total
                     best[t] = int(np.argmax(post[t]))
     return Decoded(best, post)
-
-
-def _flat_ids(segments: list[list[Position]]) -> tuple[np.ndarray, np.ndarray]:
-    """Every candidate's LM id, and the index of its segment, in segment and position order."""
-    per_seg = np.fromiter((sum(len(p.ids) for p in s) for s in segments), dtype=np.int64, count=len(segments))
-    ids = np.fromiter(chain.from_iterable(p.ids for s in segments for p in s), dtype=np.int64)
-    return ids, np.repeat(np.arange(len(segments)), per_seg)
 
 
 def _topic_bonus(
@@ -266,17 +274,23 @@ def _with_bonus(segment: list[Position], bonus: np.ndarray) -> list[Position]:
 
 
 def _decode_pass(
-    lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig, prune: bool = True
+    lm: TrigramLM,
+    segments: list[list[Position]],
+    config: RestoreConfig,
+    prune: bool = True,
+    flat: _Flat | None = None,
 ) -> list[Decoded]:
     """One decoding of every segment (see :func:`decode_segments`). ``prune=False`` skips the bigram
     pre-pass for batches with no more than ``prune_keep`` candidates anywhere (the second decoding of
-    the document cache, whose candidates survived the first)."""
+    the document cache, whose candidates survived the first). ``flat``: the segments' candidates as flat
+    arrays, if the caller has them."""
     lm_weight, temperature = config.lm_weight, config.temperature
     out: list[Decoded | None] = [None] * len(segments)
+    flat = _Flat.of(segments) if flat is None else flat
     order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
     for i in range(0, len(order), config.decode_batch):
         idx = order[i : i + config.decode_batch]
-        batch = _Batch.build(lm, [segments[j] for j in idx])
+        batch = _Batch.gather(lm, flat, np.asarray(idx, dtype=np.int64))
         n_seg, t_max, k = batch.ids.shape
         if prune or k > config.prune_keep:
             keep = _bigram_prune(lm, batch, lm_weight, config.prune_keep, config.prune_margin)  # (S, T, k2)
