@@ -14,7 +14,7 @@ import pipeline.restore.engine as engine
 from pipeline.restore import restore_text, tokenize
 from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
-from pipeline.restore.decode import LN10, Position, _windows, decode_segments
+from pipeline.restore.decode import LN10, Position, _TrigramMemo, _windows, decode_segments
 from pipeline.restore.engine import models
 from pipeline.restore.normalize import strip_diacritics
 
@@ -246,3 +246,18 @@ def test_trigram_scores_are_the_same_with_the_context_shortcut():
     full = lm.score(u, v, w)
     assert np.array_equal(shortcut, full)
     assert np.array_equal(shortcut[:3000], lm.tri_logp[np.searchsorted(lm.tri_keys, stored)])
+
+
+def test_the_trigram_memo_answers_as_the_model():
+    """Scores remembered from a first decoding, and those of triples it never saw, are the model's."""
+    lm = models().lm
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, len(lm.vocab), size=(3, 40, 7))
+    memo = _TrigramMemo(lm)
+    assert np.array_equal(memo.score(*first), lm.score(*first))
+    memo.score(*first[:, :5])  # a second batch of the first decoding: merged into the table
+    remembered = memo.keys.size
+    memo.learning = False
+    mixed = np.concatenate([first[:, :20], rng.integers(0, len(lm.vocab), size=(3, 20, 7))], axis=1)
+    assert np.array_equal(memo.score(*mixed), lm.score(*mixed))
+    assert memo.keys.size == remembered and remembered == np.unique(first.reshape(3, -1), axis=1).shape[1]

@@ -79,6 +79,44 @@ class _Batch:
         return cls(ids, chan, lengths, counts)
 
 
+class _TrigramMemo:
+    """The trigram scores the first decoding of a text asked for, for its second decoding (the document
+    cache's), whose triples are nearly all among them: a search in this small sorted table instead of
+    three in the model's. Scores are the model's exactly (each triple's score depends on it alone)."""
+
+    def __init__(self, lm: TrigramLM):
+        self.lm = lm
+        self.keys = np.zeros(0, dtype=np.uint64)  # sorted, distinct u << 32 | v << 16 | w
+        self.values = np.zeros(0, dtype=np.float32)
+        self.learning = True  # remember the triples asked for (the first decoding)
+
+    def score(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """log10 P(w | u, v) for aligned id arrays of one shape, as :meth:`TrigramLM.score`."""
+        s16, s32 = np.uint64(16), np.uint64(32)
+        keys, inverse = np.unique(
+            u.astype(np.uint64) << s32 | v.astype(np.uint64) << s16 | w.astype(np.uint64), return_inverse=True
+        )
+        out = np.empty(keys.size, dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.keys, keys), max(self.keys.size - 1, 0))
+        known = self.keys[at] == keys if self.keys.size else np.zeros(keys.size, dtype=bool)
+        out[known] = self.values[at[known]]
+        new = keys[~known]
+        if new.size:
+            m16 = np.uint64(0xFFFF)
+            out[~known] = self.lm.score(new >> s32, (new >> s16) & m16, new & m16)
+            if self.learning:
+                self._remember(new, out[~known])
+        return out[inverse].reshape(u.shape)
+
+    def _remember(self, keys: np.ndarray, values: np.ndarray) -> None:
+        if not self.keys.size:
+            self.keys, self.values = keys, values  # sorted and distinct already
+            return
+        keys, values = np.concatenate([self.keys, keys]), np.concatenate([self.values, values])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.values = keys[order], values[order]
+
+
 def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig) -> list[Decoded]:
     """Decode segments (each at most ``config.max_segment_len`` positions) in batches of similar length.
 
@@ -88,7 +126,9 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     probable one.
     """
     flat = _Flat.of(segments)
-    out = _decode_pass(lm, segments, config, flat=flat)
+    memo = _TrigramMemo(lm)
+    out = _decode_pass(lm, segments, config, flat=flat, trigrams=memo)
+    memo.learning = False
     for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
         now = flat.decisions(out)
         bonus = _topic_bonus(lm, flat, now, config)
@@ -97,7 +137,7 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
             for i in redo:
                 out[i] = _rescaled(segments[i], out[i], bonus, config.temperature)
         elif redo:
-            _redecode(lm, segments, out, redo, bonus, config, flat, now)
+            _redecode(lm, segments, out, redo, bonus, config, flat, now, memo)
     return out
 
 
@@ -158,6 +198,7 @@ def _redecode(
     config: RestoreConfig,
     flat: _Flat,
     now: tuple[np.ndarray, np.ndarray],
+    trigrams: _TrigramMemo | None = None,
 ) -> None:
     """Decode segments ``redo`` (ascending) again with the bonus on the channel, in place in ``out``.
     Candidates the first pass gave less than ``topic_keep_post`` stay out (a much smaller trellis); they
@@ -188,7 +229,7 @@ def _redecode(
             ]
         )
         pos += len(seg)
-    again = _decode_pass(lm, small, config, prune=False)
+    again = _decode_pass(lm, small, config, prune=False, trigrams=trigrams)
     # Back to every candidate of each position (the ones left out get 0), as one flat array cut into views.
     full = np.zeros(ids.size)
     full[where] = np.concatenate([p for dec in again for p in dec.posterior])
@@ -279,11 +320,12 @@ def _decode_pass(
     config: RestoreConfig,
     prune: bool = True,
     flat: _Flat | None = None,
+    trigrams: _TrigramMemo | None = None,
 ) -> list[Decoded]:
     """One decoding of every segment (see :func:`decode_segments`). ``prune=False`` skips the bigram
     pre-pass for batches with no more than ``prune_keep`` candidates anywhere (the second decoding of
     the document cache, whose candidates survived the first). ``flat``: the segments' candidates as flat
-    arrays, if the caller has them."""
+    arrays, if the caller has them; ``trigrams``: where the trigram scores are looked up (the model's)."""
     lm_weight, temperature = config.lm_weight, config.temperature
     out: list[Decoded | None] = [None] * len(segments)
     flat = _Flat.of(segments) if flat is None else flat
@@ -302,7 +344,14 @@ def _decode_pass(
         pruned_ids = np.take_along_axis(wide_ids, keep, axis=2)
         pruned_chan = np.take_along_axis(wide_chan, keep, axis=2)
         best, post = _decode_batch(
-            lm, pruned_ids, pruned_chan, batch.lengths, lm_weight, temperature, not config.posterior_decoding
+            lm,
+            pruned_ids,
+            pruned_chan,
+            batch.lengths,
+            lm_weight,
+            temperature,
+            not config.posterior_decoding,
+            trigrams,
         )
         full = np.zeros((n_seg, t_max, k + 1))
         np.put_along_axis(full, keep, np.where(pruned_chan > NEG / 2, post, 0.0), axis=2)
@@ -461,6 +510,7 @@ def _decode_batch(
     lm_weight: float,
     temperature: float,
     viterbi: bool = True,
+    trigrams: _TrigramMemo | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(chosen candidate, posterior) per (segment, position, candidate) of a padded batch: forward-backward
     marginals, and the best path (``viterbi``) or each position's most probable candidate."""
@@ -483,7 +533,9 @@ def _decode_batch(
     w = flat_ids[first + 2 * k + ci]
     scale = LN10 / temperature
     cube = np.full((n_seg, t_max + 1, k, k, k), NEG)  # cube[s, j-2]: triple at padded positions j-2, j-1, j
-    cube.ravel()[window * (k**3) + (ai * k + bi) * k + ci] = lm.score(u, v, w) * (lm_weight * scale)
+    cube.ravel()[window * (k**3) + (ai * k + bi) * k + ci] = (trigrams or lm).score(u, v, w) * (
+        lm_weight * scale
+    )
     em = chan * scale
     j_end = t_max + 2
     # The segments from running[j] on have a real position or their </s> at padded position j.
