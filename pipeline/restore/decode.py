@@ -584,6 +584,11 @@ def _decode_batch(
     return best, post
 
 
+# Forward-backward steps between two rescalings: a step multiplies the mass by at least e^-25 or so (the
+# least LM probability, times the best candidate's emission, 1), four by e^-100, far above underflow.
+_RESCALE_EVERY = 4
+
+
 def _marginals(cube: np.ndarray, em: np.ndarray, running: list[int], t_max: int) -> np.ndarray:
     """Posterior marginals of every (segment, position, candidate) by forward-backward in probability
     space, each step rescaled to sum one per segment.
@@ -604,12 +609,12 @@ def _marginals(cube: np.ndarray, em: np.ndarray, running: list[int], t_max: int)
         s0 = running[j]
         alpha[:s0, j] = alpha[:s0, j - 1]
         step = np.einsum("sab,sabc->sbc", alpha[s0:, j - 1], trans[s0:, j - 2]) * emit[s0:, j, None, :]
-        alpha[s0:, j] = step / _step_total(step)
+        alpha[s0:, j] = step / _step_total(step) if j % _RESCALE_EVERY == 0 else step
     beta = np.ones((n_seg, j_end + 1, k, k))  # one at and after </s>
     for j in range(j_end, 2, -1):
         s0 = running[j]
         step = np.sum(trans[s0:, j - 2] * (emit[s0:, j, None, :] * beta[s0:, j])[:, None], axis=3)
-        beta[s0:, j - 1] = step / _step_total(step)
+        beta[s0:, j - 1] = step / _step_total(step) if j % _RESCALE_EVERY == 0 else step
     both = np.sum(alpha[:, 2 : t_max + 2] * beta[:, 2 : t_max + 2], axis=2)  # (S, T, c)
     total = both.sum(axis=2, keepdims=True)
     return both / np.where(total > 0, total, 1.0)
