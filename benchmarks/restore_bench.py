@@ -17,8 +17,9 @@ lexicon by its frequencies, rendered, scanned or photocopied and OCR'd with tess
 truth stripped and garbled): share of names whose words are restored exactly (case and marks; specks
 around them ignored), also with the signers listed in a user lexicon; and of the plans' signers. For each
 set also how many of the wrong names and of the right ones are flagged for review (a word of the name's line
-with a restoration confidence below the review threshold of pipeline.review): a wrong name should never
-pass silently. ``--names-only`` prints only that table (``--ours work/restore_dev`` for the dev signers).
+with a restoration confidence below the review threshold of pipeline.review, or the name's line taken out
+whole as OCR noise, which is reviewed too): a wrong name should never pass silently. ``--names-only``
+prints only that table (``--ours work/restore_dev`` for the dev signers).
 Also prints words per second per set (CPU time of this one process, models preloaded) and peak memory.
 
     python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40] [--names-only]
@@ -177,6 +178,13 @@ def flagged(res: Any, line: int) -> bool:
     )
 
 
+def name_removed(res: Any, line: int) -> bool:
+    """Whether the words of the name's line in the input were all taken out as OCR noise (reason
+    ``noise``, always to review): the name is then missing from the text and the review says where."""
+    words = [t for t in res.tokens if t.line == line and LETTERS.search(t.original)]
+    return bool(words) and all(t.reason == "noise" for t in words)
+
+
 def name_scores(bench: Bench, ours: Path, show: bool) -> list[NameScore]:
     """Exact-match share of signer names per damage kind (scan and photocopy OCR apart), and of the
     OCR'd names with a staff lexicon: the signers' names as an archive would list its officials."""
@@ -206,7 +214,7 @@ def name_scores(bench: Bench, ours: Path, show: bool) -> list[NameScore]:
                 continue
             res, _ = bench.restoration(inp, staff if kind.endswith("staff") else None)
             got, at = name_line_at(res.text, name)
-            flag = flagged(res, at)
+            flag = flagged(res, at) or name_removed(res, len(inp.split("\n")) - 1)
             right, total = right + (got == name), total + 1
             right_flagged += got == name and flag
             wrong_flagged += got != name and flag

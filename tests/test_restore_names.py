@@ -358,6 +358,17 @@ def test_a_doubtful_name_is_sent_to_review_at_its_least_certain_word():
     assert not any(to_review(None, t.confidence) for t in res.tokens if t.line == 2), res.tokens
 
 
+def test_a_given_name_no_listed_name_has_is_sent_to_review_on_a_damaged_page():
+    from pipeline.review import to_review
+
+    # "Thun" (a word: "áo thun") for "Thuấn" whose mark OCR lost: no name of the corpus ends so, so the
+    # reading is a guess, however sure the decoder is of it
+    res = restore_text("GIAM DOC\n\nNguyén Hai Thun")
+    name = [t for t in res.tokens if t.line == 2]
+    assert [t.restored for t in name] == ["Nguyễn", "Hải", "Thun"]
+    assert [to_review(None, t.confidence) for t in name] == [False, False, True], name
+
+
 def test_a_word_kept_with_its_garble_is_not_reported_as_certain():
     res = restore_text("Cac don vi c6 hiéu qua trong LéHuy nam 2024")
     kept = next(t for t in res.tokens if t.original == "LéHuy")

@@ -661,20 +661,23 @@ class NamePass:
                 if self._trusted(slot) and word == _lower(slot.piece.text):
                     continue  # a clean page's well-marked name stays as printed
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
-                conf = self._name_confidence(word, chosen[j], whole if j == weakest else 1.0)
+                conf = self._name_confidence(word, kinds[j], chosen[j], whole if j == weakest else 1.0)
                 slot.override = Override(apply_case(word, pattern), "name", conf, alts)
                 rest = self.glued.get(id(slot))
                 if rest is not None and rest.override is None:
                     rest.override = Override("", "name", conf, [])
             self._drop_specks(span)
 
-    def _name_confidence(self, word: str, marginal: float, whole: float) -> float:
+    def _name_confidence(self, word: str, kind: str, marginal: float, whole: float) -> float:
         """Confidence of one word of a decoded name: its posterior, but a name is right only when all its
         words are, so its least certain word takes the posterior of the whole reading (``whole``; 1.0 for
-        the others): the review is sent to that word. A reading that is no Vietnamese syllable (garble kept
-        for want of a better one) is a guess."""
+        the others): the review is sent to that word. On a damaged page a reading that is no Vietnamese
+        syllable (garble kept for want of a better one), or a syllable no name of the corpus has in that
+        place ("Thun" for "Thuấn": a word, never a given name), is a guess."""
         conf = min(marginal, whole)
-        if not is_valid_syllable(word) and not self.clean_page:
+        if self.clean_page:
+            return conf
+        if not is_valid_syllable(word) or not self.lex.names.is_listed(kind, word):
             conf = min(conf, self.cfg.name_unknown_confidence)
         return conf
 
