@@ -263,7 +263,10 @@ def test_signer_titles_under_the_seal_are_read_from_the_title_list():
     res = restore_text("- Luu: VT, VP.\n3K G YAM DOC\n(RI c\nTriéu Quang Tri")
     lines = _lines(res.text)
     assert lines[1].split() == ["KT", "GIÁM", "ĐỐC"] and lines[3] == "Triệu Quang Trí"
-    assert lines[0] == "- Lưu: VT, VP." and lines[2] == "(RI c"
+    assert lines[0] == "- Lưu: VT, VP."
+    # under "KT." the seal lay over the deputy's title: it is written from the convention, for review
+    # (test_restore_signer_block.py)
+    assert lines[2].strip("( ") == "PHÓ GIÁM ĐỐC"
     assert "GIÁM ĐỐC" not in restore_text("Ong Nguyen Van An giam doc tot.").text
 
 

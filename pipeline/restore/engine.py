@@ -561,11 +561,12 @@ def restore_text(
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
-    NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config).run()
+    names = NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config)
+    names.run()
     repair_years(slots, source.lines)
 
     records = [_record(slot, source, page, tone_style) for slot in slots]
-    noise = _mark_noise(records, page) if page.doc.garbled_doc else set()
+    noise = _mark_noise(records, page, names.scrawl_lines) if page.doc.garbled_doc else set()
     replacements: dict[int, list[tuple[int, int, str]]] = {}
     for slot, record in zip(slots, records, strict=True):
         piece = slot.piece
@@ -579,14 +580,15 @@ def restore_text(
     return Restoration("\n".join(out_lines), records)
 
 
-def _mark_noise(records: list[TokenRecord], page: _Page) -> set[int]:
+def _mark_noise(records: list[TokenRecord], page: _Page, scrawl: set[int]) -> set[int]:
     """On a garbled page: the lines of OCR noise (emptied in the text, their tokens marked ``noise``),
-    and junk words elsewhere sent to review (:mod:`.noise`)."""
+    with the signer blocks' scrawl lines (``scrawl``, :mod:`.signer_block`), and junk words elsewhere sent
+    to review (:mod:`.noise`)."""
     lm, cfg = page.m.lm, page.cfg
     junk = []
     for record in records:
         lower = _lower(record.original)
         junk.append(is_junk(record, lower, lm.index.get(lower, lm.unk) != lm.unk))
-    lines = noise_lines(records, junk, cfg.noise_max_tokens)
+    lines = noise_lines(records, junk, cfg.noise_max_tokens) | scrawl
     mark_noise(records, junk, lines, cfg.noise_confidence)
     return lines

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from pipeline.restore import signer_block
 from pipeline.restore.candidates import has_marks, mark_features
 from pipeline.restore.channel import GARBLE_CHAR
 from pipeline.restore.config import RestoreConfig
@@ -186,6 +187,9 @@ class NamePass:
         self.glued: dict[int, Slot] = {}
         # The first slot of a signer's name -> the specks around the name on its line.
         self.specks: dict[int, list[Slot]] = {}
+        # Lines of seal and signature scrawl in the signer blocks of a garbled page (:mod:`.signer_block`):
+        # the engine takes them out of the text as noise.
+        self.scrawl_lines: set[int] = set()
 
     # --- where the names are -------------------------------------------------------------------------
 
@@ -567,6 +571,27 @@ class NamePass:
                 out.append(li)
         return out
 
+    def _signer_block(self, name_line: int) -> None:
+        """Above a signer's name on a garbled page: the deputy's title a seal lay over, written from the
+        "KT." line above it, and the scrawl lines between the title and the name (:mod:`.signer_block`)."""
+        top = max(-1, name_line - self.cfg.signer_search_lines - 1)
+        title_line = next((li for li in range(name_line - 1, top, -1) if self.is_title(li)), None)
+        if title_line is None:
+            return
+        deputy = signer_block.deputy_title([s.word() for s in self.by_line.get(title_line, [])])
+        below = next((li for li in range(title_line + 1, name_line) if self.lines[li].strip()), None)
+        if deputy is not None and below is not None and not self.is_title(below):
+            slots = self.by_line.get(below, [])
+            if slots and all(s.override is None for s in slots):
+                signer_block.write_deputy(slots, deputy)
+                title_line = below
+        self.scrawl_lines |= signer_block.scrawl_lines(
+            title_line,
+            name_line,
+            lambda li: [s.word() for s in self.by_line.get(li, [])],
+            lambda li: bool(self.lines[li].strip()),
+        )
+
     # --- personal names ---------------------------------------------------------------------------------
 
     def _candidates(self, slot: Slot, kind: str, misread: bool = False) -> dict[str, float]:
@@ -689,6 +714,9 @@ class NamePass:
         self.phrases(header + titles, body=False)
         self.fuzzy_header(header)
         self.fuzzy_header(self.signer_title_lines(signer_spans), titles=True)
+        if self.doc.garbled_doc:
+            for span in signer_spans:
+                self._signer_block(span[0].line)
         spans = signer_spans + self.titled_names()
         spans += self.repeated_names({tuple(fold(self._text(s)) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())

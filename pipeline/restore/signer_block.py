@@ -1,0 +1,77 @@
+"""The signer block of a garbled page: the deputy's title the seal lay over, and the scrawl around it.
+
+A signer block is the signer's title, the seal and the signature, then the name. When a deputy signs for
+the head of the body, the title is two lines, "KT. GIÁM ĐỐC" (ký thay: signing for) and under it
+"PHÓ GIÁM ĐỐC" (Decree 30/2020, appendix I): the second line is the one the seal is stamped over. English-
+model OCR turns it and the seal and the signature into letter soup ("oe DOC", "Q", "2", "x ) : q ay"),
+which restoration would otherwise decode into short words ("ở độc q 2 x"), passed off as text.
+
+On a page that shows OCR garble:
+
+* the line right under a "KT." title line, when it reads as no title and is not the name, is the deputy's
+  title whatever OCR made of it ("oe DOC", "(RI c"): it is written as "PHÓ" and the head's title, with
+  reason ``lexicon``, its OCR form as the alternative and a confidence that sends it to review;
+* the lines between the title and the name made only of specks and letter soup (no word of three letters
+  or more that is a Vietnamese syllable) are OCR noise: the engine takes them out of the text as it does
+  the noise lines of :mod:`.noise`, their tokens kept in the records with reason ``noise``, for review.
+  A line that says the copy was signed ("(Đã ký)", "Ký tên, đóng dấu") is text and stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pipeline.restore.lexicon import fold
+from pipeline.restore.slot import Override, Slot
+from pipeline.restore.syllables import is_valid_syllable
+
+# The "ký thay" mark that opens a deputy's title line, folded ("KT." "KT ").
+SIGNING_FOR = "kt"
+DEPUTY = "PHÓ"
+# Confidence of a deputy title written from the convention: a guess from a convention, to review.
+DEPUTY_CONFIDENCE = 0.5
+# A word this long that is a Vietnamese syllable is text, not a speck of the seal.
+MIN_TEXT_LETTERS = 3
+# Folded words that say the copy was signed: such a line is text ("(Đã ký)", "Ký tên, đóng dấu").
+_SIGNED_WORDS = frozenset({"ky", "dau"})
+
+
+def deputy_title(title_words: Sequence[str]) -> str | None:
+    """The deputy's title under a "KT." title line (its restored words, "KT." first), else None."""
+    if len(title_words) < 2 or fold(title_words[0]) != SIGNING_FOR:
+        return None
+    return " ".join([DEPUTY, *(w.upper() for w in title_words[1:])])
+
+
+def write_deputy(slots: Sequence[Slot], title: str) -> None:
+    """Spell the deputy title over a line's word tokens, a word a token while there are tokens left, the
+    rest of the title on the last one ("oe DOC": "PHÓ" "GIÁM ĐỐC"), extra tokens printing nothing."""
+    words = title.split()
+    n = len(slots)
+    for k, slot in enumerate(slots):
+        if k < n - 1:
+            text = words[k] if k < len(words) else ""
+        else:
+            text = " ".join(words[k:]) if k < len(words) else ""
+        slot.override = Override(text, "lexicon", DEPUTY_CONFIDENCE, [slot.piece.text])
+
+
+def is_scrawl(words: Sequence[str]) -> bool:
+    """A line of the signer block that holds no text: no syllable of three letters or more, and no word
+    saying the copy was signed. ``words``: the line's restored word tokens (lowercase)."""
+    folded = [fold(w) for w in words]
+    if any(w in _SIGNED_WORDS for w in folded):
+        return False
+    pairs = zip(words, folded, strict=True)
+    return not any(len(f) >= MIN_TEXT_LETTERS and is_valid_syllable(w) for w, f in pairs)
+
+
+def scrawl_lines(
+    title_line: int,
+    name_line: int,
+    words_of: Callable[[int], list[str]],
+    has_tokens: Callable[[int], bool],
+) -> set[int]:
+    """The lines strictly between a signer's title line and the name line that are seal or signature
+    scrawl (:func:`is_scrawl`); ``has_tokens`` tells a line with any token at all (a blank line is left)."""
+    return {li for li in range(title_line + 1, name_line) if has_tokens(li) and is_scrawl(words_of(li))}
