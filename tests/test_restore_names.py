@@ -372,6 +372,21 @@ def test_a_given_name_no_listed_name_has_is_sent_to_review_on_a_damaged_page():
     assert [to_review(None, t.confidence) for t in name] == [False, False, True], name
 
 
+def test_a_name_word_that_lost_its_capital_is_sent_to_review_on_a_garbled_page():
+    from pipeline.review import to_review
+
+    body = (
+        "Cac don vi c6 trach nhiém t6 chirc thuc hién Ké hoach nay, bdo cdo két qua vé S¢ truéc ngay 15.\n"
+        "Noi nhan:\n- Luu: VT, VP.\nGIAM DOC\n"
+    )
+    # "au" may be "Âu" or "Châu" whose first letters the seal took: the capital went with them
+    damaged = [t for t in restore_text(body + "au Huy Hoang").tokens if t.line == 4]
+    assert damaged[0].restored == "Âu" and to_review(None, damaged[0].confidence, damaged[0].reason)
+    whole = [t for t in restore_text(body + "Chau Huy Hoang").tokens if t.line == 4]
+    assert [t.restored for t in whole] == ["Châu", "Huy", "Hoàng"]
+    assert not any(to_review(None, t.confidence, t.reason) for t in whole)
+
+
 def test_a_word_kept_with_its_garble_is_not_reported_as_certain():
     res = restore_text("Cac don vi c6 hiéu qua trong LéHuy nam 2024")
     kept = next(t for t in res.tokens if t.original == "LéHuy")

@@ -687,6 +687,10 @@ class NamePass:
                     continue  # a clean page's well-marked name stays as printed
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
                 conf = self._name_confidence(word, kinds[j], chosen[j], whole if j == weakest else 1.0)
+                if slot.piece.text[:1].islower() and not self.clean_page:
+                    # a name word printed in lower case lost its capital to OCR ("au" for "Châu", "pinh"
+                    # for "Đinh"): its letters may have gone with it
+                    conf = min(conf, self.cfg.name_unknown_confidence)
                 slot.override = Override(apply_case(word, pattern), "name", conf, alts)
                 rest = self.glued.get(id(slot))
                 if rest is not None and rest.override is None:
