@@ -25,6 +25,9 @@ def test_the_deputy_title_is_the_head_title_with_pho_and_only_under_kt():
     assert deputy_title(["kt", "chủ", "tịch"]) == "PHÓ CHỦ TỊCH"
     assert deputy_title(["TM.", "ủy", "ban", "nhân", "dân"]) is None
     assert deputy_title(["giám", "đốc"]) is None
+    # "KT." spoilt by the seal: the line below that ends as the title does is the deputy's
+    assert deputy_title(["re", "giám", "đốc"], ["ở", "độc"]) == "PHÓ GIÁM ĐỐC"
+    assert deputy_title(["re", "giám", "đốc"], ["x"]) is None
 
 
 def test_scrawl_is_a_line_without_a_word_of_three_letters_and_a_signed_mark_is_text():
@@ -47,6 +50,14 @@ def test_a_garbled_signer_block_gets_its_deputy_title_and_loses_the_scrawl_for_r
     assert "oe" in deputy[0].alternatives  # what OCR printed stays on record
     scrawl = [t for t in res.tokens if start + 2 <= t.line <= start + 4]
     assert scrawl and all(t.reason == "noise" and to_review(None, t.confidence) for t in scrawl)
+
+
+def test_without_a_title_line_the_scrawl_between_the_recipients_and_the_name_goes():
+    text = BODY + "S a\n+\nc\nHoang Nhat Minh"
+    lines = restore_text(text).text.split("\n")
+    start = BODY.count("\n")
+    assert lines[start : start + 3] == ["", "", ""] and lines[start + 3] == "Hoàng Nhật Minh"
+    assert lines[start - 1] == "- Lưu: VT, VP."  # the recipients' list is no part of the block
 
 
 def test_a_read_deputy_title_and_a_signed_mark_stay_and_a_clean_block_is_untouched():

@@ -109,6 +109,10 @@ def _reason_for(kind: str) -> str:
     return _REASONS.get(kind, "kept")
 
 
+# A numbered list item or heading at a line start: "2. ", "1.2. ", "3) ".
+_NUMBERED_ITEM = re.compile(r"\d{1,3}(?:\.\d{1,3})*[.)](?:\s|$)")
+
+
 def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool = False) -> bool:
     """Whether the LM context should stop at the end of line i: a paragraph end, a heading, a list item
     next, or a capital. In ``wrapped`` text (a page's lines, most ending mid-sentence) a capital after a
@@ -123,9 +127,14 @@ def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool =
     if _is_heading(line, cfg) or _is_heading(nxt, cfg):
         return True
     first = nxt[0]
-    if first.isdigit() or first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt)):
+    mid_sentence = wrapped and line[-1] not in _SENTENCE_END
+    if first.isdigit():
+        # a numbered item ("2.", "1.2.", "3)") starts anew; in a page's lines a figure after a line that
+        # ends mid-sentence goes on with it ("… Hướng dẫn số" / "633/HD-BTĐKT ngày …")
+        return not mid_sentence or bool(_NUMBERED_ITEM.match(nxt))
+    if first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt)):
         return True
-    return first.isupper() and (not wrapped or line[-1] in _SENTENCE_END)
+    return first.isupper() and not mid_sentence
 
 
 def _wrapped(lines: list[str]) -> bool:

@@ -75,6 +75,10 @@ def _joinable(line: str, a: Slot, b: Slot, title: bool = False) -> bool:
     return between in _SEPARATORS or title and len(between) <= 2 and all(c in _SPECKS for c in between)
 
 
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
 def _has_letter(slot: Slot) -> bool:
     return bool(LETTER.search(slot.piece.text))
 
@@ -190,6 +194,10 @@ class NamePass:
         # Lines of seal and signature scrawl in the signer blocks of a garbled page (:mod:`.signer_block`):
         # the engine takes them out of the text as noise.
         self.scrawl_lines: set[int] = set()
+        # Lines holding a code or an address ("KH-SYT", "www.soyte.gov.vn"): text, never scrawl.
+        self.coded_lines = {
+            s.line for s in slots if s.piece.kind in ("code", "protected") and _letters(s.piece.text) >= 3
+        }
 
     # --- where the names are -------------------------------------------------------------------------
 
@@ -566,31 +574,47 @@ class NamePass:
         for span in names:
             for li in range(span[0].line - 1, max(-1, span[0].line - self.cfg.signer_search_lines - 1), -1):
                 text = self.lines[li].strip()
-                if text[:1] in "-+•" or text.endswith(":") or len(self.by_line.get(li, [])) > 8:
+                listed = text[:1] in "-+•" and _letters(text) > 0  # a list item, not a lone speck "+"
+                if listed or text.endswith(":") or len(self.by_line.get(li, [])) > 8:
                     break
                 out.append(li)
         return out
 
-    def _signer_block(self, name_line: int) -> None:
-        """Above a signer's name on a garbled page: the deputy's title a seal lay over, written from the
-        "KT." line above it, and the scrawl lines between the title and the name (:mod:`.signer_block`)."""
-        top = max(-1, name_line - self.cfg.signer_search_lines - 1)
-        title_line = next((li for li in range(name_line - 1, top, -1) if self.is_title(li)), None)
-        if title_line is None:
+    def _signer_block(self, span: list[Slot]) -> None:
+        """Above a signer's name on a garbled page (up to the recipients' list): the deputy's title a seal
+        lay over, written from the "KT." line above it, and the scrawl lines between the title and the
+        name, or between the list and the name when no title line is left (:mod:`.signer_block`)."""
+        name_line = span[0].line
+        block = self.signer_title_lines([span])
+        if not block:
             return
-        deputy = signer_block.deputy_title([s.word() for s in self.by_line.get(title_line, [])])
-        below = next((li for li in range(title_line + 1, name_line) if self.lines[li].strip()), None)
-        if deputy is not None and below is not None and not self.is_title(below):
-            slots = self.by_line.get(below, [])
-            if slots and all(s.override is None for s in slots):
+        titles = [li for li in block if self._titled(li)]
+        top = max(titles) if titles else min(block) - 1
+        if titles:
+            words = [s.word() for s in self.by_line.get(top, [])]
+            below = next((li for li in range(top + 1, name_line) if self.lines[li].strip()), None)
+            slots = self.by_line.get(below, []) if below is not None else []
+            deputy = signer_block.deputy_title(words, [s.word() for s in slots])
+            if deputy and slots and not self._titled(below) and all(s.override is None for s in slots):
                 signer_block.write_deputy(slots, deputy)
-                title_line = below
-        self.scrawl_lines |= signer_block.scrawl_lines(
-            title_line,
-            name_line,
-            lambda li: [s.word() for s in self.by_line.get(li, [])],
-            lambda li: bool(self.lines[li].strip()),
-        )
+                top = below
+        self.scrawl_lines |= signer_block.scrawl_lines(top, name_line, self._scrawl_line)
+
+    def _titled(self, li: int) -> bool:
+        """A signer title line, also when a title was spelled over one token ("KT’ GIAMDOC")."""
+        if self.is_title(li):
+            return True
+        folded = self._line_fold(li)
+        return self._mostly_upper(li) and any(a + b in folded for a, b in _TITLE_PAIRS)
+
+    def _scrawl_line(self, li: int) -> bool:
+        """A non-blank line whose tokens are no text (:func:`signer_block.is_scrawl`); a line a lexicon
+        phrase was read on is text."""
+        slots = self.by_line.get(li, [])
+        if any(s.override is not None for s in slots):
+            return False
+        words = [s.word() for s in slots]
+        return bool(self.lines[li].strip()) and signer_block.is_scrawl(words, li in self.coded_lines)
 
     # --- personal names ---------------------------------------------------------------------------------
 
@@ -720,7 +744,7 @@ class NamePass:
         self.fuzzy_header(self.signer_title_lines(signer_spans), titles=True)
         if self.doc.garbled_doc:
             for span in signer_spans:
-                self._signer_block(span[0].line)
+                self._signer_block(span)
         spans = signer_spans + self.titled_names()
         spans += self.repeated_names({tuple(fold(self._text(s)) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())

@@ -36,11 +36,19 @@ MIN_TEXT_LETTERS = 3
 _SIGNED_WORDS = frozenset({"ky", "dau"})
 
 
-def deputy_title(title_words: Sequence[str]) -> str | None:
-    """The deputy's title under a "KT." title line (its restored words, "KT." first), else None."""
-    if len(title_words) < 2 or fold(title_words[0]) != SIGNING_FOR:
+def deputy_title(title_words: Sequence[str], below: Sequence[str] = ()) -> str | None:
+    """The deputy's title under a signer title line (its restored words), else None: under "KT." always;
+    under a title whose "KT." OCR spoilt ("RE GIÁM ĐỐC") when the line below ends as the title does
+    ("oe DOC": what the seal left of "PHÓ GIÁM ĐỐC"). ``below``: the restored words of the line below."""
+    if len(title_words) < 2:
         return None
-    return " ".join([DEPUTY, *(w.upper() for w in title_words[1:])])
+    folded = [fold(w) for w in title_words]
+    head = title_words[1:]
+    if folded[0] != SIGNING_FOR:
+        ends_alike = bool(below) and len(title_words) >= 3 and fold(below[-1]) == folded[-1]
+        if not ends_alike:
+            return None
+    return " ".join([DEPUTY, *(w.upper() for w in head)])
 
 
 def write_deputy(slots: Sequence[Slot], title: str) -> None:
@@ -56,22 +64,18 @@ def write_deputy(slots: Sequence[Slot], title: str) -> None:
         slot.override = Override(text, "lexicon", DEPUTY_CONFIDENCE, [slot.piece.text])
 
 
-def is_scrawl(words: Sequence[str]) -> bool:
-    """A line of the signer block that holds no text: no syllable of three letters or more, and no word
-    saying the copy was signed. ``words``: the line's restored word tokens (lowercase)."""
+def is_scrawl(words: Sequence[str], has_code: bool = False) -> bool:
+    """A line of the signer block that holds no text: no syllable of three letters or more, no code or
+    figure read as one (``has_code``: "KH-SYT", an address), and no word saying the copy was signed.
+    ``words``: the line's restored word tokens (lowercase)."""
     folded = [fold(w) for w in words]
-    if any(w in _SIGNED_WORDS for w in folded):
+    if has_code or any(w in _SIGNED_WORDS for w in folded):
         return False
     pairs = zip(words, folded, strict=True)
     return not any(len(f) >= MIN_TEXT_LETTERS and is_valid_syllable(w) for w, f in pairs)
 
 
-def scrawl_lines(
-    title_line: int,
-    name_line: int,
-    words_of: Callable[[int], list[str]],
-    has_tokens: Callable[[int], bool],
-) -> set[int]:
-    """The lines strictly between a signer's title line and the name line that are seal or signature
-    scrawl (:func:`is_scrawl`); ``has_tokens`` tells a line with any token at all (a blank line is left)."""
-    return {li for li in range(title_line + 1, name_line) if has_tokens(li) and is_scrawl(words_of(li))}
+def scrawl_lines(top: int, name_line: int, is_scrawl_line: Callable[[int], bool]) -> set[int]:
+    """The lines strictly between the block's top (the signer's title, or the line before the block) and
+    the name line that are seal or signature scrawl."""
+    return {li for li in range(top + 1, name_line) if is_scrawl_line(li)}
