@@ -19,7 +19,9 @@ around them ignored), also with the signers listed in a user lexicon; and of the
 set also how many of the wrong names and of the right ones are flagged for review (a word of the name's line
 with a restoration confidence below the review threshold of pipeline.review, or the name's line taken out
 whole as OCR noise, which is reviewed too): a wrong name should never pass silently. ``--names-only``
-prints only that table (``--ours work/restore_dev`` for the dev signers).
+prints only that table (``--ours work/restore_dev`` for the dev signers). Under it, the ceiling of names
+read without marks: the share that the commonest listed reading of each word gets right (the names are drawn
+by those frequencies, so no reader of stripped names can do better on average).
 Also prints words per second per set (CPU time of this one process, models preloaded) and peak memory.
 
     python benchmarks/restore_bench.py [--max-words 40000] [--chunk-lines 40] [--names-only]
@@ -243,6 +245,39 @@ class NameScore:
         )
 
 
+def frequency_ceiling(ours: Path) -> float | None:
+    """Share of the signers' names that the commonest listed reading of each word, by its letters without
+    marks, gets exactly right: what a reader who knows the name lexicon but sees no marks can reach at
+    best (the names are drawn by those frequencies). Stripped and garbled names cannot beat it."""
+    from pipeline.resources import DICTIONARIES
+    from pipeline.restore.lexicon import read_rows
+
+    path = ours / "signers.tsv"
+    if not path.exists():
+        return None
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for form, kind, count in read_rows(DICTIONARIES / "names.tsv"):
+        low = normalize_syllable(form.lower())
+        key = (kind, strip_diacritics(low))
+        if count > best.get(key, (-1.0, ""))[0]:
+            best[key] = (count, low)
+    rows = path.read_text(encoding="utf-8").splitlines()
+    names = [ln.split("\t")[2] for ln in rows if not ln.startswith("#")]
+
+    def commonest(kinds: tuple[str, ...], word: str) -> bool:
+        return any(best.get((kind, strip_diacritics(word)), (0.0, ""))[1] == word for kind in kinds)
+
+    right = 0
+    for name in names:
+        words = [normalize_syllable(w.lower()) for w in name.split()]
+        female = len(words) > 2 and "thị" in words[1:-1]
+        # a woman's given name may be read from either list: the ceiling takes the kinder one
+        given = ("given_f", "given") if female else ("given",)
+        kinds = [("surname",)] + [("middle",)] * (len(words) - 2) + [given]
+        right += all(commonest(k, w) for w, k in zip(words, kinds, strict=True))
+    return right / max(len(names), 1)
+
+
 def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").split("\n")
 
@@ -336,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     for score in name_scores(bench, args.ours, args.show_names):
         print(score.row())
     print(plan_signers(bench, args.ours).row())
+    ceiling = frequency_ceiling(args.ours)
+    if ceiling is not None:
+        share = f"{100 * ceiling:.1f} %"
+        print(f"the commonest reading of each name word without its marks: {share} (stripped names' ceiling)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"\nspeed {bench.n_words / max(bench.cpu, 1e-9):,.0f} words/s on one core overall ({bench.n_words} "
