@@ -109,6 +109,9 @@ class RestoreConfig:
     fuzzy_max_edits: int = 1
     # Fuzzy neighbour skeletons tried (the last resort when nothing else matched).
     fuzzy_skeletons: int = 5
+    # ... and for a word a stamp lay over (restore_text's ``damaged``), whose lost stroke may be any letter:
+    # all the skeletons one edit away that a short syllable has ("huc": thuc, chuc, hoc, ...), for the LM.
+    damaged_skeletons: int = 60
     # Syllables offered per fuzzy neighbour skeleton.
     fuzzy_words: int = 4
     # Channel log10 probability of a fuzzy neighbour: about as unlikely as a mid-probability rewrite rule.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -218,19 +219,24 @@ class _Page:
     trellis: _Trellis
     cfg: RestoreConfig
     # Scored candidates per (token, short number, rewrites): a word recurs many times in one text.
-    memo: dict[tuple[str, bool, bool], _Scored] = field(default_factory=dict)
+    memo: dict[tuple[str, bool, bool, bool], _Scored] = field(default_factory=dict)
     # The decoder's candidates per (token, short number, capitalised inside a sentence).
-    kept: dict[tuple[str, bool, bool], _Kept] = field(default_factory=dict)
+    kept: dict[tuple[str, bool, bool, bool], _Kept] = field(default_factory=dict)
     # Page-independent score terms per (token, rewrites, letter model), kept by the models across calls.
-    terms: dict[tuple[str, bool, bool], _Terms] = field(default_factory=dict)
+    terms: dict[tuple[str, bool, bool, bool], _Terms] = field(default_factory=dict)
+    # (line, column) of the words a stamp lay over (restore_text's ``damaged``)
+    damaged: set[tuple[int, int]] = field(default_factory=set)
 
-    def scored(self, lower: str, short_number: bool = False, rewrites: bool = False) -> _Scored:
+    def scored(
+        self, lower: str, short_number: bool = False, rewrites: bool = False, damaged: bool = False
+    ) -> _Scored:
         """Every candidate of a lowercase token with its channel score, best (channel + frequency) first.
-        ``rewrites`` offers OCR-confusion readings even on a page that does not look garbled (names)."""
-        key = (lower, short_number, rewrites)
+        ``rewrites`` offers OCR-confusion readings even on a page that does not look garbled (names);
+        ``damaged`` also every syllable one edit away (a stroke lost under a stamp: "hực" for "thực")."""
+        key = (lower, short_number, rewrites, damaged)
         got = self.memo.get(key)
         if got is None:
-            got = _score_candidates(lower, short_number, rewrites, self)
+            got = _score_candidates(lower, short_number, rewrites, self, damaged)
             self.memo[key] = got
         return got
 
@@ -298,14 +304,17 @@ def _not_a_syllable(piece: Piece, page: _Page) -> bool:
     )
 
 
-def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Page) -> _Scored:
+def _score_candidates(
+    lower: str, short_number: bool, rewrites: bool, page: _Page, damaged: bool = False
+) -> _Scored:
     """Channel score and channel + corpus frequency of every candidate of a token, best first."""
     doc, cfg, lm = page.doc, page.cfg, page.m.lm
     oov_penalty = cfg.oov_penalty
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
     scored = []
-    for c, i, freq, oov, letters in _terms(page, lower, doc.garbled_doc or rewrites, doc.garbled_doc):
+    terms = _terms(page, lower, doc.garbled_doc or rewrites, doc.garbled_doc, damaged)
+    for c, i, freq, oov, letters in terms:
         if short_number and c.kind == "keep":
             scored.append((log_keep_number + lm.uni_list[lm.num], log_keep_number, lm.num, c))
             continue
@@ -321,18 +330,18 @@ def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Pag
     return scored
 
 
-def _terms(page: _Page, lower: str, rewrites: bool, letters: bool) -> _Terms:
+def _terms(page: _Page, lower: str, rewrites: bool, letters: bool, damaged: bool = False) -> _Terms:
     """The page-independent parts of a token's candidate scores, remembered across calls (a batch meets
     the same words on every page; only the document's error rates differ). ``letters``: with the learned
     letter model's score of the same-skeleton candidates (garbled pages)."""
     m, cfg, memo = page.m, page.cfg, page.terms
-    key = (lower, rewrites, letters)
+    key = (lower, rewrites, letters, damaged)
     got = memo.get(key)
     if got is None:
         lm = m.lm
         unk, uni, freq_of, id_of = lm.unk, lm.uni_list, m.log_freq.get, lm.index.get
         got = []
-        for c in m.generator.candidates(lower, rewrites, cfg):
+        for c in m.generator.candidates(lower, rewrites, cfg, damaged):
             i = id_of(c.word, unk)
             score = None
             if letters and c.kind in ("same", "skeleton"):
@@ -363,14 +372,17 @@ def _capitalised_inside(k: int, pieces: list[Piece]) -> bool:
     )
 
 
-def _plan_decoded(slot: Slot, short_number: bool, page: _Page, inside: bool = False) -> None:
+def _plan_decoded(
+    slot: Slot, short_number: bool, page: _Page, inside: bool = False, damaged: bool = False
+) -> None:
     """Keep the token's best few candidates within the beam and add them to the trellis as one position.
-    ``inside``: the token is capitalised inside a sentence, which a grammatical word never is."""
+    ``inside``: the token is capitalised inside a sentence, which a grammatical word never is;
+    ``damaged``: a stamp lay over it, so OCR-confusion readings are offered as on a garbled page."""
     lower = _lower(slot.piece.text)
-    key = (lower, short_number, inside)
+    key = (lower, short_number, inside, damaged)
     got = page.kept.get(key)
     if got is None:
-        got = page.kept[key] = _kept(page.scored(lower, short_number), inside, page.cfg)
+        got = page.kept[key] = _kept(page.scored(lower, short_number, damaged, damaged), inside, page.cfg)
     # The lists are shared by every occurrence of the form on the page: nothing changes them.
     slot.words, slot.reasons, slot.chan, ids = got
     slot.position = page.trellis.add(ids, slot.chan)
@@ -394,7 +406,8 @@ def _plan_token(slot: Slot, k: int, pieces: list[Piece], page: _Page) -> None:
     """Decide how one token is handled: fixed (number, code, numeral, abbreviation) or decoded."""
     short_number = _is_short_number(k, pieces, page)
     if not _plan_fixed(slot, k, short_number, page):
-        _plan_decoded(slot, short_number, page, _capitalised_inside(k, pieces))
+        damaged = (slot.line, slot.piece.col) in page.damaged and not page.doc.garbled_doc
+        _plan_decoded(slot, short_number, page, _capitalised_inside(k, pieces), damaged)
 
 
 def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str, float, list[str]]:
@@ -542,11 +555,14 @@ def restore_text(
     tone_style: str = "modern",
     config: RestoreConfig = DEFAULT_CONFIG,
     lexicon: UserLexicon | None = None,
+    damaged: Collection[tuple[int, int]] = (),
 ) -> Restoration:
     """Restore diacritics and undo OCR garble; same number of lines, per-token records.
 
     ``config`` holds every tuning constant (:class:`RestoreConfig`); the default is the shipped behaviour.
     ``lexicon`` is an archive's own names and terms (:class:`UserLexicon`), used with a high prior.
+    ``damaged``: (line, column) of words a stamp lay over in the scan (their strokes may be lost): they are
+    read with the OCR-confusion candidates of a garbled page, even on a clean one, and the LM decides.
 
     After the joint decoding, two document-level passes: a word that occurs several times with the same
     OCR form and uncertain, disagreeing readings is read the same way everywhere (evidence pooled), and
@@ -566,7 +582,7 @@ def restore_text(
     line_pieces = [tokenize_line(line) for line in source.lines]
     doc = document_channel(line_pieces, m, config)
     trellis = _Trellis(m.lm, decoding_config(config, doc.garbled_doc))  # the LM weighs more on garbled pages
-    page = _Page(m, doc, trellis, config, terms=m.call_memo(config))
+    page = _Page(m, doc, trellis, config, terms=m.call_memo(config), damaged=set(damaged))
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
