@@ -112,6 +112,12 @@ class RestoreConfig:
     # ... and for a word a stamp lay over (restore_text's ``damaged``), whose lost stroke may be any letter:
     # all the skeletons one edit away that a short syllable has ("huc": thuc, chuc, hoc, ...), for the LM.
     damaged_skeletons: int = 60
+    # Candidates a damaged word keeps for the decoder (``max_candidates`` for the others): its right reading
+    # is one of many one-edit neighbours, ranked by frequency alone before the LM sees its context.
+    damaged_candidates: int = 64
+    # Share of the words under a stamp taken to have lost strokes (the channel's garble rate for them; the
+    # page's own rate when higher).
+    damaged_garble_rate: float = 0.1
     # Syllables offered per fuzzy neighbour skeleton.
     fuzzy_words: int = 4
     # Channel log10 probability of a fuzzy neighbour: about as unlikely as a mid-probability rewrite rule.

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 
@@ -224,8 +225,8 @@ class _Page:
     kept: dict[tuple[str, bool, bool, bool], _Kept] = field(default_factory=dict)
     # Page-independent score terms per (token, rewrites, letter model), kept by the models across calls.
     terms: dict[tuple[str, bool, bool, bool], _Terms] = field(default_factory=dict)
-    # (line, column) of the words a stamp lay over (restore_text's ``damaged``)
-    damaged: set[tuple[int, int]] = field(default_factory=set)
+    # Per line, the (start, end) column spans of the words a stamp lay over (restore_text's ``damaged``)
+    damaged: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     def scored(
         self, lower: str, short_number: bool = False, rewrites: bool = False, damaged: bool = False
@@ -309,6 +310,8 @@ def _score_candidates(
 ) -> _Scored:
     """Channel score and channel + corpus frequency of every candidate of a token, best first."""
     doc, cfg, lm = page.doc, page.cfg, page.m.lm
+    if damaged:
+        doc = _damaged_channel(doc, cfg)
     oov_penalty = cfg.oov_penalty
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
@@ -328,6 +331,13 @@ def _score_candidates(
     # Stable and descending, as sorting by the negated score (ties keep the generator's order).
     scored.sort(key=itemgetter(0), reverse=True)
     return scored
+
+
+def _damaged_channel(doc: DocChannel, cfg: RestoreConfig) -> DocChannel:
+    """The channel of a word a stamp lay over: its strokes were lost with the stamp's ink far more often
+    than the page's garble rate says, so its rewrites and one-edit neighbours cost less."""
+    rates = replace(doc.rates, garble=max(doc.rates.garble, cfg.damaged_garble_rate))
+    return DocChannel.from_rates(rates, cfg)
 
 
 def _terms(page: _Page, lower: str, rewrites: bool, letters: bool, damaged: bool = False) -> _Terms:
@@ -382,15 +392,18 @@ def _plan_decoded(
     key = (lower, short_number, inside, damaged)
     got = page.kept.get(key)
     if got is None:
-        got = page.kept[key] = _kept(page.scored(lower, short_number, damaged, damaged), inside, page.cfg)
+        limit = page.cfg.damaged_candidates if damaged else page.cfg.max_candidates
+        got = page.kept[key] = _kept(
+            page.scored(lower, short_number, damaged, damaged), inside, page.cfg, limit
+        )
     # The lists are shared by every occurrence of the form on the page: nothing changes them.
     slot.words, slot.reasons, slot.chan, ids = got
     slot.position = page.trellis.add(ids, slot.chan)
 
 
-def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig) -> _Kept:
-    """A token's best few candidates within the beam, as the decoder and the slot take them."""
-    if inside and any(x[3].word in NEVER_CAPITALISED_INSIDE for x in scored[: cfg.max_candidates]):
+def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig, limit: int) -> _Kept:
+    """A token's best ``limit`` candidates within the beam, as the decoder and the slot take them."""
+    if inside and any(x[3].word in NEVER_CAPITALISED_INSIDE for x in scored[:limit]):
         pen = cfg.capitalised_function_word_logp
         scored = [
             (s + pen, ch + pen, i, c) if c.word in NEVER_CAPITALISED_INSIDE else (s, ch, i, c)
@@ -398,7 +411,7 @@ def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig) -> _Kept:
         ]
         scored.sort(key=itemgetter(0), reverse=True)
     floor = scored[0][0] - cfg.candidate_beam
-    kept = [x for x in scored[: cfg.max_candidates] if x[0] >= floor]
+    kept = [x for x in scored[:limit] if x[0] >= floor]
     return [x[3].word for x in kept], [x[3].kind for x in kept], [x[1] for x in kept], [x[2] for x in kept]
 
 
@@ -406,8 +419,34 @@ def _plan_token(slot: Slot, k: int, pieces: list[Piece], page: _Page) -> None:
     """Decide how one token is handled: fixed (number, code, numeral, abbreviation) or decoded."""
     short_number = _is_short_number(k, pieces, page)
     if not _plan_fixed(slot, k, short_number, page):
-        damaged = (slot.line, slot.piece.col) in page.damaged and not page.doc.garbled_doc
+        damaged = bool(page.damaged) and _under_damage(slot, page)
         _plan_decoded(slot, short_number, page, _capitalised_inside(k, pieces), damaged)
+
+
+def _under_damage(slot: Slot, page: _Page) -> bool:
+    """Whether the token overlaps a word a stamp lay over. Not on a garbled page: its tokens have the
+    OCR-confusion readings already, and one-edit neighbours of every word would only add noise there."""
+    spans = page.damaged.get(slot.line)
+    if not spans or page.doc.garbled_doc:
+        return False
+    start, end = slot.piece.col, slot.piece.col + len(slot.piece.text)
+    return any(a < end and start < b for a, b in spans)
+
+
+def _damaged_spans(
+    source: _Source, damaged: Collection[tuple[int, int, int]]
+) -> dict[int, list[tuple[int, int]]]:
+    """restore_text's ``damaged`` (line, start, end in the input) per line, in the columns of the decoded
+    lines (a legacy-encoded input is converted first, which moves its columns)."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for line, start, end in damaged:
+        if not 0 <= line < len(source.lines) or end <= start:
+            continue
+        if source.source_index is not None:  # the input column of each converted one, in order
+            starts = source.source_index[line]
+            start, end = bisect_left(starts, start), bisect_left(starts, end)
+        spans.setdefault(line, []).append((start, end))
+    return spans
 
 
 def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str, float, list[str]]:
@@ -555,14 +594,15 @@ def restore_text(
     tone_style: str = "modern",
     config: RestoreConfig = DEFAULT_CONFIG,
     lexicon: UserLexicon | None = None,
-    damaged: Collection[tuple[int, int]] = (),
+    damaged: Collection[tuple[int, int, int]] = (),
 ) -> Restoration:
     """Restore diacritics and undo OCR garble; same number of lines, per-token records.
 
     ``config`` holds every tuning constant (:class:`RestoreConfig`); the default is the shipped behaviour.
     ``lexicon`` is an archive's own names and terms (:class:`UserLexicon`), used with a high prior.
-    ``damaged``: (line, column) of words a stamp lay over in the scan (their strokes may be lost): they are
-    read with the OCR-confusion candidates of a garbled page, even on a clean one, and the LM decides.
+    ``damaged``: (line, start, end) column spans of words a stamp lay over in the scan (their strokes may be
+    lost): on a page that is not garbled, their tokens are also offered the OCR-confusion readings and every
+    syllable one edit away, and the channel and the LM decide.
 
     After the joint decoding, two document-level passes: a word that occurs several times with the same
     OCR form and uncertain, disagreeing readings is read the same way everywhere (evidence pooled), and
@@ -582,7 +622,7 @@ def restore_text(
     line_pieces = [tokenize_line(line) for line in source.lines]
     doc = document_channel(line_pieces, m, config)
     trellis = _Trellis(m.lm, decoding_config(config, doc.garbled_doc))  # the LM weighs more on garbled pages
-    page = _Page(m, doc, trellis, config, terms=m.call_memo(config), damaged=set(damaged))
+    page = _Page(m, doc, trellis, config, terms=m.call_memo(config), damaged=_damaged_spans(source, damaged))
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
