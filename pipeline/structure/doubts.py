@@ -151,13 +151,26 @@ def word_doubts(
         elif under and (
             (ocr is not None and ocr < STAMPED_OCR)
             or (restored is not None and restored < STAMPED_RESTORATION)
+            or _letters_restored(token)
         ):
-            reason = f"'{word}' read under the stamp ({_confidences(ocr, restored)})"
+            reason = f"'{word}' read under the stamp ({_confidences(ocr, restored)}{_read_as(token)})"
         elif to_review(ocr, restored, token.get("reason")):
             reason = f"'{word}' read with low confidence ({_confidences(ocr, restored)})"
         if reason:
             found.setdefault(line, []).append(WordDoubt(word, reason))
     return found
+
+
+def _letters_restored(token: Mapping[str, Any]) -> bool:
+    """Whether restoration changed the word's letters, not only its marks: under a stamp that is a letter
+    the stamp took, put back from the context (:func:`pipeline.restore.restore_text`'s ``damaged``), which a
+    person checks however sure the language model is."""
+    original, restored = token.get("original"), token.get("restored")
+    return bool(original and restored) and fold(str(original)).lower() != fold(str(restored)).lower()
+
+
+def _read_as(token: Mapping[str, Any]) -> str:
+    return f", OCR read '{token['original']}'" if _letters_restored(token) else ""
 
 
 def _confidences(ocr: float | None, restored: float | None) -> str:
