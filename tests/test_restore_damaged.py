@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from devtools.synth.archive import Conditions, make_document
 from pipeline.restore import restore_text
-from pipeline.stages import stamped_words
+from pipeline.scan import ingest
+from pipeline.stages import ProcessOptions, finish_document, process_page, stamped_words
 from pipeline.structure.doubts import word_doubts
+from pipeline.structure.text import fold
 
 LOST_T = "Ủy ban nhân dân tỉnh giao các sở tổ chức hực hiện kế hoạch này trước tháng mười."
 LOST_U = "Đề nghị các đơn vị hưởng ng phong trào thi đua của tỉnh trong năm nay."
@@ -118,3 +123,52 @@ def test_a_word_whose_letters_were_put_back_under_the_stamp_is_doubtful_however_
         {"line": 0, "col": 8, "original": "thuc", "restored": "thực", "confidence": 1.0, "ocr_confidence": 93}
     ]
     assert word_doubts(marks_only, ["Tổ chức thuc hiện"], words[:1]) == {}
+
+
+# --- through the stages: a generated archive page with the received stamp over its title, real Tesseract
+
+
+@pytest.fixture(scope="module")
+def stamped_page(short_plan, tmp_path_factory):
+    """A printed grey 200-dpi archive scan (a seed where the stamp reaches the title and takes strokes of
+    its words), read and restored by the stages as ``sohoa run`` does."""
+    doc = make_document(short_plan, Conditions(dpi=200, grey=True, stamp=True), seed=1)
+    path = tmp_path_factory.mktemp("damaged") / "page.png"
+    doc.pages[0].save(path, dpi=(200, 200))
+    source = ingest.inspect(path)
+    options = ProcessOptions()
+    page = process_page(source, 0, options)
+    return page, finish_document(source, [page.text_only()], options)
+
+
+def test_the_stages_restore_the_words_under_the_stamp_as_damaged_and_no_other(stamped_page) -> None:
+    page, result = stamped_page
+    raw = result.raw_text
+    words = [line["words"] for line in page.lines]
+    spans = stamped_words(raw.split("\n"), words)
+    under = [w["text"] for line in words for w in line if w.get("under_stamp")]
+    assert spans and len(spans) == len(under)
+    assert [raw.split("\n")[line][a:b] for line, a, b in spans] == under  # the spans are those words
+    assert result.text == restore_text(raw, damaged=spans).text  # the document was restored with them
+    stamped_lines = {line for line, _, _ in spans}
+    plain = restore_text(raw).text.split("\n")
+    for index, (without, got) in enumerate(zip(plain, result.text.split("\n"), strict=True)):
+        if index not in stamped_lines:
+            assert got == without, index
+    # a word whose letters were put back under the stamp flags the header field that holds it
+    reasons = " ".join(result.record["uncertain_fields"].values())
+    fields = {w for v in result.record["fields"].values() if isinstance(v, str) for w in v.split()}
+    put_back = [
+        token
+        for token in result.restoration["tokens"]
+        if any(line == token["line"] and a <= token["col"] < b for line, a, b in spans)
+        and _letters_changed(token)
+        and token["restored"] in fields
+    ]
+    assert put_back, "on this page the stamp took strokes of a title word"
+    for token in put_back:
+        assert f"OCR read '{token['original']}'" in reasons, token
+
+
+def _letters_changed(token: dict) -> bool:
+    return fold(token["original"]).lower() != fold(token["restored"]).lower()
