@@ -14,7 +14,7 @@ import re
 import pytest
 
 from devtools.synth.archive import Conditions, make_document
-from pipeline.restore import restore_text
+from pipeline.restore import RestoreConfig, restore_text
 from pipeline.scan import ingest
 from pipeline.stages import ProcessOptions, finish_document, process_page, stamped_words
 from pipeline.structure.doubts import word_doubts
@@ -63,6 +63,17 @@ def test_words_read_right_under_the_stamp_stay_as_they_are() -> None:
     got = restore_text(RIGHT, damaged=_every_word(RIGHT))
     assert got.text == RIGHT
     assert not any(t.changed for t in got.tokens)
+
+
+def test_a_change_the_context_is_not_sure_of_falls_back_to_the_reading_without_the_stamp() -> None:
+    """A damaged word's new reading below ``damaged_min_confidence`` is dropped: the word is read as if no
+    stamp lay over it (here no reading is ever sure enough, so the text is the one read without spans)."""
+    spans = _every_word(LOST_T + "\n" + LOST_U)
+    text = LOST_T + "\n" + LOST_U
+    never_sure = RestoreConfig(damaged_min_confidence=1.01)
+    assert restore_text(text, damaged=spans, config=never_sure).text == restore_text(text).text
+    repaired = restore_text(text, damaged=spans).text
+    assert "chức thực hiện" in repaired and "hưởng ứng phong" in repaired
 
 
 def test_a_span_that_holds_a_glued_mark_still_reaches_the_word() -> None:

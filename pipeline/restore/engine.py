@@ -433,6 +433,25 @@ def _under_damage(slot: Slot, page: _Page) -> bool:
     return any(a < end and start < b for a, b in spans)
 
 
+def _unsure_repairs(
+    slots: list[Slot], source: _Source, page: _Page, damaged: list[tuple[int, int, int]]
+) -> set[tuple[int, int, int]]:
+    """The damaged spans whose word the decoder changed with less than ``damaged_min_confidence``: a
+    hesitating context makes up words more often than it puts back a lost letter (a stamped title read
+    "Phần Lớn phòng" for "Phát Jôn phong"), so they are read as if no stamp lay over them."""
+    found: set[tuple[int, int, int]] = set()
+    for slot in slots:
+        if slot.fixed is not None or slot.words[slot.choice] == _lower(slot.piece.text):
+            continue
+        if slot.post is None or slot.post[slot.choice] >= page.cfg.damaged_min_confidence:
+            continue
+        if _under_damage(slot, page):
+            original, col = source.original(slot.line, slot.piece)
+            end = col + len(original)
+            found.update(span for span in damaged if span[0] == slot.line and span[1] < end and col < span[2])
+    return found
+
+
 def _damaged_spans(
     source: _Source, damaged: Collection[tuple[int, int, int]]
 ) -> dict[int, list[tuple[int, int]]]:
@@ -622,9 +641,14 @@ def restore_text(
     line_pieces = [tokenize_line(line) for line in source.lines]
     doc = document_channel(line_pieces, m, config)
     trellis = _Trellis(m.lm, decoding_config(config, doc.garbled_doc))  # the LM weighs more on garbled pages
+    damaged = [(int(line), int(start), int(end)) for line, start, end in damaged]
     page = _Page(m, doc, trellis, config, terms=m.call_memo(config), damaged=_damaged_spans(source, damaged))
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
+    unsure = _unsure_repairs(slots, source, page, damaged) if page.damaged else set()
+    if unsure:  # the context did not settle those words: read them as if no stamp lay over them
+        kept = [span for span in damaged if span not in unsure]
+        return restore_text(text, tone_style=tone_style, config=config, lexicon=lexicon, damaged=kept)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
     names = NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config)
     names.run()
