@@ -621,7 +621,9 @@ def restore_text(
     ``lexicon`` is an archive's own names and terms (:class:`UserLexicon`), used with a high prior.
     ``damaged``: (line, start, end) column spans of words a stamp lay over in the scan (their strokes may be
     lost): on a page that is not garbled, their tokens are also offered the OCR-confusion readings and every
-    syllable one edit away, and the channel and the LM decide.
+    syllable one edit away, and the channel and the LM decide; a change they are not sure of
+    (``damaged_min_confidence``) is dropped and the text decoded again without that span (each pass drops
+    at least one span, so this ends).
 
     After the joint decoding, two document-level passes: a word that occurs several times with the same
     OCR form and uncertain, disagreeing readings is read the same way everywhere (evidence pooled), and
