@@ -7,7 +7,7 @@ The texts are written for these tests in the English-model garble the legacy OCR
 from __future__ import annotations
 
 from pipeline.restore import restore_text
-from pipeline.restore.signer_block import deputy_title, is_scrawl
+from pipeline.restore.signer_block import deputy_title, is_ghost, is_scrawl
 from pipeline.review import to_review
 
 BODY = (
@@ -67,3 +67,27 @@ def test_a_read_deputy_title_and_a_signed_mark_stay_and_a_clean_block_is_untouch
     assert lines[start + 1 : start + 3] == ["PHÓ GIÁM ĐỐC", "(Đã ký)"]
     clean = "Các đơn vị báo cáo kết quả về Sở.\nKT. GIÁM ĐỐC\nx q\nNguyễn Văn Khoa"
     assert restore_text(clean).text == clean  # a page without garble: nothing is taken out
+
+
+def test_a_header_line_read_again_through_its_rule_is_noise_and_a_real_line_is_not():
+    motto = ["độc", "lập", "tự", "do", "hạnh", "phúc"]
+    assert is_ghost("at ep ~ 2 Co - Hanh phuc", ["ất", "ép", "có", "hạnh", "phúc"], motto)
+    assert is_ghost(
+        "SU VARA EVA, THE THAO VA",
+        ["sự", "vara", "và", "thể", "thao", "và"],
+        ["sở", "văn", "hóa", "thể", "thao", "và"],
+    )
+    # two issuers that end alike are no ghost: no letter soup before the shared words
+    assert not is_ghost(
+        "BAN THI ĐUA TỈNH AN GIANG",
+        ["ban", "thi", "đua", "tỉnh", "an", "giang"],
+        ["ubnd", "tỉnh", "an", "giang"],
+    )
+    header = (
+        "UBND TINH TAY NINH\nSO NOI VU\nS6: 85/KH-SNV\nCONG HOA XA HOI CHU NGHIA VIET NAM\n"
+        "Doc lap - Tw do - Hanh phic\nat ep ~ 2 Co - Hanh phuc\nTay Ninh, ngay 2 thang 4 ndm 2019\nKE HOACH\n"
+    )
+    res = restore_text(header + BODY + "GIAM DOC\nNguyén Van Khoa")
+    lines = res.text.split("\n")
+    assert lines[4] == "Độc lập - Tự do - Hạnh phúc" and lines[5] == "" and lines[6].startswith("Tây Ninh")
+    assert all(t.reason == "noise" for t in res.tokens if t.line == 5)

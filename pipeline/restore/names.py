@@ -600,6 +600,15 @@ class NamePass:
                 top = below
         self.scrawl_lines |= signer_block.scrawl_lines(top, name_line, self._scrawl_line)
 
+    def _header_ghosts(self, header: list[int]) -> None:
+        """Header lines of a garbled page that are the line above read again through its rule
+        (:func:`signer_block.is_ghost`): OCR noise, taken out with the scrawl."""
+        filled = [li for li in header if self.lines[li].strip()]
+        for above, li in zip(filled, filled[1:], strict=False):
+            words = [s.word() for s in self.by_line.get(li, [])]
+            if signer_block.is_ghost(self.lines[li], words, [s.word() for s in self.by_line.get(above, [])]):
+                self.scrawl_lines.add(li)
+
     def _titled(self, li: int) -> bool:
         """A signer title line, also when a title was spelled over one token ("KT’ GIAMDOC")."""
         if self.is_title(li):
@@ -745,6 +754,7 @@ class NamePass:
         if self.doc.garbled_doc:
             for span in signer_spans:
                 self._signer_block(span)
+            self._header_ghosts(header)
         spans = signer_spans + self.titled_names()
         spans += self.repeated_names({tuple(fold(self._text(s)) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())

@@ -19,6 +19,7 @@ On a page that shows OCR garble:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from pipeline.restore.lexicon import fold
@@ -79,3 +80,20 @@ def scrawl_lines(top: int, name_line: int, is_scrawl_line: Callable[[int], bool]
     """The lines strictly between the block's top (the signer's title, or the line before the block) and
     the name line that are seal or signature scrawl."""
     return {li for li in range(top + 1, name_line) if is_scrawl_line(li)}
+
+
+# Standalone marks that are no part of a header line ("at ep ~ 2 Co - Hanh phuc"): the rule under a line read
+# as text. A dash or a comma is the header's own punctuation.
+_STRAY = re.compile(r"(?:^|\s)(?:[^\w\s,\-–]+|\d{1,2})(?=\s|$)")
+
+
+def is_ghost(line: str, words: Sequence[str], above: Sequence[str]) -> bool:
+    """A header line that is the line above read a second time through the rule drawn under it: it ends
+    with the same two words ("Độc lập - Tự do - Hạnh phúc" / "at ep ~ 2 Co - Hanh phuc", "SỞ VĂN HÓA, THỂ
+    THAO VÀ" / "SU VARA EVA, THE THAO VA") and shows letter soup before them (a word that is no syllable,
+    a stray mark or a lone figure). ``words`` and ``above``: the restored words of the line and the one
+    above it."""
+    if len(words) < 3 or len(above) < 3 or [fold(w) for w in words[-2:]] != [fold(w) for w in above[-2:]]:
+        return False
+    soup = any(not is_valid_syllable(w) for w in words[:-2])
+    return soup or bool(_STRAY.search(line))
