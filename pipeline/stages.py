@@ -232,7 +232,8 @@ def _finish_text(
         from pipeline.restore import restore_text
 
         with clock("restore"):
-            restoration = restore_text(raw, lexicon=_lexicon(options))
+            damaged = stamped_words(raw.split("\n"), line_words) if line_words else []
+            restoration = restore_text(raw, lexicon=_lexicon(options), damaged=damaged)
             text = restoration.text
             doc.restoration = _restoration_summary(restoration, raw, word_confidences)
     doc.text = text
@@ -246,6 +247,21 @@ def _finish_text(
     doc.text_seconds = round(time.perf_counter() - started, 3)
     doc.seconds = round(doc.text_seconds + sum(p.seconds for p in doc.pages), 3)
     return doc
+
+
+def stamped_words(raw_lines: list[str], line_words: list[list[dict]]) -> list[tuple[int, int, int]]:
+    """(line, start, end) in the raw text of each OCR word a received stamp lay over (``under_stamp``):
+    restoration reads them knowing strokes may be lost. A line is its words joined by one space
+    (:mod:`pipeline.scan.ocr`); a line whose words do not pair up with its text gives none."""
+    from pipeline.structure.doubts import word_spans
+
+    found = []
+    for line, (raw, words) in enumerate(zip(raw_lines, line_words, strict=False)):
+        if any(w.get("under_stamp") for w in words):
+            found.extend(
+                (line, start, end) for start, end, w in word_spans(raw, words) if w.get("under_stamp")
+            )
+    return found
 
 
 def _word_doubts(

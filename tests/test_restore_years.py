@@ -35,6 +35,14 @@ def test_misread_year_in_a_years_place_is_repaired_and_sent_to_review(
     assert all(conf < 0.8 for _, _, conf in found)  # under the review threshold: never silent
 
 
+def test_both_years_of_a_range_are_repaired_when_both_were_misread() -> None:
+    # the first is repaired in its place after "giai đoạn", and the second then stands beside a real year
+    found = _repairs("Thi đua trong ngành Nông nghiệp, giai đoạn 2621 - 2925; đề nghị các đơn vị.")
+    assert [(o, r) for o, r, _ in found] == [("2621", "2021"), ("2925", "2025")]
+    # with no year's place at all, neither is touched
+    assert _repairs("hỗ trợ 2621 - 2925 hộ gia đình") == []
+
+
 def test_numbers_outside_a_years_place_and_history_years_are_untouched() -> None:
     text = "Toàn tỉnh có 2621 hộ gia đình tham gia; thành lập năm 1010 và đổi tên năm 2021."
     restored = restore_text(text)

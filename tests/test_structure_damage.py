@@ -292,8 +292,9 @@ def test_a_lone_small_letter_before_the_title_is_a_stamp_edge():
 
 def test_a_damaged_year_keeps_the_place_and_gives_a_flagged_date_or_none():
     """ "năm 2923" (a typewritten 0 read as 9): the place before ", ngày" is still read; the date is taken
-    with its 9 read as 0 only because that is the one plausible reading, and it is flagged; a year with two
-    readings ("2966": 2006 or 2000) gives no date, and says why."""
+    with its 9 read as 0 only because that is the one plausible reading, and it is flagged; "2966" is read
+    as restoration reads it (2006: the fewest confusions), flagged; a year with no reading ("2188") gives no
+    date, and says why."""
     text = "SỞ NỘI VỤ\nSố: 153/KH-SNV\nAn Giang, ngày {day} tháng 9 năm {year}\nKẾ HOẠCH\nThi đua năm 2024\n"
     record = extract_record(text.format(day="05", year="2923"))
     assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", "2023-09-05")
@@ -301,6 +302,9 @@ def test_a_damaged_year_keeps_the_place_and_gives_a_flagged_date_or_none():
     record = extract_record(text.format(day="65", year="2923"))  # both the day's 6 and the year's 9
     assert record.fields["issue_date"] == "2023-09-05" and "issue_date" in record.uncertain
     record = extract_record(text.format(day="05", year="2966"))
+    assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", "2006-09-05")
+    assert "taken as 2006-09-05" in record.uncertain["issue_date"]
+    record = extract_record(text.format(day="05", year="2188"))
     assert (record.fields["place"], record.fields["issue_date"]) == ("An Giang", None)
     assert "not a possible date" in record.uncertain["issue_date"]
     record = extract_record(text.format(day="05", year="2O23"))
@@ -359,3 +363,34 @@ def test_a_title_ending_with_its_period_stops_before_a_long_opening_paragraph():
     # the rule under the title read as letters ends the title too
     lines.insert(7, "on deeeEIeeE")
     assert extract_record("\n".join(lines)).fields["title"] == want
+
+
+def test_a_type_line_with_one_worn_letter_is_the_type_line_not_the_issuer():
+    """A worn "Ế" read as "I" and a speck after the line ("KI HOẠCH °") is still the type line: the issuer
+    stays the body above it and the title is the line under it."""
+    lines = [
+        "UBND TỈNH KON TUM",
+        "SỞ GIAO THÔNG VẬN TẢI",
+        "Số: 44/KH-SGTVT",
+        "Kon Tum, ngày 3 tháng 3 năm 2020",
+        "{type}",
+        "Phát động phong trào thi đua “An toàn giao thông” năm 2020",
+        "Căn cứ kế hoạch của Ủy ban nhân dân tỉnh, Sở xây dựng kế hoạch như sau:",
+        "I. MỤC ĐÍCH, YÊU CẦU",
+        "x",
+    ]
+    record = extract_record("\n".join(lines).format(type="KI HOẠCH °"))
+    assert record.fields["issuer"] == "SỞ GIAO THÔNG VẬN TẢI"
+    assert record.fields["title"] == lines[5]
+    assert record.fields["doc_type"] == "KH"
+    assert "issuer" not in record.uncertain
+
+
+def test_an_issuer_that_reads_like_a_type_name_is_flagged():
+    """When the type line is too damaged to be found it is taken for the issuer: that must be flagged."""
+    from pipeline.structure.header import Header, _check_issuer
+
+    for issuer, flagged in [("KẾ HOẠC", True), ("K HOẠCH", True), ("SỞ Y TẾ", False), ("BAN THI ĐUA", False)]:
+        header = Header(issuer=issuer)
+        _check_issuer(header)
+        assert ("issuer" in header.doubts) is flagged, issuer

@@ -98,22 +98,25 @@ class CandidateGenerator:
         self._suffixes = {skel[i:] for skel in by_skeleton for i in range(len(skel) + 1)}
 
     def candidates(
-        self, token: str, garbled_doc: bool, config: RestoreConfig = DEFAULT_CONFIG
+        self, token: str, garbled_doc: bool, config: RestoreConfig = DEFAULT_CONFIG, damaged: bool = False
     ) -> list[Candidate]:
-        """Candidates for a lowercase NFC token. ``garbled_doc`` enables rewrites of valid-looking tokens."""
+        """Candidates for a lowercase NFC token. ``garbled_doc`` enables rewrites of valid-looking tokens;
+        ``damaged`` (a word a stamp lay over) adds every syllable skeleton one edit away."""
         cache = self._caches.get(config)
         if cache is None:
             cache = self._caches.setdefault(config, {})
-        key = (token, garbled_doc)
+        key = (token, garbled_doc, damaged)
         got = cache.get(key)
         if got is None:
-            got = self._build(token, garbled_doc, config)
+            got = self._build(token, garbled_doc, config, damaged)
             if len(cache) > _CACHE_LIMIT:
                 cache.clear()
             cache[key] = got
         return got
 
-    def _build(self, token: str, garbled_doc: bool, cfg: RestoreConfig) -> list[Candidate]:
+    def _build(
+        self, token: str, garbled_doc: bool, cfg: RestoreConfig, damaged: bool = False
+    ) -> list[Candidate]:
         """Cheapest sources first; the costlier ones only when the cheap ones found nothing or the page is
         garbled or the token is not plain letters."""
         out: dict[str, Candidate] = {}
@@ -135,7 +138,9 @@ class CandidateGenerator:
             for word, logp in self.token_map.get(norm, ())[: cfg.token_map_words]:
                 _offer(out, word, logp, max(logp, cfg.token_map_floor))
         if not out and is_plain and cfg.fuzzy_min_len <= len(skel) <= cfg.fuzzy_max_len:
-            self._add_fuzzy(out, skel, cfg)
+            self._add_fuzzy(out, skel, cfg, cfg.fuzzy_skeletons)
+        elif damaged and is_plain:
+            self._add_fuzzy(out, skel, cfg, cfg.damaged_skeletons)
         if norm not in out:
             out[norm] = Candidate(norm, "keep")
         # Built directly: dataclasses.replace costs more than the rest of a cheap token's build.
@@ -144,14 +149,15 @@ class CandidateGenerator:
             for c in out.values()
         ]
 
-    def _add_fuzzy(self, out: dict[str, Candidate], skel: str, cfg: RestoreConfig) -> None:
-        """Last resort: syllables whose skeleton is within ``fuzzy_max_edits`` edits (rapidfuzz)."""
+    def _add_fuzzy(self, out: dict[str, Candidate], skel: str, cfg: RestoreConfig, limit: int) -> None:
+        """Syllables whose skeleton is within ``fuzzy_max_edits`` edits (rapidfuzz), ``limit`` skeletons:
+        the last resort of any token, and offered to a damaged one."""
         for variant, _score, _ in process.extract(
             skel,
             self.skeleton_list,
             scorer=Levenshtein.distance,
             score_cutoff=cfg.fuzzy_max_edits,
-            limit=cfg.fuzzy_skeletons,
+            limit=limit,
         ):
             for word in self.by_skeleton[variant][: cfg.fuzzy_words]:
                 out.setdefault(word, Candidate(word, "fuzzy", rule_logp=cfg.fuzzy_logp))

@@ -109,6 +109,19 @@ class RestoreConfig:
     fuzzy_max_edits: int = 1
     # Fuzzy neighbour skeletons tried (the last resort when nothing else matched).
     fuzzy_skeletons: int = 5
+    # ... and for a word a stamp lay over (restore_text's ``damaged``), whose lost stroke may be any letter:
+    # all the skeletons one edit away that a short syllable has ("huc": thuc, chuc, hoc, ...), for the LM.
+    damaged_skeletons: int = 60
+    # Candidates a damaged word keeps for the decoder (``max_candidates`` for the others): its right reading
+    # is one of many one-edit neighbours, ranked by frequency alone before the LM sees its context.
+    damaged_candidates: int = 64
+    # Share of the words under a stamp taken to have lost strokes (the channel's garble rate for them; the
+    # page's own rate when higher).
+    damaged_garble_rate: float = 0.1
+    # Least posterior of a damaged word's new reading (rewrite or one-edit neighbour): below it the word is
+    # read as if no stamp lay over it (the lost letters put back were 0.89-1.00 on generated stamped pages,
+    # the words made up by a hesitating context 0.40-0.79).
+    damaged_min_confidence: float = 0.8
     # Syllables offered per fuzzy neighbour skeleton.
     fuzzy_words: int = 4
     # Channel log10 probability of a fuzzy neighbour: about as unlikely as a mid-probability rewrite rule.

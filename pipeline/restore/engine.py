@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 
@@ -109,6 +111,10 @@ def _reason_for(kind: str) -> str:
     return _REASONS.get(kind, "kept")
 
 
+# A numbered list item or heading at a line start: "2. ", "1.2. ", "3) ".
+_NUMBERED_ITEM = re.compile(r"\d{1,3}(?:\.\d{1,3})*[.)](?:\s|$)")
+
+
 def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool = False) -> bool:
     """Whether the LM context should stop at the end of line i: a paragraph end, a heading, a list item
     next, or a capital. In ``wrapped`` text (a page's lines, most ending mid-sentence) a capital after a
@@ -123,9 +129,14 @@ def _is_line_break(lines: list[str], i: int, cfg: RestoreConfig, wrapped: bool =
     if _is_heading(line, cfg) or _is_heading(nxt, cfg):
         return True
     first = nxt[0]
-    if first.isdigit() or first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt)):
+    mid_sentence = wrapped and line[-1] not in _SENTENCE_END
+    if first.isdigit():
+        # a numbered item ("2.", "1.2.", "3)") starts anew; in a page's lines a figure after a line that
+        # ends mid-sentence goes on with it ("… Hướng dẫn số" / "633/HD-BTĐKT ngày …")
+        return not mid_sentence or bool(_NUMBERED_ITEM.match(nxt))
+    if first in "-+•*–—(" or bool(re.match(r"^[a-zđ]\)", nxt)):
         return True
-    return first.isupper() and (not wrapped or line[-1] in _SENTENCE_END)
+    return first.isupper() and not mid_sentence
 
 
 def _wrapped(lines: list[str]) -> bool:
@@ -209,19 +220,24 @@ class _Page:
     trellis: _Trellis
     cfg: RestoreConfig
     # Scored candidates per (token, short number, rewrites): a word recurs many times in one text.
-    memo: dict[tuple[str, bool, bool], _Scored] = field(default_factory=dict)
+    memo: dict[tuple[str, bool, bool, bool], _Scored] = field(default_factory=dict)
     # The decoder's candidates per (token, short number, capitalised inside a sentence).
-    kept: dict[tuple[str, bool, bool], _Kept] = field(default_factory=dict)
+    kept: dict[tuple[str, bool, bool, bool], _Kept] = field(default_factory=dict)
     # Page-independent score terms per (token, rewrites, letter model), kept by the models across calls.
-    terms: dict[tuple[str, bool, bool], _Terms] = field(default_factory=dict)
+    terms: dict[tuple[str, bool, bool, bool], _Terms] = field(default_factory=dict)
+    # Per line, the (start, end) column spans of the words a stamp lay over (restore_text's ``damaged``)
+    damaged: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
-    def scored(self, lower: str, short_number: bool = False, rewrites: bool = False) -> _Scored:
+    def scored(
+        self, lower: str, short_number: bool = False, rewrites: bool = False, damaged: bool = False
+    ) -> _Scored:
         """Every candidate of a lowercase token with its channel score, best (channel + frequency) first.
-        ``rewrites`` offers OCR-confusion readings even on a page that does not look garbled (names)."""
-        key = (lower, short_number, rewrites)
+        ``rewrites`` offers OCR-confusion readings even on a page that does not look garbled (names);
+        ``damaged`` also every syllable one edit away (a stroke lost under a stamp: "hực" for "thực")."""
+        key = (lower, short_number, rewrites, damaged)
         got = self.memo.get(key)
         if got is None:
-            got = _score_candidates(lower, short_number, rewrites, self)
+            got = _score_candidates(lower, short_number, rewrites, self, damaged)
             self.memo[key] = got
         return got
 
@@ -294,14 +310,19 @@ def _no_syllable(core: str, kind: str, garbled_doc: bool, max_len: int) -> bool:
     )
 
 
-def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Page) -> _Scored:
+def _score_candidates(
+    lower: str, short_number: bool, rewrites: bool, page: _Page, damaged: bool = False
+) -> _Scored:
     """Channel score and channel + corpus frequency of every candidate of a token, best first."""
     doc, cfg, lm = page.doc, page.cfg, page.m.lm
+    if damaged:
+        doc = _damaged_channel(doc, cfg)
     oov_penalty = cfg.oov_penalty
     marked = has_marks(lower)
     log_keep_number = math.log10(cfg.keep_number_p)
     scored = []
-    for c, i, freq, oov, letters in _terms(page, lower, doc.garbled_doc or rewrites, doc.garbled_doc):
+    terms = _terms(page, lower, doc.garbled_doc or rewrites, doc.garbled_doc, damaged)
+    for c, i, freq, oov, letters in terms:
         if short_number and c.kind == "keep":
             scored.append((log_keep_number + lm.uni_list[lm.num], log_keep_number, lm.num, c))
             continue
@@ -317,18 +338,25 @@ def _score_candidates(lower: str, short_number: bool, rewrites: bool, page: _Pag
     return scored
 
 
-def _terms(page: _Page, lower: str, rewrites: bool, letters: bool) -> _Terms:
+def _damaged_channel(doc: DocChannel, cfg: RestoreConfig) -> DocChannel:
+    """The channel of a word a stamp lay over: its strokes were lost with the stamp's ink far more often
+    than the page's garble rate says, so its rewrites and one-edit neighbours cost less."""
+    rates = replace(doc.rates, garble=max(doc.rates.garble, cfg.damaged_garble_rate))
+    return DocChannel.from_rates(rates, cfg)
+
+
+def _terms(page: _Page, lower: str, rewrites: bool, letters: bool, damaged: bool = False) -> _Terms:
     """The page-independent parts of a token's candidate scores, remembered across calls (a batch meets
     the same words on every page; only the document's error rates differ). ``letters``: with the learned
     letter model's score of the same-skeleton candidates (garbled pages)."""
     m, cfg, memo = page.m, page.cfg, page.terms
-    key = (lower, rewrites, letters)
+    key = (lower, rewrites, letters, damaged)
     got = memo.get(key)
     if got is None:
         lm = m.lm
         unk, uni, freq_of, id_of = lm.unk, lm.uni_list, m.log_freq.get, lm.index.get
         got = []
-        for c in m.generator.candidates(lower, rewrites, cfg):
+        for c in m.generator.candidates(lower, rewrites, cfg, damaged):
             i = id_of(c.word, unk)
             score = None
             if letters and c.kind in ("same", "skeleton"):
@@ -359,22 +387,28 @@ def _capitalised_inside(k: int, pieces: list[Piece]) -> bool:
     )
 
 
-def _plan_decoded(slot: Slot, short_number: bool, page: _Page, inside: bool = False) -> None:
+def _plan_decoded(
+    slot: Slot, short_number: bool, page: _Page, inside: bool = False, damaged: bool = False
+) -> None:
     """Keep the token's best few candidates within the beam and add them to the trellis as one position.
-    ``inside``: the token is capitalised inside a sentence, which a grammatical word never is."""
+    ``inside``: the token is capitalised inside a sentence, which a grammatical word never is;
+    ``damaged``: a stamp lay over it, so OCR-confusion readings are offered as on a garbled page."""
     lower = _lower(slot.piece.text)
-    key = (lower, short_number, inside)
+    key = (lower, short_number, inside, damaged)
     got = page.kept.get(key)
     if got is None:
-        got = page.kept[key] = _kept(page.scored(lower, short_number), inside, page.cfg)
+        limit = page.cfg.damaged_candidates if damaged else page.cfg.max_candidates
+        got = page.kept[key] = _kept(
+            page.scored(lower, short_number, damaged, damaged), inside, page.cfg, limit
+        )
     # The lists are shared by every occurrence of the form on the page: nothing changes them.
     slot.words, slot.reasons, slot.chan, ids = got
     slot.position = page.trellis.add(ids, slot.chan)
 
 
-def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig) -> _Kept:
-    """A token's best few candidates within the beam, as the decoder and the slot take them."""
-    if inside and any(x[3].word in NEVER_CAPITALISED_INSIDE for x in scored[: cfg.max_candidates]):
+def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig, limit: int) -> _Kept:
+    """A token's best ``limit`` candidates within the beam, as the decoder and the slot take them."""
+    if inside and any(x[3].word in NEVER_CAPITALISED_INSIDE for x in scored[:limit]):
         pen = cfg.capitalised_function_word_logp
         scored = [
             (s + pen, ch + pen, i, c) if c.word in NEVER_CAPITALISED_INSIDE else (s, ch, i, c)
@@ -382,7 +416,7 @@ def _kept(scored: _Scored, inside: bool, cfg: RestoreConfig) -> _Kept:
         ]
         scored.sort(key=itemgetter(0), reverse=True)
     floor = scored[0][0] - cfg.candidate_beam
-    kept = [x for x in scored[: cfg.max_candidates] if x[0] >= floor]
+    kept = [x for x in scored[:limit] if x[0] >= floor]
     return [x[3].word for x in kept], [x[3].kind for x in kept], [x[1] for x in kept], [x[2] for x in kept]
 
 
@@ -390,7 +424,53 @@ def _plan_token(slot: Slot, k: int, pieces: list[Piece], page: _Page) -> None:
     """Decide how one token is handled: fixed (number, code, numeral, abbreviation) or decoded."""
     short_number = _is_short_number(k, pieces, page)
     if not _plan_fixed(slot, k, short_number, page):
-        _plan_decoded(slot, short_number, page, _capitalised_inside(k, pieces))
+        damaged = bool(page.damaged) and _under_damage(slot, page)
+        _plan_decoded(slot, short_number, page, _capitalised_inside(k, pieces), damaged)
+
+
+def _under_damage(slot: Slot, page: _Page) -> bool:
+    """Whether the token overlaps a word a stamp lay over. Not on a garbled page: its tokens have the
+    OCR-confusion readings already, and one-edit neighbours of every word would only add noise there."""
+    spans = page.damaged.get(slot.line)
+    if not spans or page.doc.garbled_doc:
+        return False
+    start, end = slot.piece.col, slot.piece.col + len(slot.piece.text)
+    return any(a < end and start < b for a, b in spans)
+
+
+def _unsure_repairs(
+    slots: list[Slot], source: _Source, page: _Page, damaged: list[tuple[int, int, int]]
+) -> set[tuple[int, int, int]]:
+    """The damaged spans whose word the decoder changed with less than ``damaged_min_confidence``: a
+    hesitating context makes up words more often than it puts back a lost letter (a stamped title read
+    "Phần Lớn phòng" for "Phát Jôn phong"), so they are read as if no stamp lay over them."""
+    found: set[tuple[int, int, int]] = set()
+    for slot in slots:
+        if slot.fixed is not None or slot.words[slot.choice] == _lower(slot.piece.text):
+            continue
+        if slot.post is None or slot.post[slot.choice] >= page.cfg.damaged_min_confidence:
+            continue
+        if _under_damage(slot, page):
+            original, col = source.original(slot.line, slot.piece)
+            end = col + len(original)
+            found.update(span for span in damaged if span[0] == slot.line and span[1] < end and col < span[2])
+    return found
+
+
+def _damaged_spans(
+    source: _Source, damaged: Collection[tuple[int, int, int]]
+) -> dict[int, list[tuple[int, int]]]:
+    """restore_text's ``damaged`` (line, start, end in the input) per line, in the columns of the decoded
+    lines (a legacy-encoded input is converted first, which moves its columns)."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for line, start, end in damaged:
+        if not 0 <= line < len(source.lines) or end <= start:
+            continue
+        if source.source_index is not None:  # the input column of each converted one, in order
+            starts = source.source_index[line]
+            start, end = bisect_left(starts, start), bisect_left(starts, end)
+        spans.setdefault(line, []).append((start, end))
+    return spans
 
 
 def _decision(slot: Slot, tone_style: str, cfg: RestoreConfig) -> tuple[str, str, float, list[str]]:
@@ -550,11 +630,17 @@ def restore_text(
     tone_style: str = "modern",
     config: RestoreConfig = DEFAULT_CONFIG,
     lexicon: UserLexicon | None = None,
+    damaged: Collection[tuple[int, int, int]] = (),
 ) -> Restoration:
     """Restore diacritics and undo OCR garble; same number of lines, per-token records.
 
     ``config`` holds every tuning constant (:class:`RestoreConfig`); the default is the shipped behaviour.
     ``lexicon`` is an archive's own names and terms (:class:`UserLexicon`), used with a high prior.
+    ``damaged``: (line, start, end) column spans of words a stamp lay over in the scan (their strokes may be
+    lost): on a page that is not garbled, their tokens are also offered the OCR-confusion readings and every
+    syllable one edit away, and the channel and the LM decide; a change they are not sure of
+    (``damaged_min_confidence``) is dropped and the text decoded again without that span (each pass drops
+    at least one span, so this ends).
 
     After the joint decoding, two document-level passes: a word that occurs several times with the same
     OCR form and uncertain, disagreeing readings is read the same way everywhere (evidence pooled), and
@@ -574,15 +660,21 @@ def restore_text(
     line_pieces = [tokenize_line(line) for line in source.lines]
     doc = document_channel(line_pieces, m, config)
     trellis = _Trellis(m.lm, decoding_config(config, doc.garbled_doc))  # the LM weighs more on garbled pages
-    page = _Page(m, doc, trellis, config, terms=m.call_memo(config))
+    damaged = [(int(line), int(start), int(end)) for line, start, end in damaged]
+    page = _Page(m, doc, trellis, config, terms=m.call_memo(config), damaged=_damaged_spans(source, damaged))
     slots = _plan(source, line_pieces, page)
     _decode(slots, page)
+    unsure = _unsure_repairs(slots, source, page, damaged) if page.damaged else set()
+    if unsure:  # the context did not settle those words: read them as if no stamp lay over them
+        kept = [span for span in damaged if span not in unsure]
+        return restore_text(text, tone_style=tone_style, config=config, lexicon=lexicon, damaged=kept)
     pool_repeated_words(slots, source.lines, page.doc.garbled_doc, config)
-    NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config).run()
+    names = NamePass(source.lines, slots, page.doc, m.lexicons(config, lexicon), page.scored, config)
+    names.run()
     repair_years(slots, source.lines)
 
     records = [_record(slot, source, page, tone_style) for slot in slots]
-    noise = _mark_noise(records, page) if page.doc.garbled_doc else set()
+    noise = _mark_noise(records, page, names.scrawl_lines) if page.doc.garbled_doc else set()
     replacements: dict[int, list[tuple[int, int, str]]] = {}
     for slot, record in zip(slots, records, strict=True):
         piece = slot.piece
@@ -596,14 +688,15 @@ def restore_text(
     return Restoration("\n".join(out_lines), records)
 
 
-def _mark_noise(records: list[TokenRecord], page: _Page) -> set[int]:
+def _mark_noise(records: list[TokenRecord], page: _Page, scrawl: set[int]) -> set[int]:
     """On a garbled page: the lines of OCR noise (emptied in the text, their tokens marked ``noise``),
-    and junk words elsewhere sent to review (:mod:`.noise`)."""
+    with the signer blocks' scrawl lines (``scrawl``, :mod:`.signer_block`), and junk words elsewhere sent
+    to review (:mod:`.noise`)."""
     lm, cfg = page.m.lm, page.cfg
     junk = []
     for record in records:
         lower = _lower(record.original)
         junk.append(is_junk(record, lower, lm.index.get(lower, lm.unk) != lm.unk))
-    lines = noise_lines(records, junk, cfg.noise_max_tokens)
+    lines = noise_lines(records, junk, cfg.noise_max_tokens) | scrawl
     mark_noise(records, junk, lines, cfg.noise_confidence)
     return lines

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from pipeline.restore import signer_block
 from pipeline.restore.candidates import has_marks, mark_features
 from pipeline.restore.channel import GARBLE_CHAR
 from pipeline.restore.config import RestoreConfig
@@ -72,6 +73,10 @@ def _joinable(line: str, a: Slot, b: Slot, title: bool = False) -> bool:
     also the dot of "KT." and specks)."""
     between = line[a.piece.col + len(a.piece.text) : b.piece.col].strip()
     return between in _SEPARATORS or title and len(between) <= 2 and all(c in _SPECKS for c in between)
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
 
 
 def _has_letter(slot: Slot) -> bool:
@@ -186,6 +191,13 @@ class NamePass:
         self.glued: dict[int, Slot] = {}
         # The first slot of a signer's name -> the specks around the name on its line.
         self.specks: dict[int, list[Slot]] = {}
+        # Lines of seal and signature scrawl in the signer blocks of a garbled page (:mod:`.signer_block`):
+        # the engine takes them out of the text as noise.
+        self.scrawl_lines: set[int] = set()
+        # Lines holding a code or an address ("KH-SYT", "www.soyte.gov.vn"): text, never scrawl.
+        self.coded_lines = {
+            s.line for s in slots if s.piece.kind in ("code", "protected") and _letters(s.piece.text) >= 3
+        }
 
     # --- where the names are -------------------------------------------------------------------------
 
@@ -562,10 +574,56 @@ class NamePass:
         for span in names:
             for li in range(span[0].line - 1, max(-1, span[0].line - self.cfg.signer_search_lines - 1), -1):
                 text = self.lines[li].strip()
-                if text[:1] in "-+•" or text.endswith(":") or len(self.by_line.get(li, [])) > 8:
+                listed = text[:1] in "-+•" and _letters(text) > 0  # a list item, not a lone speck "+"
+                if listed or text.endswith(":") or len(self.by_line.get(li, [])) > 8:
                     break
                 out.append(li)
         return out
+
+    def _signer_block(self, span: list[Slot]) -> None:
+        """Above a signer's name on a garbled page (up to the recipients' list): the deputy's title a seal
+        lay over, written from the "KT." line above it, and the scrawl lines between the title and the
+        name, or between the list and the name when no title line is left (:mod:`.signer_block`)."""
+        name_line = span[0].line
+        block = self.signer_title_lines([span])
+        if not block:
+            return
+        titles = [li for li in block if self._titled(li)]
+        top = max(titles) if titles else min(block) - 1
+        if titles:
+            words = [s.word() for s in self.by_line.get(top, [])]
+            below = next((li for li in range(top + 1, name_line) if self.lines[li].strip()), None)
+            slots = self.by_line.get(below, []) if below is not None else []
+            deputy = signer_block.deputy_title(words, [s.word() for s in slots])
+            if deputy and slots and not self._titled(below) and all(s.override is None for s in slots):
+                signer_block.write_deputy(slots, deputy)
+                top = below
+        self.scrawl_lines |= signer_block.scrawl_lines(top, name_line, self._scrawl_line)
+
+    def _header_ghosts(self, header: list[int]) -> None:
+        """Header lines of a garbled page that are the line above read again through its rule
+        (:func:`signer_block.is_ghost`): OCR noise, taken out with the scrawl."""
+        filled = [li for li in header if self.lines[li].strip()]
+        for above, li in zip(filled, filled[1:], strict=False):
+            words = [s.word() for s in self.by_line.get(li, [])]
+            if signer_block.is_ghost(self.lines[li], words, [s.word() for s in self.by_line.get(above, [])]):
+                self.scrawl_lines.add(li)
+
+    def _titled(self, li: int) -> bool:
+        """A signer title line, also when a title was spelled over one token ("KT’ GIAMDOC")."""
+        if self.is_title(li):
+            return True
+        folded = self._line_fold(li)
+        return self._mostly_upper(li) and any(a + b in folded for a, b in _TITLE_PAIRS)
+
+    def _scrawl_line(self, li: int) -> bool:
+        """A non-blank line whose tokens are no text (:func:`signer_block.is_scrawl`); a line a lexicon
+        phrase was read on is text."""
+        slots = self.by_line.get(li, [])
+        if any(s.override is not None for s in slots):
+            return False
+        words = [s.word() for s in slots]
+        return bool(self.lines[li].strip()) and signer_block.is_scrawl(words, li in self.coded_lines)
 
     # --- personal names ---------------------------------------------------------------------------------
 
@@ -661,20 +719,27 @@ class NamePass:
                 if self._trusted(slot) and word == _lower(slot.piece.text):
                     continue  # a clean page's well-marked name stays as printed
                 alts = [apply_case(w, pattern) for w, _p in marginals[j] if w != word][:3]
-                conf = self._name_confidence(word, chosen[j], whole if j == weakest else 1.0)
+                conf = self._name_confidence(word, kinds[j], chosen[j], whole if j == weakest else 1.0)
+                if slot.piece.text[:1].islower() and not self.clean_page:
+                    # a name word printed in lower case lost its capital to OCR ("au" for "Châu", "pinh"
+                    # for "Đinh"): its letters may have gone with it
+                    conf = min(conf, self.cfg.name_unknown_confidence)
                 slot.override = Override(apply_case(word, pattern), "name", conf, alts)
                 rest = self.glued.get(id(slot))
                 if rest is not None and rest.override is None:
                     rest.override = Override("", "name", conf, [])
             self._drop_specks(span)
 
-    def _name_confidence(self, word: str, marginal: float, whole: float) -> float:
+    def _name_confidence(self, word: str, kind: str, marginal: float, whole: float) -> float:
         """Confidence of one word of a decoded name: its posterior, but a name is right only when all its
         words are, so its least certain word takes the posterior of the whole reading (``whole``; 1.0 for
-        the others): the review is sent to that word. A reading that is no Vietnamese syllable (garble kept
-        for want of a better one) is a guess."""
+        the others): the review is sent to that word. On a damaged page a reading that is no Vietnamese
+        syllable (garble kept for want of a better one), or a syllable no name of the corpus has in that
+        place ("Thun" for "Thuấn": a word, never a given name), is a guess."""
         conf = min(marginal, whole)
-        if not is_valid_syllable(word) and not self.clean_page:
+        if self.clean_page:
+            return conf
+        if not is_valid_syllable(word) or not self.lex.names.is_listed(kind, word):
             conf = min(conf, self.cfg.name_unknown_confidence)
         return conf
 
@@ -686,6 +751,10 @@ class NamePass:
         self.phrases(header + titles, body=False)
         self.fuzzy_header(header)
         self.fuzzy_header(self.signer_title_lines(signer_spans), titles=True)
+        if self.doc.garbled_doc:
+            for span in signer_spans:
+                self._signer_block(span)
+            self._header_ghosts(header)
         spans = signer_spans + self.titled_names()
         spans += self.repeated_names({tuple(fold(self._text(s)) for s in span) for span in signer_spans})
         spans = list({id(span[0]): span for span in spans}.values())

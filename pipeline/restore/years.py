@@ -100,13 +100,16 @@ def _in_year_place(k: int, slots: Sequence[Slot], lines: Sequence[str]) -> bool:
         gap = lines[slot.line][left.piece.col + len(left.piece.text) : right.piece.col]
         if j == k - 1 and gap.strip() == "" and strip_diacritics(other.piece.text.lower()) in _YEAR_WORDS:
             return True
-        if (
-            _RANGE_GAP.fullmatch(gap)
-            and _FOUR_DIGITS.fullmatch(other.piece.text)
-            and plausible(int(other.piece.text))
-        ):
+        if _RANGE_GAP.fullmatch(gap) and _plausible_year_token(other):
             return True
     return False
+
+
+def _plausible_year_token(slot: Slot) -> bool:
+    """A token that is a plausible year, as printed or as repaired just before ("giai đoạn 2621 - 2925":
+    2621 is repaired first, and then 2925 stands beside 2021)."""
+    text = slot.override.text if slot.override is not None else slot.piece.text
+    return bool(_FOUR_DIGITS.fullmatch(text)) and plausible(int(text))
 
 
 def repair_years(slots: Sequence[Slot], lines: Sequence[str]) -> int:

@@ -51,13 +51,17 @@ def zero_readings(digits: str) -> Iterator[str]:
 
 
 def repair_year(year: str) -> str | None:
-    """The one year of the centuries :data:`CENTURIES` that a four-figure number outside them stands for
-    with its 6s or 9s read as 0 ("2923": 2023), else None. A year of those centuries is never changed:
-    a plan's period runs into the future ("giai đoạn 2024 - 2029")."""
+    """The one year that a four-figure number outside the centuries :data:`CENTURIES` stands for ("2923":
+    2023), else None; a year of those centuries is never changed (a plan's period runs into the future:
+    "giai đoạn 2024 - 2029"). The rule is restoration's (:func:`pipeline.restore.years.best_repair`: the
+    fewest usual digit confusions, one answer only), so a title or a date reads the same year whether or
+    not the text went through restoration first."""
     if year[:2] in CENTURIES:
         return None
-    found = {text for text in zero_readings(year) if text[:2] in CENTURIES}
-    return found.pop() if len(found) == 1 else None
+    from pipeline.restore.years import best_repair  # the restoration package loads lazily
+
+    repaired = best_repair(year)
+    return None if repaired is None else str(repaired)
 
 
 def read_issue_date(
@@ -65,11 +69,12 @@ def read_issue_date(
 ) -> tuple[str | None, str | None]:
     """The ISO date of a header's "ngày D tháng M năm Y" and, when it is not simply read as written, why.
 
-    A date whose figures cannot be a date's (day 65, month 19, year 2923) is tried with its 6s and 9s read
-    as the typewritten 0 they often are; it is taken only when exactly one such reading makes a plausible
-    date, and then with the reason, so that the field is flagged rather than passed off as read. A date
-    that stays impossible gives None and the reason: an empty field that says why, not a wrong one. A date
-    that exists but lies after next year is kept as written, with the reason.
+    A date whose figures cannot be a date's (day 65, month 19, year 2923) is tried with the day's and
+    month's 6s and 9s read as the typewritten 0 they often are, and with the year :func:`repair_year`
+    gives; it is taken only when exactly one such reading makes a plausible date, and then with the
+    reason, so that the field is flagged rather than passed off as read. A date that stays impossible
+    gives None and the reason: an empty field that says why, not a wrong one. A date that exists but lies
+    after next year is kept as written, with the reason.
     """
     written = f"{day} tháng {month} năm {year}"
     iso = iso_date(day, month, year)
@@ -79,15 +84,17 @@ def read_issue_date(
         return iso, f"date read as '{written}' lies in the future"
     if int(day) <= 31 and int(month) <= 12 and str(year)[:2] in CENTURIES:
         return None, f"date read as '{written}' is not a possible date"
+    years = [year] if year[:2] in CENTURIES else [y for y in (repair_year(year),) if y]
     found: set[str] = set()
-    for text in zero_readings(day + month + year):
-        d, m, y = text[: len(day)], text[len(day) : len(day) + len(month)], text[len(day) + len(month) :]
-        repaired = iso_date(d, m, y)
-        if repaired is not None and plausible_year(int(y), today):
-            found.add(repaired)
+    for text in (day + month, *zero_readings(day + month)):
+        d, m = text[: len(day)], text[len(day) :]
+        for y in years:
+            repaired = iso_date(d, m, y)
+            if repaired is not None and plausible_year(int(y), today):
+                found.add(repaired)
     if len(found) == 1:
         repaired = found.pop()
-        return repaired, f"date read as '{written}', taken as {repaired} (6 or 9 for a typewritten 0)"
+        return repaired, f"date read as '{written}', taken as {repaired} (figures of a typewritten 0 misread)"
     return None, f"date read as '{written}' is not a possible date"
 
 

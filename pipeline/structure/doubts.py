@@ -106,7 +106,7 @@ def odd_words(value: str) -> list[str]:
     return odd
 
 
-def _word_spans(raw: str, words: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, Mapping[str, Any]]]:
+def word_spans(raw: str, words: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, Mapping[str, Any]]]:
     """(start, end, word) of each OCR word in its raw line (the line is its words joined by spaces); none
     when they do not pair up one to one."""
     pieces = list(re.finditer(r"\S+", raw))
@@ -120,7 +120,7 @@ def ocr_tokens(raw_lines: Sequence[str], line_words: Sequence[Sequence[Mapping[s
     document that was not restored."""
     tokens = []
     for line, (raw, words) in enumerate(zip(raw_lines, line_words, strict=False)):
-        for start, _, word in _word_spans(raw, words):
+        for start, _, word in word_spans(raw, words):
             text = raw[start:].split(None, 1)[0]
             tokens.append({"line": line, "col": start, "restored": text, "ocr_confidence": word.get("conf")})
     return tokens
@@ -143,7 +143,7 @@ def word_doubts(
             continue
         ocr, restored = token.get("ocr_confidence"), token.get("confidence")
         if line not in spans:
-            spans[line] = _word_spans(raw_lines[line], line_words[line] if line < len(line_words) else ())
+            spans[line] = word_spans(raw_lines[line], line_words[line] if line < len(line_words) else ())
         under = any(w.get("under_stamp") for start, end, w in spans[line] if start <= col < end)
         reason = None
         if word.isdigit() and ocr is not None and ocr < DOUBTFUL_FIGURES_OCR:
@@ -151,13 +151,26 @@ def word_doubts(
         elif under and (
             (ocr is not None and ocr < STAMPED_OCR)
             or (restored is not None and restored < STAMPED_RESTORATION)
+            or _letters_restored(token)
         ):
-            reason = f"'{word}' read under the stamp ({_confidences(ocr, restored)})"
+            reason = f"'{word}' read under the stamp ({_confidences(ocr, restored)}{_read_as(token)})"
         elif to_review(ocr, restored, token.get("reason")):
             reason = f"'{word}' read with low confidence ({_confidences(ocr, restored)})"
         if reason:
             found.setdefault(line, []).append(WordDoubt(word, reason))
     return found
+
+
+def _letters_restored(token: Mapping[str, Any]) -> bool:
+    """Whether restoration changed the word's letters, not only its marks: under a stamp that is a letter
+    the stamp took, put back from the context (:func:`pipeline.restore.restore_text`'s ``damaged``), which a
+    person checks however sure the language model is."""
+    original, restored = token.get("original"), token.get("restored")
+    return bool(original and restored) and fold(str(original)).lower() != fold(str(restored)).lower()
+
+
+def _read_as(token: Mapping[str, Any]) -> str:
+    return f", OCR read '{token['original']}'" if _letters_restored(token) else ""
 
 
 def _confidences(ocr: float | None, restored: float | None) -> str:

@@ -97,20 +97,35 @@ def _fuzzy_cut(line: str, view: str, needle: str, threshold: float) -> tuple[str
     return _blank_out(line, start, end), _blank_out(view, start, end), True
 
 
+# How close a line must be to a type name to be the type line: any line, or a line of capitals with as many
+# words (a type line is printed in capitals on a line of its own; a body or issuer line has other words).
+TYPE_LINE_MATCH = 88
+CAPS_TYPE_LINE_MATCH = 80
+
+
+def _matches_type_name(line: str, text_key: str, name_key: str) -> bool:
+    """Whether a short line is a type name, one letter of it possibly damaged: ``KI HOẠCH °`` (a worn
+    "Ế" read as "I", a speck after it) for KẾ HOẠCH. Missing it made the type line the issuer."""
+    score = fuzz.ratio(text_key, name_key)
+    if score >= TYPE_LINE_MATCH:
+        return True
+    return score >= CAPS_TYPE_LINE_MATCH and is_caps(line) and len(text_key.split()) == len(name_key.split())
+
+
 def find_type_line(doc: DocLines, limit: int) -> tuple[int, str] | None:
     """Index and code of the type line (``KẾ HOẠCH``, ``QUYẾT ĐỊNH`` ...) among the first lines."""
     names = doc_types().name_keys
     for index in range(min(limit, len(doc))):
         if not doc.usable(index):
             continue
-        line = doc.head(index).strip().strip("*#").strip()
+        line = without_junk(doc.head(index).strip().strip("*#").strip())
         if len(line) > 40:
             continue
         text_key = key(line)
         if not text_key:
             continue
         for name_key, code in names.items():
-            if fuzz.ratio(text_key, name_key) >= 88:
+            if _matches_type_name(line, text_key, name_key):
                 return index, code
     return None
 
@@ -486,6 +501,7 @@ def parse_header(doc: DocLines) -> Header:
         header.issuer = groups[-1]
         header.issuer_parent = groups[0] if len(groups) > 1 else None
         header.lines["issuer"] = header.lines["issuer_parent"] = [index for index, _ in issuer_lines]
+        _check_issuer(header)
 
     _check_symbol(header)
 
@@ -509,6 +525,21 @@ def parse_header(doc: DocLines) -> Header:
         if reasons:
             header.doubts["title"] = "; ".join(reasons)
     return header
+
+
+# An issuer this close to a type name is a type line read too badly to be found as one.
+ISSUER_LIKE_TYPE = 80
+
+
+def _check_issuer(header: Header) -> None:
+    """Flag an issuer that reads like a type name (``KI HOẠCH`` when the type line was damaged beyond
+    :func:`find_type_line`): the real issuer is then the line above, and neither may pass as read."""
+    issuer_key = key(header.issuer or "")
+    for name_key in doc_types().name_keys:
+        same_length = len(issuer_key.split()) == len(name_key.split())
+        if same_length and fuzz.ratio(issuer_key, name_key) >= ISSUER_LIKE_TYPE:
+            header.doubts["issuer"] = f"'{header.issuer}' reads like the type line"
+            return
 
 
 def _check_symbol(header: Header) -> None:
