@@ -83,3 +83,14 @@ def test_a_run_of_letters_restored_to_one_letter_is_a_speck_of_the_noise_line():
     res = restore_text(GARBLED_CLOSING.replace("mH YS", "eee ae ee a"))
     assert res.text.split("\n")[10] == ""
     assert {t.original for t in res.tokens if t.reason == "noise"} >= {"eee", "ae", "ee", "a"}
+
+
+def test_syllables_run_together_are_text_not_scrawl():
+    from pipeline.restore.noise import run_together
+
+    assert run_together("yeucau") and run_together("tuphap")  # "YÊU CẦU", "TƯ PHÁP" without spaces
+    assert not run_together("eae") and not run_together("ssis") and not run_together("deeeeieee")
+    # a heading whose words OCR ran together stays in the text of a garbled page
+    text = GARBLED_CLOSING.replace("Noi nhan:", "“ .MuCBICH, YEUCAU = = ee\nNoi nhan:")
+    lines = restore_text(text).text.split("\n")
+    assert "YEUCAU" in lines[2]

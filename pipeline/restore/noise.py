@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Protocol
 
-from pipeline.restore.syllables import is_valid_syllable
+from pipeline.restore.normalize import strip_diacritics
+from pipeline.restore.syllables import is_skeleton, is_valid_syllable
 from pipeline.restore.tokenize import LETTER
 
 NOISE = "noise"
@@ -32,7 +33,8 @@ class _Token(Protocol):
 
 def is_junk(token: _Token, lower: str, known: bool) -> bool:
     """A word kept as printed that is no Vietnamese syllable and no word of the language model's
-    vocabulary (``known``: "unicef", "covid" and common abbreviations are), two letters or more."""
+    vocabulary (``known``: "unicef", "covid" and common abbreviations are), two letters or more, and no
+    two or three syllables OCR ran together ("YEUCAU", "TUPHAP", "MuCBICH": a heading, not scrawl)."""
     return (
         token.reason == "kept"  # not a code, number, numeral, name, lexicon entry, URL or markup
         and not token.changed
@@ -40,7 +42,32 @@ def is_junk(token: _Token, lower: str, known: bool) -> bool:
         and LETTER.search(lower) is not None
         and not known
         and not is_valid_syllable(lower)
+        and not run_together(strip_diacritics(lower))
     )
+
+
+# Letters of syllables run together that are worth splitting: "yeucau" (6) up to three long syllables.
+_RUN_MIN, _RUN_MAX = 5, 18
+
+
+def run_together(skel: str, parts: int = 3) -> bool:
+    """Whether a lowercase skeleton is two to ``parts`` syllable skeletons of two letters or more written
+    without spaces ("yeucau", "tuphap"); letter soup ("eae", "ssis", "deeeeieee") is not."""
+    if not _RUN_MIN <= len(skel) <= _RUN_MAX or not skel.isalpha():
+        return False
+    return _splits(skel, parts)
+
+
+def _splits(skel: str, parts: int) -> bool:
+    for cut in range(2, min(len(skel) - 1, 8)):
+        head, rest = skel[:cut], skel[cut:]
+        if not is_skeleton(head):
+            continue
+        if len(rest) >= 2 and is_skeleton(rest):
+            return True
+        if parts > 2 and _splits(rest, parts - 1):
+            return True
+    return False
 
 
 def noise_lines(tokens: list[_Token], junk: list[bool], max_tokens: int) -> set[int]:
