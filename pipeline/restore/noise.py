@@ -7,7 +7,8 @@ page that shows OCR garble, a short line whose every word is such junk (no Vietn
 the language model knows, no code or name; lone letters and short numbers are specks there too) is taken
 out of the restored text; its tokens stay in the records with the reason ``noise`` and a confidence that
 sends them to review, so nothing is lost silently. A lone junk word inside a line of text is kept as
-printed, but never as certain.
+printed, but never as certain; so is a line holding a word that is two or three syllables OCR ran together
+("MuCBICH, YEUCAU": a heading, not scrawl).
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ class _Token(Protocol):
 
 def is_junk(token: _Token, lower: str, known: bool) -> bool:
     """A word kept as printed that is no Vietnamese syllable and no word of the language model's
-    vocabulary (``known``: "unicef", "covid" and common abbreviations are), two letters or more, and no
-    two or three syllables OCR ran together ("YEUCAU", "TUPHAP", "MuCBICH": a heading, not scrawl)."""
+    vocabulary (``known``: "unicef", "covid" and common abbreviations are), two letters or more."""
     return (
         token.reason == "kept"  # not a code, number, numeral, name, lexicon entry, URL or markup
         and not token.changed
@@ -42,7 +42,6 @@ def is_junk(token: _Token, lower: str, known: bool) -> bool:
         and LETTER.search(lower) is not None
         and not known
         and not is_valid_syllable(lower)
-        and not run_together(strip_diacritics(lower))
     )
 
 
@@ -80,9 +79,15 @@ def noise_lines(tokens: list[_Token], junk: list[bool], max_tokens: int) -> set[
     for line, members in by_line.items():
         if len(members) > max_tokens or not any(junk[i] for i in members):
             continue
+        if any(junk[i] and _run_together_word(tokens[i]) for i in members):
+            continue  # "MuCBICH, YEUCAU": a heading OCR ran together is text (its words stay to review)
         if all(junk[i] or _speck(tokens[i]) for i in members):
             out.add(line)
     return out
+
+
+def _run_together_word(token: _Token) -> bool:
+    return run_together(strip_diacritics(token.original.lower()))
 
 
 def _speck(token: _Token) -> bool:
