@@ -194,11 +194,18 @@ class CandidateGenerator:
         skeletons, prefixes, suffixes = self.by_skeleton, self._prefixes, self._suffixes
         # tail_ok[i]: form[i:] without marks ends some skeleton.
         tail_ok = [strip_diacritics(form[i:]) in suffixes for i in range(len(form) + 1)]
+        rules_at = self._rules_at
         for start in range(len(form)):
             head = form[:start]
             if strip_diacritics(head) not in prefixes:
                 break  # every later head starts with this one
-            for clean, logp, n in self._matches_at(form, start):
+            pair = form[start : start + 2]
+            rules = rules_at.get(pair)
+            if rules is None:
+                rules = self._rules_for(pair)
+            for garbled, clean, logp, onset_only, n in rules:
+                if (onset_only and start) or (n > 2 and not form.startswith(garbled, start)):
+                    continue
                 if not tail_ok[start + n]:
                     continue
                 key = strip_diacritics(head + clean + form[start + n :])
@@ -209,23 +216,18 @@ class CandidateGenerator:
     def _one_rewrite(self, form: str, cost: float) -> list[tuple[str, float]]:
         """Every form one rule application away from ``form``, with its accumulated log10 cost."""
         out: list[tuple[str, float]] = []
+        rules_at = self._rules_at
         for start in range(len(form)):
-            for clean, logp, n in self._matches_at(form, start):
+            pair = form[start : start + 2]
+            rules = rules_at.get(pair)
+            if rules is None:
+                rules = self._rules_for(pair)
+            for garbled, clean, logp, onset_only, n in rules:
+                # Rules of one or two characters matched by the lookup already.
+                if (onset_only and start) or (n > 2 and not form.startswith(garbled, start)):
+                    continue
                 out.append((form[:start] + clean + form[start + n :], cost + logp))
         return out
-
-    def _matches_at(self, form: str, start: int) -> list[tuple[str, float, int]]:
-        """(clean side, log10 cost, garbled length) of every rule whose garbled side is at ``start``."""
-        pair = form[start : start + 2]
-        rules = self._rules_at.get(pair)
-        if rules is None:
-            rules = self._rules_for(pair)
-        # Rules of one or two characters matched by the lookup already.
-        return [
-            (clean, logp, n)
-            for garbled, clean, logp, onset_only, n in rules
-            if not (onset_only and start) and (n <= 2 or form.startswith(garbled, start))
-        ]
 
     def _rules_for(self, pair: str) -> list[tuple[str, str, float, bool, int]]:
         """The rules whose garbled side can start with ``pair`` (the next one or two characters of a form),
