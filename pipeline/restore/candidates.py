@@ -194,6 +194,8 @@ class CandidateGenerator:
         skeletons, prefixes, suffixes = self.by_skeleton, self._prefixes, self._suffixes
         # tail_ok[i]: form[i:] without marks ends some skeleton.
         tail_ok = [strip_diacritics(form[i:]) in suffixes for i in range(len(form) + 1)]
+        # The rule lookup below is _one_rewrite's, written out again: this loop meets most forms of a garbled
+        # token, and a shared helper returning the matches made candidate building 15 % slower.
         rules_at = self._rules_at
         for start in range(len(form)):
             head = form[:start]
