@@ -191,8 +191,8 @@ class NamePass:
         self.glued: dict[int, Slot] = {}
         # The first slot of a signer's name -> the specks around the name on its line.
         self.specks: dict[int, list[Slot]] = {}
-        # Lines of seal and signature scrawl in the signer blocks of a garbled page (:mod:`.signer_block`):
-        # the engine takes them out of the text as noise.
+        # Lines of seal and signature scrawl in the signer blocks of a garbled page, and header lines read
+        # twice through their rule (:mod:`.signer_block`): the engine takes them out of the text as noise.
         self.scrawl_lines: set[int] = set()
         # Lines holding a code or an address ("KH-SYT", "www.soyte.gov.vn"): text, never scrawl.
         self.coded_lines = {

@@ -15,6 +15,9 @@ On a page that shows OCR garble:
   or more that is a Vietnamese syllable) are OCR noise: the engine takes them out of the text as it does
   the noise lines of :mod:`.noise`, their tokens kept in the records with reason ``noise``, for review.
   A line that says the copy was signed ("(Đã ký)", "Ký tên, đóng dấu") is text and stays.
+
+The same holds for the rule under a header line: OCR may read the line a second time through it ("at ep ~
+2 Co - Hanh phuc" under the motto), and :func:`is_ghost` tells such a line, which goes with the scrawl.
 """
 
 from __future__ import annotations
