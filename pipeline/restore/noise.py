@@ -45,7 +45,7 @@ def is_junk(token: _Token, lower: str, known: bool) -> bool:
     )
 
 
-# Letters of syllables run together that are worth splitting: "yeucau" (6) up to three long syllables.
+# Lengths of a run-together word worth telling from letter soup: "yeucau" (6) up to three long syllables.
 _RUN_MIN, _RUN_MAX = 5, 18
 
 
