@@ -36,11 +36,6 @@ class Decoded:
     posterior: list[np.ndarray]  # posterior probability of every candidate at each position
 
 
-def _lse(x: np.ndarray, axis: int) -> np.ndarray:
-    m = np.max(x, axis=axis, keepdims=True)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
-
-
 @dataclass
 class _Batch:
     """Segments of one batch as padded arrays: (segment, position, candidate), in ascending length (the
@@ -540,39 +535,20 @@ def _decode_batch(
     j_end = t_max + 2
     # The segments from running[j] on have a real position or their </s> at padded position j.
     running = _running(lengths, j_end + 1, 2)
+    post = _marginals(cube, em, running, t_max)
     if not viterbi:
-        post = _marginals(cube, em, running, t_max)
         return np.argmax(post, axis=2), post
-    # Forward: state at padded position j is (candidate at j-1, candidate at j); a finished segment keeps
-    # its last value.
+    # The best path (max-product): state at padded position j is (candidate at j-1, candidate at j); a
+    # finished segment keeps its last value.
     delta = em[:, 0, :, None] + em[:, 1, None, :]
-    alpha = np.empty((n_seg, j_end + 1, k, k))
-    alpha[:, 1] = delta
     back_at: dict[int, np.ndarray] = {}
     for j in range(2, j_end + 1):
         s0 = running[j]
-        step = cube[s0:, j - 2]  # (S, a, b, c)
-        if viterbi:
-            cand = delta[s0:, :, :, None] + step
-            back_at[j] = np.zeros((n_seg, k, k), dtype=np.int64)
-            back_at[j][s0:] = np.argmax(cand, axis=1)
-            delta = delta.copy()
-            delta[s0:] = np.max(cand, axis=1) + em[s0:, j, None, :]
-        alpha[:s0, j] = alpha[:s0, j - 1]
-        alpha[s0:, j] = _lse(alpha[s0:, j - 1, :, :, None] + step, axis=1) + em[s0:, j, None, :]
-    log_z = _lse(alpha[:, j_end, :, 0], axis=1)
-    # Backward: beta[j] over the states of position j; zero at and after </s>.
-    beta = np.zeros((n_seg, j_end + 1, k, k))
-    for j in range(j_end, 2, -1):
-        s0 = running[j]
-        beta[s0:, j - 1] = _lse(
-            cube[s0:, j - 2] + em[s0:, j, None, None, :] + beta[s0:, j, None, :, :], axis=3
-        )
-    # Posterior marginals of every position at once: sum over the previous candidate of alpha * beta.
-    both = alpha[:, 2 : t_max + 2] + beta[:, 2 : t_max + 2]  # (S, T, b, c)
-    post = np.exp(_lse(both, axis=2) - log_z[:, None, None])
-    if not viterbi:
-        return np.argmax(post, axis=2), post
+        cand = delta[s0:, :, :, None] + cube[s0:, j - 2]  # (S, a, b, c)
+        back_at[j] = np.zeros((n_seg, k, k), dtype=np.int64)
+        back_at[j][s0:] = np.argmax(cand, axis=1)
+        delta = delta.copy()
+        delta[s0:] = np.max(cand, axis=1) + em[s0:, j, None, :]
     best = np.zeros((n_seg, t_max), dtype=np.int64)
     best_b = np.argmax(delta[:, :, 0], axis=1)  # final state (b, </s>)
     for s in range(n_seg):
