@@ -527,19 +527,14 @@ def parse_header(doc: DocLines) -> Header:
     return header
 
 
-# An issuer this close to a type name is a type line read too badly to be found as one.
-ISSUER_LIKE_TYPE = 80
-
-
 def _check_issuer(header: Header) -> None:
-    """Flag an issuer that reads like a type name (``KI HOẠCH`` when the type line was damaged beyond
-    :func:`find_type_line`): the real issuer is then the line above, and neither may pass as read."""
-    issuer_key = key(header.issuer or "")
-    for name_key in doc_types().name_keys:
-        same_length = len(issuer_key.split()) == len(name_key.split())
-        if same_length and fuzz.ratio(issuer_key, name_key) >= ISSUER_LIKE_TYPE:
-            header.doubts["issuer"] = f"'{header.issuer}' reads like the type line"
-            return
+    """Flag an issuer that reads like a type name (:func:`_matches_type_name`): a type line too damaged to
+    be found where it stood, or split over lines; the real issuer is then the line above, and neither may
+    pass as read."""
+    issuer = header.issuer or ""
+    issuer_key = key(issuer)
+    if any(_matches_type_name(issuer, issuer_key, name_key) for name_key in doc_types().name_keys):
+        header.doubts["issuer"] = f"'{issuer}' reads like the type line"
 
 
 def _check_symbol(header: Header) -> None:
