@@ -194,9 +194,12 @@ class NamePass:
         # Lines of seal and signature scrawl in the signer blocks of a garbled page, and header lines read
         # twice through their rule (:mod:`.signer_block`): the engine takes them out of the text as noise.
         self.scrawl_lines: set[int] = set()
-        # Lines holding a code or an address ("KH-SYT", "www.soyte.gov.vn"): text, never scrawl.
+        # Lines holding a code or an address ("KH-SYT", "www.soyte.gov.vn"): text, never scrawl (looked for
+        # on a garbled page only, the one kind that has scrawl lines).
         self.coded_lines = {
-            s.line for s in slots if s.piece.kind in ("code", "protected") and _letters(s.piece.text) >= 3
+            s.line
+            for s in (slots if doc.garbled_doc else ())
+            if s.piece.kind in ("code", "protected") and _letters(s.piece.text) >= 3
         }
 
     # --- where the names are -------------------------------------------------------------------------
