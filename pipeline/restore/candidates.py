@@ -109,6 +109,8 @@ class CandidateGenerator:
                 self._rules_by_first.setdefault(rule.garbled[0], []).append(
                     (rule.garbled, rule.clean, rule.logp, rule.onset_only, len(rule.garbled))
                 )
+        # Each rule's clean side without marks (the last rewrite round builds stripped forms directly).
+        self._bare_clean = {rule.clean: strip_diacritics(rule.clean) for rule in rules}
         # The rules that can match where the next two characters of a form are these (filled on demand).
         self._rules_at = _RulesAt(self._rules_by_first)
         self._caches: dict[RestoreConfig, dict[tuple[str, bool], list[Candidate]]] = {}
@@ -211,12 +213,14 @@ class CandidateGenerator:
         be a skeleton. Why: the last round of the search meets most forms of a garbled token; a form is a
         skeleton only if the part before the rewritten span starts one and the part after it ends one."""
         skeletons, prefixes, suffixes = self.by_skeleton, self._prefixes, self._suffixes
-        # tail_ok[i]: form[i:] without marks ends some skeleton.
-        tail_ok = [strip_diacritics(form[i:]) in suffixes for i in range(len(form) + 1)]
+        # strip_diacritics maps each character to one character, so the form is stripped once and its
+        # slices are the stripped slices. tail_ok[i]: form[i:] without marks ends some skeleton.
+        bare = strip_diacritics(form)
+        tail_ok = [bare[i:] in suffixes for i in range(len(form) + 1)]
         rules_at = self._rules_at
         for start in range(len(form)):
-            head = form[:start]
-            if strip_diacritics(head) not in prefixes:
+            head = bare[:start]
+            if head not in prefixes:
                 break  # every later head starts with this one
             pair = form[start : start + 2]
             for garbled, clean, logp, onset_only, n in rules_at[pair]:
@@ -224,7 +228,7 @@ class CandidateGenerator:
                     continue
                 if not tail_ok[start + n]:
                     continue
-                key = strip_diacritics(head + clean + form[start + n :])
+                key = head + self._bare_clean[clean] + bare[start + n :]
                 c = cost + logp
                 if key in skeletons and found.get(key, -99.0) < c:
                     found[key] = c
