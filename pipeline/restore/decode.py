@@ -122,7 +122,7 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     """
     flat = _Flat.of(segments)
     memo = _TrigramMemo(lm)
-    out = _decode_pass(lm, segments, config, flat=flat, trigrams=memo)
+    out = _decode_pass(lm, flat, config, trigrams=memo)
     memo.learning = False
     for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
         now = flat.decisions(out)
@@ -132,7 +132,7 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
             for i in redo:
                 out[i] = _rescaled(segments[i], out[i], bonus, config.temperature)
         elif redo:
-            _redecode(lm, segments, out, redo, bonus, config, flat, now, memo)
+            _redecode(lm, out, redo, bonus, config, flat, now, memo)
     return out
 
 
@@ -163,7 +163,12 @@ class _Flat:
             chain.from_iterable(p.channel for s in segments for p in s), dtype=np.float64, count=n_cand
         )
         per_seg = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
-        pos_seg = np.repeat(np.arange(len(segments)), per_seg)
+        return cls.from_arrays(ids, chan, sizes, per_seg)
+
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, chan: np.ndarray, sizes: np.ndarray, per_seg: np.ndarray) -> _Flat:
+        """From the candidates in order, the candidates per position and the positions per segment."""
+        pos_seg = np.repeat(np.arange(per_seg.size), per_seg)
         return cls(
             ids,
             chan,
@@ -186,7 +191,6 @@ class _Flat:
 
 def _redecode(
     lm: TrigramLM,
-    segments: list[list[Position]],
     out: list[Decoded],
     redo: list[int],
     bonus: np.ndarray,
@@ -199,8 +203,7 @@ def _redecode(
     Candidates the first pass gave less than ``topic_keep_post`` stay out (a much smaller trellis); they
     keep posterior 0. ``flat`` and ``now`` (:meth:`_Flat.decisions` of ``out``) are the text's candidates
     and decisions as flat arrays: per-position numpy calls would cost more than the decoding."""
-    segs = [segments[i] for i in redo]
-    in_redo = np.zeros(len(segments), dtype=bool)
+    in_redo = np.zeros(flat.per_seg.size, dtype=bool)
     in_redo[redo] = True
     cand_in, pos_in = in_redo[flat.seg_of], in_redo[flat.pos_seg]
     ids, chan = flat.ids[cand_in], flat.chan[cand_in]
@@ -212,18 +215,9 @@ def _redecode(
     keep[chosen] = True
     where = np.flatnonzero(keep)
     cand = (where - np.repeat(starts, sizes)[where]).tolist()  # index within its position
-    ids_l, chan_l = ids[where].tolist(), (chan + bonus[ids])[where].tolist()
-    bounds = np.concatenate([[0], np.cumsum(np.add.reduceat(keep, starts) if sizes.size else [])]).tolist()
-    small: list[list[Position]] = []
-    pos = 0
-    for seg in segs:
-        small.append(
-            [
-                Position(ids_l[bounds[t] : bounds[t + 1]], chan_l[bounds[t] : bounds[t + 1]])
-                for t in range(pos, pos + len(seg))
-            ]
-        )
-        pos += len(seg)
+    kept = np.add.reduceat(keep, starts).astype(np.int64) if sizes.size else np.zeros(0, dtype=np.int64)
+    bounds = np.concatenate([[0], np.cumsum(kept)]).tolist()
+    small = _Flat.from_arrays(ids[where], (chan + bonus[ids])[where], kept, flat.per_seg[redo])
     again = _decode_pass(lm, small, config, prune=False, trigrams=trigrams)
     # Back to every candidate of each position (the ones left out get 0), as one flat array cut into views.
     full = np.zeros(ids.size)
@@ -232,8 +226,8 @@ def _redecode(
     best = np.asarray(cand)[np.asarray(bounds[:-1], dtype=np.int64) + new_best].tolist()
     lo, hi = starts.tolist(), (starts + sizes).tolist()
     pos = 0
-    for i, seg in zip(redo, segs, strict=True):
-        end = pos + len(seg)
+    for i, length in zip(redo, flat.per_seg[redo].tolist(), strict=True):
+        end = pos + length
         out[i] = Decoded(best[pos:end], [full[a:b] for a, b in zip(lo[pos:end], hi[pos:end], strict=True)])
         pos = end
 
@@ -311,20 +305,19 @@ def _with_bonus(segment: list[Position], bonus: np.ndarray) -> list[Position]:
 
 def _decode_pass(
     lm: TrigramLM,
-    segments: list[list[Position]],
+    flat: _Flat,
     config: RestoreConfig,
     prune: bool = True,
-    flat: _Flat | None = None,
     trigrams: _TrigramMemo | None = None,
 ) -> list[Decoded]:
-    """One decoding of every segment (see :func:`decode_segments`). ``prune=False`` skips the bigram
-    pre-pass for batches with no more than ``prune_keep`` candidates anywhere (the second decoding of
-    the document cache, whose candidates survived the first). ``flat``: the segments' candidates as flat
-    arrays, if the caller has them; ``trigrams``: where the trigram scores are looked up (the model's)."""
+    """One decoding of every segment of ``flat`` (see :func:`decode_segments`). ``prune=False`` skips the
+    bigram pre-pass for batches with no more than ``prune_keep`` candidates anywhere (the second decoding
+    of the document cache, whose candidates survived the first). ``trigrams``: where the trigram scores
+    are looked up (the model's)."""
     lm_weight, temperature = config.lm_weight, config.temperature
-    out: list[Decoded | None] = [None] * len(segments)
-    flat = _Flat.of(segments) if flat is None else flat
-    order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
+    n_segments = flat.per_seg.size
+    out: list[Decoded | None] = [None] * n_segments
+    order = np.argsort(flat.per_seg, kind="stable").tolist()  # ascending length, ties in segment order
     for i in range(0, len(order), config.decode_batch):
         idx = order[i : i + config.decode_batch]
         batch = _Batch.gather(lm, flat, np.asarray(idx, dtype=np.int64))
