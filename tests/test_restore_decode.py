@@ -16,6 +16,7 @@ from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.decode import LN10, Position, _TrigramMemo, _windows, decode_segments
 from pipeline.restore.engine import models
+from pipeline.restore.lm import TrigramLM
 from pipeline.restore.normalize import strip_diacritics
 
 # No candidate is pruned before the trigram pass, and neither the 4-gram correction nor the document cache
@@ -246,6 +247,18 @@ def test_trigram_scores_are_the_same_with_the_context_shortcut():
     full = lm.score(u, v, w)
     assert np.array_equal(shortcut, full)
     assert np.array_equal(shortcut[:3000], lm.tri_logp[np.searchsorted(lm.tri_keys, stored)])
+
+
+def test_a_stored_model_knows_its_trigram_contexts_when_mapped(tmp_path):
+    """The trigram-context check is stored with the model's arrays: a process that maps them does not
+    run it again, and gets the answer the check gives."""
+    lm = copy.copy(models().lm)
+    lm._trigram_contexts_known = None
+    lm.save(tmp_path)
+    mapped = TrigramLM.mapped(tmp_path)
+    assert mapped._trigram_contexts_known is lm._contexts_are_bigrams()
+    (tmp_path / "trigram_contexts_are_bigrams.txt").unlink()  # an entry stored before the flag existed
+    assert TrigramLM.mapped(tmp_path)._trigram_contexts_known is None
 
 
 def test_the_trigram_memo_answers_as_the_model():

@@ -16,6 +16,8 @@ from pipeline.restore.lm_units import BOS, COMMA, EOS, NUM, UNK
 _S16 = np.uint64(16)
 _S32 = np.uint64(32)
 _U16 = np.uint32(16)
+# Beside the stored arrays: "1" if every trigram context is a stored bigram (see _contexts_are_bigrams).
+_CONTEXTS_FILE = "trigram_contexts_are_bigrams.txt"
 
 
 def _touch(array: np.ndarray) -> None:
@@ -79,6 +81,8 @@ class TrigramLM:
         (folder / "vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
         for name in self.ARRAYS + self.QUAD_ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        # The trigram-context check costs 0.2 s: done once here, not in every process that maps the model.
+        (folder / _CONTEXTS_FILE).write_text(str(int(self._contexts_are_bigrams())), encoding="utf-8")
 
     @classmethod
     def mapped(cls, folder: Path) -> TrigramLM:
@@ -100,6 +104,9 @@ class TrigramLM:
                 _touch(array)
                 setattr(lm, name, array)
         lm._index_vocab()
+        flag = folder / _CONTEXTS_FILE
+        if flag.is_file():
+            lm._trigram_contexts_known = flag.read_text(encoding="utf-8").strip() == "1"
         return lm
 
     def _index_vocab(self) -> None:
