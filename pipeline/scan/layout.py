@@ -121,6 +121,7 @@ def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
     stats = stats[1:n]
     stats = stats[(stats[:, 3] >= min_h) & (stats[:, 2] >= min_h) & (stats[:, 3] < half.shape[0] / 4)]
     stats = _split_bridged(ink, stats, join_x)
+    stats = _without_vertical_strokes(stats)
     boxes = [Box(int(2 * x), int(2 * y), int(2 * (x + bw)), int(2 * (y + bh))) for x, y, bw, bh, _ in stats]
     boxes.sort(key=lambda b: (b.top + b.bottom) / 2)
     rows: list[_Row] = []
@@ -165,6 +166,23 @@ def _split_bridged(ink: np.ndarray, stats: np.ndarray, join_x: int) -> np.ndarra
             continue
         out.extend((x + sx, y + sy, sw, sh, sa) for sx, sy, sw, sh, sa in sub)
     return np.array(out, dtype=stats.dtype).reshape(-1, 5)
+
+
+# A box this many times taller than wide, and taller than this many of the page's usual lines, is a
+# vertical stroke: no text line is.
+STROKE_ASPECT = 3.0
+STROKE_LINES = 2.0
+
+
+def _without_vertical_strokes(stats: np.ndarray) -> np.ndarray:
+    """Boxes (stats rows) without the tall thin ones: the edge of a binder's shadow or a copier's border,
+    a vertical rule, a pen line down the margin. Such a box overlaps several text lines, and the rows it
+    overlapped became one row: a two-column header read as full-width lines, its columns interleaved."""
+    if len(stats) < 3:
+        return stats
+    line = float(np.median(stats[:, 3]))
+    stroke = (stats[:, 3] > STROKE_ASPECT * stats[:, 2]) & (stats[:, 3] > STROKE_LINES * line)
+    return stats[~stroke]
 
 
 def _merge_overlapping_rows(rows: list[_Row]) -> list[_Row]:

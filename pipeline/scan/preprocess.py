@@ -188,7 +188,7 @@ def measure_skew(gray: np.ndarray, max_degrees: float) -> float:
     scale = min(1.0, 800.0 / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    ys, xs = np.nonzero(ink)
+    ys, xs = np.nonzero(_off_the_edges(ink))
     if len(ys) < 50:
         return 0.0
     xs = xs - small.shape[1] / 2.0
@@ -206,6 +206,27 @@ def measure_skew(gray: np.ndarray, max_degrees: float) -> float:
     best = max(np.arange(-max_degrees, max_degrees + 1e-9, 0.5), key=sharpness)
     fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
     return round(float(max(fine, key=sharpness)), 2)
+
+
+# Ink touching the image's edge is left out of the skew measure when it is at least this share of the ink.
+EDGE_INK_SHARE = 0.02
+
+
+def _off_the_edges(ink: np.ndarray) -> np.ndarray:
+    """The ink without the shapes that touch the image's edge: a copier's black border, the toner band of
+    a copy, the edge of a page smaller than the glass. They lie square to the scanner, not to the text,
+    and their long straight edges made the sharpest profile at 0° on a skewed page (measured 0.1° for
+    1.4° with a border, -0.1° for 0.8° on a copy of a copy). A page with only a few specks on its edge
+    (under :data:`EDGE_INK_SHARE` of its ink) keeps them: leaving them out moves nothing but the
+    measure's own noise, and the reading of a stamped page changed with a 0.1° shift."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = ink.shape
+    x, y, bw, bh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    edge = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
+    edge[0] = False  # the background
+    if stats[edge, 4].sum() < EDGE_INK_SHARE * stats[1:, 4].sum():
+        return ink
+    return np.where(edge[labels], 0, ink).astype(ink.dtype)
 
 
 def rotate(image: np.ndarray, angle: float, border: float = 255.0) -> np.ndarray:
