@@ -79,6 +79,7 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
     clock = Stopwatch()
     with clock("rasterise"):
         rgb, dpi = ingest.load_page(source, page.index, options.dpi)
+        rgb, dpi = preprocess.to_reading_resolution(rgb, dpi)
     page.timings = clock.ms
     page.width, page.height, page.dpi = int(rgb.shape[1]), int(rgb.shape[0]), dpi
     image, steps = preprocess.preprocess_page(rgb, dpi, options.preprocess, lang=options.lang)

@@ -114,3 +114,38 @@ def test_ground_truth_files_are_not_inputs(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / "a.gt.txt").write_text("x")
     assert [f.path.name for f in ingest.discover([tmp_path])] == ["a.txt"]
+
+
+@pytest.mark.parametrize(
+    ("size", "recorded", "expected", "noted"),
+    [
+        ((2480, 3508), 300, 300, False),  # A4 at 300 dpi, as recorded
+        ((2480, 3508), 72, 300, True),  # a camera's or driver's 72 dpi on a 300-dpi page
+        ((2480, 3508), None, 300, True),  # no resolution recorded
+        ((1240, 1754), None, 150, True),  # a 150-dpi page recording none
+        ((3508, 2480), 96, 300, True),  # a page lying on its side
+        ((1654, 2339), 200, 200, False),  # a 200-dpi archive scan
+        ((2550, 3300), 300, 300, False),  # US letter
+        ((1200, 400), None, ingest.DEFAULT_IMAGE_DPI, False),  # a strip of text: no page to measure
+    ],
+)
+def test_a_page_image_is_read_at_a_resolution_that_makes_it_a_page(size, recorded, expected, noted) -> None:
+    """The recorded resolution is kept when it makes the image a paper page; otherwise an image shaped
+    like a page is read as A4, with a note for the warnings."""
+    dpi, note = ingest.page_dpi(recorded, *size)
+    assert dpi == expected
+    assert (note is not None) == noted
+
+
+def test_a_page_recording_72_dpi_is_inspected_as_a_page(scanned_plan_png: Path, tmp_path: Path) -> None:
+    """The scan saved as a JPEG recording 72 dpi (what many cameras and drivers write) is read at its
+    real resolution, and the file's warnings say so."""
+    from PIL import Image
+
+    path = tmp_path / "page.jpg"
+    with Image.open(scanned_plan_png) as im:
+        im.convert("L").save(path, quality=90, dpi=(72, 72))
+        width = im.width
+    source = ingest.inspect(path)
+    assert abs(source.dpi - width / ingest.A4_SHORT_SIDE_INCHES) <= 1
+    assert any("72 dpi" in w for w in source.warnings)

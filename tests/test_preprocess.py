@@ -148,3 +148,15 @@ def test_skew_is_measured_on_the_text_not_on_a_copier_border(short_plan_pages) -
     bordered = _copier_border(np.asarray(tilted))
     _, report = preprocess_page(cv2.cvtColor(bordered, cv2.COLOR_GRAY2RGB), 300, PreprocessOptions())
     assert abs(report.deskew_angle - 1.5) <= 0.2
+
+
+def test_a_coarse_scan_is_enlarged_to_the_reading_resolution(short_plan_pages) -> None:
+    """A 150-dpi page is enlarged to 300 dpi before it is read (a dash or a mark is a speck of two or
+    three pixels at 150); a 200-dpi or finer page is left as it is."""
+    page = _rgb(short_plan_pages[0])
+    coarse = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    enlarged, dpi = preprocess.to_reading_resolution(coarse, 150)
+    assert dpi == preprocess.READ_DPI
+    assert abs(enlarged.shape[0] - page.shape[0]) <= 2 and abs(enlarged.shape[1] - page.shape[1]) <= 2
+    same, dpi = preprocess.to_reading_resolution(coarse, 200)
+    assert same is coarse and dpi == 200

@@ -233,7 +233,8 @@ def inspect(path: Path, *, dpi: int = 300) -> SourceFile:
         if source.n_pages == 0:
             raise IngestError("PDF has no pages")
     elif kind in IMAGE_KINDS:
-        source.n_pages, source.dpi = _image_pages(path)
+        source.n_pages, source.dpi, note = _image_pages(path)
+        source.warnings += [note] if note else []
     else:
         source.n_pages = 1
         source.text_encoding = _text_encoding(path)
@@ -273,20 +274,49 @@ def _open_image(path: Path) -> Iterator[Image.Image]:
         Image.MAX_IMAGE_PIXELS = limit
 
 
-def _image_pages(path: Path) -> tuple[int, int]:
+def _image_pages(path: Path) -> tuple[int, int, str | None]:
+    """(frames, resolution, a note when the recorded resolution was not used)."""
     try:
         with _open_image(path) as im:
             n = getattr(im, "n_frames", 1)
             for index in range(n):
                 im.seek(index)
                 _check_pixels(im.width, im.height, im.format)
-            dpi = im.info.get("dpi", (DEFAULT_IMAGE_DPI, DEFAULT_IMAGE_DPI))[0]
+            recorded = im.info.get("dpi", (None, None))[0]
+            im.seek(0)
+            width, height = im.width, im.height
     except IngestError:
         raise
     except Exception as exc:  # PIL raises many kinds for broken files
         raise IngestError(f"corrupt or unreadable image: {_pil_reason(exc, path)}") from exc
-    dpi = int(round(float(dpi))) if dpi and float(dpi) >= 50 else DEFAULT_IMAGE_DPI
-    return n, dpi
+    return (n, *page_dpi(recorded, width, height))
+
+
+# A page's shorter side, in inches, on the paper administrative documents come on (A5 5.8 to A3 11.7);
+# an A4 page's (Decree 30/2020/NĐ-CP prescribes A4). Sides in the A-series ratio, or near it (letter 1.29).
+PAGE_SHORT_SIDE_INCHES = (5.0, 12.5)
+A4_SHORT_SIDE_INCHES = 8.27
+PAGE_RATIO = (1.2, 1.6)
+
+
+def page_dpi(recorded: object, width: int, height: int) -> tuple[int, str | None]:
+    """The resolution to read a page image at, and a note when it is not the one the file records.
+
+    Why: the recorded resolution is often wrong or absent. Cameras and many scanner drivers write 72 or
+    96 dpi into a 300-dpi page, and a PNG may record none; the page was then read as a 34-inch (or a
+    4-inch) page, every size-based step (line finding, speck removal) was off by that factor, and the
+    page read far worse than plain Tesseract reads it (CER 6.4 % against 0.2 % for the same scans).
+    An image shaped like a page whose recorded resolution makes it no paper size is taken as A4; an
+    image shaped like no page (a strip, a crop) keeps the recorded resolution, or the default."""
+    dpi = float(recorded) if isinstance(recorded, int | float) and recorded >= 50 else None
+    short, long = sorted((width, height))
+    if not PAGE_RATIO[0] <= long / max(short, 1) <= PAGE_RATIO[1]:
+        return (round(dpi) if dpi else DEFAULT_IMAGE_DPI), None
+    if dpi and PAGE_SHORT_SIDE_INCHES[0] <= short / dpi <= PAGE_SHORT_SIDE_INCHES[1]:
+        return round(dpi), None
+    inferred = max(50, round(short / A4_SHORT_SIDE_INCHES))
+    said = f"records {dpi:.0f} dpi" if dpi else "records no resolution"
+    return inferred, f"the image {said}; read as an A4 page at {inferred} dpi"
 
 
 def _pil_reason(exc: Exception, path: Path) -> str:

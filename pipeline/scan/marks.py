@@ -396,14 +396,23 @@ def _paired(a: _Line, b: _Line) -> bool:
     )
 
 
+# A line reaching beyond both the top and the bottom of a frame by this share of its height is not its side.
+THROUGH_REACH = 0.5
+
+
 def _side_at(
     x0: float, x1: float, y0: float, y1: float, columns: list[_Line], outer: int
 ) -> tuple[float, _Line | None]:
     """The vertical line between x0 and x1 that joins y0 to y1, with the share of that span it covers: of
     those that cover most of it, the outermost (``outer`` -1: the leftmost; 1: the rightmost), for a rule
-    or a row of print may run along a stamp's side, inside it."""
+    or a row of print may run along a stamp's side, inside it. A line that runs on far above and below the
+    frame is no side: a copier's streak beside a stamp was taken for its side, and the stamp's box grew
+    over the number line, which was then erased with it."""
     found = []
+    reach = THROUGH_REACH * (y1 - y0)
     for column in columns:
+        if column.start < y0 - reach and column.end > y1 + reach:
+            continue  # it runs on far above and below: a copier's streak or a rule through the stamp
         x = column.at((y0 + y1) / 2)
         cover = (min(column.end, y1) - max(column.start, y0)) / (y1 - y0)
         if x0 <= x <= x1 and cover > FRAME_COVER / 2:
