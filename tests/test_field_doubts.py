@@ -290,3 +290,37 @@ def test_uncertain_fields_reach_the_documents_table_and_a_correction_clears_its_
     apply_to_document(doc, [fix])
     assert doc.record["fields"]["doc_symbol"] == "KH-SGDĐT"
     assert "doc_symbol" not in doc.record["uncertain_fields"] and document_row(doc).uncertain_fields == []
+
+
+CLOSING = (
+    "V. TỔ CHỨC THỰC HIỆN\nCác đơn vị triển khai Kế hoạch này.\n"
+    "Nơi nhận:\n- Ban Thi đua - Khen thưởng tỉnh;\n- Các trường trực thuộc;\n- Lưu: VT, VP.\n"
+    "{title}Trần Văn Bình\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "flagged"),
+    [
+        ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\n", set()),  # the block as printed
+        ("", {"signer_title"}),  # the title lost under the seal, the name read
+        ("⁄4<T1-\n", {"signer_title"}),  # the title read as marks
+    ],
+)
+def test_a_signer_block_read_in_part_is_flagged(title: str, flagged: set[str]) -> None:
+    """The seal lies over the signer's title; on a faded or grey copy the title can be lost with it while
+    the rest of the page reads well. A name with no title above it is flagged, never passed off as read."""
+    text = HEADER.format(symbol="SGDĐT", title=TITLE) + CLOSING.format(title=title)
+    record = extract_record(text, terms=False)
+    assert record.fields["signer_name"] == "Trần Văn Bình"
+    assert {name for name in record.uncertain if name.startswith("signer")} == flagged
+    if flagged:
+        assert "seal" in record.uncertain["signer_title"]
+
+
+def test_recipients_with_no_signer_after_them_flag_the_signer() -> None:
+    closing = CLOSING.format(title="").replace("Trần Văn Bình\n", "")
+    text = HEADER.format(symbol="SGDĐT", title=TITLE) + closing
+    record = extract_record(text, terms=False)
+    assert record.fields["recipients"] and not record.fields["signer_name"]
+    assert {"signer_title", "signer_name"} <= set(record.uncertain)

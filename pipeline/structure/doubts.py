@@ -278,6 +278,17 @@ def _header_gaps(fields: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         yield "doc_symbol", symbol
 
 
+def _signer_gaps(fields: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field, reason) for a signer block read in part. Every plan closes with the signer's title over the
+    name (Decree 30/2020/NĐ-CP); the seal is pressed over the title, and on a faded or grey copy its ink
+    is as dark as the title's, so the title can be lost with it while the rest of the page reads well."""
+    if fields.get("signer_name") and not fields.get("signer_title"):
+        yield "signer_title", "no title read above the signer's name: the seal may cover it"
+    if fields.get("recipients") and not fields.get("signer_name"):
+        for name in ("signer_title", "signer_name"):
+            yield name, "no signer read after the recipients: the seal or the signature may cover it"
+
+
 _NAME_MARK = re.compile(r"[^\w\s-]|(?<=\w)-|-(?=\w)")
 ISSUER_FIELDS = ("issuer_parent", "issuer")
 
@@ -325,16 +336,16 @@ def field_doubts(
     doubts: Mapping[int, Sequence[WordDoubt]] | None,
     parsed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Why each doubtful field may be wrong: the parser's own reasons (``parsed``), what the header lacks
-    (:func:`_header_gaps`), words that are no word, doubtful words (:func:`word_doubts`) on a line the
-    field was read from that are in its value."""
+    """Why each doubtful field may be wrong: the parser's own reasons (``parsed``), what the header and the
+    signer block lack (:func:`_header_gaps`, :func:`_signer_gaps`), words that are no word, doubtful words
+    (:func:`word_doubts`) on a line the field was read from that are in its value."""
     reasons: dict[str, list[str]] = {}
 
     def add(name: str, why: str) -> None:
         if why not in reasons.setdefault(name, []):
             reasons[name].append(why)
 
-    for name, why in [*(parsed or {}).items(), *_header_gaps(fields)]:
+    for name, why in [*(parsed or {}).items(), *_header_gaps(fields), *_signer_gaps(fields)]:
         add(name, why)
     for name, value in fields.items():
         if isinstance(value, str) and value:
