@@ -324,3 +324,14 @@ def test_recipients_with_no_signer_after_them_flag_the_signer() -> None:
     record = extract_record(text, terms=False)
     assert record.fields["recipients"] and not record.fields["signer_name"]
     assert {"signer_title", "signer_name"} <= set(record.uncertain)
+
+
+def test_a_last_page_scanned_on_its_own_is_read_as_a_closing_block() -> None:
+    """An archive scans the last page as a file of its own: it holds only the recipients and the signer.
+    Its "Nơi nhận:" is no title, the recipients are read, and a title lost under the seal is flagged."""
+    closing = CLOSING.format(title="")
+    record = extract_record(closing[closing.index("Nơi nhận") :], terms=False)
+    assert record.fields["title"] is None
+    assert "Ban Thi đua - Khen thưởng tỉnh" in record.fields["recipients"]
+    assert record.fields["signer_name"] == "Trần Văn Bình"
+    assert "signer_title" in record.uncertain

@@ -159,12 +159,16 @@ def _opens_the_body(doc: DocLines, index: int) -> bool:
 
 
 def _body_boundary(doc: DocLines, limit: int) -> int:
-    """First line that can only belong to the body: legal bases, addressee, a heading, a long sentence."""
+    """First line that can only belong to the body: legal bases, addressee, a heading, a long sentence, or
+    the recipients' "Nơi nhận:" (a last page scanned as a file of its own holds only the closing block, and
+    its "Nơi nhận:" was taken for the title, so the recipients and the missing signer went unread)."""
     for index in range(min(limit, len(doc))):
         if not doc.usable(index):
             continue
         line = doc.lines[index].strip()
         if _opens_the_body(doc, index) or opens_content(doc, index) is not None:
+            return index
+        if markers.noi_nhan_score(doc.views[index]) >= markers.STRONG_NOI_NHAN:
             return index
         if len(line) > 100 and line[-1:] in ".:;" and not _VV.match(line):
             return index
