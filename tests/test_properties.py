@@ -182,6 +182,7 @@ def test_restore_any_text_keeps_lines_and_bounded_confidence(text):
 @SETTINGS
 @given(mixed_lines(), st.lists(st.sampled_from([" ", "  ", "\t", " \t "]), min_size=1, max_size=3))
 @example(lines=[[("1/KH-AA", "1/KH-AA")], [("1a", None)]], gaps=[" "])  # a lone garble line: noise
+@example(lines=[[("1/1/2000", "1/1/2000")], [("Báo", None), ("Qu6c", None)]], gaps=[" "])  # date, name
 def test_restore_leaves_protected_tokens_in_place(lines, gaps):
     """Every chunk holding a protected token comes back identical, on the same line, at the same index.
 

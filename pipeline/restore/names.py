@@ -22,6 +22,7 @@ document's rate of wrong marks (Vietnamese-model OCR) makes that likelier than t
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +78,20 @@ def _joinable(line: str, a: Slot, b: Slot, title: bool = False) -> bool:
 
 def _letters(text: str) -> int:
     return sum(c.isalpha() for c in text)
+
+
+_FIGURES = re.compile(r"\d[.,/-]\d")  # figures joined by a separator: a decimal, a date, a number
+
+
+def _is_text(slot: Slot) -> bool:
+    """A token that makes its line text, not scrawl: a code of three letters or more ("KH-SYT"), or a figure
+    that is no letter misread ("1/1/2000", "100", "0,0"; one or two digits alone may be: "6" for "ở"). A
+    signature's scrawl reads as marks, letter soup and such lone digits; a figure taken out of the text
+    would be silently lost."""
+    text = slot.piece.text
+    if slot.piece.kind in ("code", "protected") and _letters(text) >= 3:
+        return True
+    return sum(c.isdigit() for c in text) >= 3 or bool(_FIGURES.search(text))
 
 
 def _has_letter(slot: Slot) -> bool:
@@ -194,13 +209,9 @@ class NamePass:
         # Lines of seal and signature scrawl in the signer blocks of a garbled page, and header lines read
         # twice through their rule (:mod:`.signer_block`): the engine takes them out of the text as noise.
         self.scrawl_lines: set[int] = set()
-        # Lines holding a code or an address ("KH-SYT", "www.soyte.gov.vn"): text, never scrawl (looked for
-        # on a garbled page only, the one kind that has scrawl lines).
-        self.coded_lines = {
-            s.line
-            for s in (slots if doc.garbled_doc else ())
-            if s.piece.kind in ("code", "protected") and _letters(s.piece.text) >= 3
-        }
+        # Lines holding a code, an address or a figure ("KH-SYT", "www.soyte.gov.vn", "1/1/2000"): text,
+        # never scrawl (looked for on a garbled page only, the one kind that has scrawl lines).
+        self.coded_lines = {s.line for s in (slots if doc.garbled_doc else ()) if _is_text(s)}
 
     # --- where the names are -------------------------------------------------------------------------
 
