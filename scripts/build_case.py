@@ -1,12 +1,12 @@
 """Build dictionaries/case_inside.tsv: how often each syllable is capitalised inside a sentence.
 
-OCR confuses the case of letters whose capital has the same shape as the small letter (c, o, s, v, w, x, z
-and the marked o's: "Xây" for "xây" in a typewriter face). Inside a sentence, right after a lowercase word
-with only a space between, most syllables are never capitalised ("chung sức xây dựng"), and some often are
-(names, offices: "ông Xuân", "sở Công thương"). This counts, for every syllable whose first letter has such a
-shape, how often it stands there and how often capitalised, over the training corpus (held-out slice
-excluded); :mod:`pipeline.restore.case` lowercases a capitalised token there only when the share is tiny.
-Only counts are shipped, never corpus text. Usage:
+OCR confuses the case of letters whose capital looks like the small letter in a mono face (c, l, o, s, v,
+w, x, z and the marked o's: "Xây" for "xây" in a typewriter face). Inside a sentence, right after a
+lowercase word with only a space between, most syllables are never capitalised ("chung sức xây dựng"), and
+some often are (names, offices: "ông Xuân", "sở Công thương"). This counts, for every syllable whose first
+letter has such a shape, how often it stands there and how often capitalised, over the training corpus
+(held-out slice excluded); :mod:`pipeline.restore.case` lowercases a capitalised token there only when the
+share is tiny. Only counts are shipped, never corpus text. Usage:
 
     python scripts/build_case.py [--corpus-dir ../shared/corpus] [--out dictionaries/case_inside.tsv]
 """

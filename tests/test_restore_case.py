@@ -52,6 +52,11 @@ def test_an_unsure_lowercasing_is_sent_to_review_and_a_sure_one_is_not() -> None
     assert sure.restored == "vào" and sure.confidence >= LOW_CONFIDENCE
 
 
+def test_a_small_l_read_as_a_capital_is_lowercased_and_a_surname_stays() -> None:
+    restored = restore_text("Đoàn đã kiểm tra các đơn vị thuộc Lĩnh vực y tế và gặp ông Lý ở xã.")
+    assert "thuộc lĩnh vực" in restored.text and "ông Lý" in restored.text
+
+
 def test_names_capitals_after_punctuation_and_line_starts_stay() -> None:
     text = (
         "Hôm nay ông Xuân cùng đoàn đến thăm xã Sơn Thủy.\n"

@@ -1,7 +1,8 @@
 """Case of same-shape letters: a capital OCR read inside a sentence where the word is never capitalised.
 
 In a typewriter or other mono face the capitals of c, o, s, v, w, x, z (and the marked o's) are the small
-letters drawn taller, and OCR often takes one for the other: "chung sức Xây dựng" for "chung sức xây dựng".
+letters drawn taller, and the small l has a foot like the capital L; OCR often takes one for the other:
+"chung sức Xây dựng" for "chung sức xây dựng", "thuộc Lĩnh vực" for "thuộc lĩnh vực".
 The restoration keeps each token's case as printed, and the language model cannot tell case, so such a
 capital stays. Inside a sentence, right after a lowercase word with only a space between, most syllables
 are never capitalised, and a few often are (names and offices: "ông Xuân", "sở Công thương"). The table
@@ -24,8 +25,8 @@ from pipeline.restore.normalize import nfc, normalize_syllable
 
 __all__ = ["SAME_SHAPE_FIRST", "CaseTable", "case_table", "inside_pairs", "lower_inside_capitals"]
 
-# First letters whose capital is the small letter drawn taller (lowercase, NFC).
-SAME_SHAPE_FIRST = frozenset("cosvwxz" + "óòỏõọôốồổỗộơớờởỡợ")
+# First letters whose capital looks like the small letter in a mono face (lowercase, NFC).
+SAME_SHAPE_FIRST = frozenset("closvwxz" + "óòỏõọôốồổỗộơớờởỡợ")
 
 _WORD = re.compile(r"[^\W\d_]+")
 _SPACE = re.compile(r"[ \t]+")
