@@ -131,22 +131,3 @@ def test_background_is_normalised_the_same_on_a_page_fed_sideways(short_plan_pag
     for turns in (1, 2, 3):
         turned = preprocess.normalize_background(np.ascontiguousarray(np.rot90(shaded, turns)), 300)
         assert np.array_equal(np.rot90(turned, -turns), upright), turns
-
-
-def test_skew_of_a_short_copy_is_measured_on_its_text_not_its_edges() -> None:
-    """A signature page copied twice: a few lines, tilted, and the copy's dark edges along the scanner's
-    frame. The edges' long straight runs must not decide the skew (they made it 0)."""
-    page = Image.new("L", (2480, 3508), 255)
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 42)
-    lines = ["Nơi gửi:", "- Các phòng ban của huyện;", "- Ủy ban xã Bình Minh;", "- Lưu: văn thư."]
-    for i, line in enumerate(lines):
-        draw.text((300, 300 + 60 * i), line, font=font, fill=0)
-    draw.text((1500, 300), "TRƯỞNG PHÒNG", font=font, fill=0)
-    draw.text((1480, 700), "Lê Thị Hoa Mai", font=font, fill=0)
-    tilted = page.rotate(-0.8, resample=Image.Resampling.BILINEAR, fillcolor=255)
-    edges = ImageDraw.Draw(tilted)
-    edges.rectangle((0, 3440, 2479, 3507), fill=0)  # the copy's bottom edge, dark toner
-    edges.rectangle((2440, 0, 2452, 3507), fill=0)  # its right edge
-    _, report = preprocess_page(_rgb(tilted), 300, PreprocessOptions())
-    assert abs(report.deskew_angle - -0.8) <= 0.3

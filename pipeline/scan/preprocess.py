@@ -33,9 +33,6 @@ from pipeline.scan import marks, orientation
 from pipeline.timing import Stopwatch
 
 STEPS = ("remove_seal", "normalize", "orient", "deskew", "binarize", "despeckle", "fade_seal", "remove_marks")
-# The skew is measured on the ink away from the page's edges (see measure_skew): 3 % of A4 is 6-9 mm, well
-# inside the 20 mm margins official documents are set in.
-SKEW_EDGE_MARGIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -186,15 +183,11 @@ def measure_skew(gray: np.ndarray, max_degrees: float) -> float:
     """Rotation (degrees, counter-clockwise positive) that makes the text lines horizontal.
 
     Projection profiles of the ink are sharpest when lines are level. The ink pixels of a downscaled page
-    are projected at each candidate angle (a histogram, no image rotation), coarse then fine. Ink within
-    :data:`SKEW_EDGE_MARGIN` of the page's edges is left out: a copy's edges and border toner run along the
-    scanner's frame, not along the text, and on a short page (a signature page: a few lines) their long
-    straight runs outweighed the text and the skew was measured 0 (a copy of a copy skewed by -0.8 degrees).
+    are projected at each candidate angle (a histogram, no image rotation), coarse then fine.
     """
     scale = min(1.0, 800.0 / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    _clear_edges(ink, SKEW_EDGE_MARGIN)
     ys, xs = np.nonzero(ink)
     if len(ys) < 50:
         return 0.0
@@ -213,17 +206,6 @@ def measure_skew(gray: np.ndarray, max_degrees: float) -> float:
     best = max(np.arange(-max_degrees, max_degrees + 1e-9, 0.5), key=sharpness)
     fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
     return round(float(max(fine, key=sharpness)), 2)
-
-
-def _clear_edges(ink: np.ndarray, margin: float) -> None:
-    """Zero, in place, the strips of ``ink`` within ``margin`` (a share of its height and width) of its
-    edges."""
-    h, w = ink.shape[:2]
-    my, mx = round(margin * h), round(margin * w)
-    ink[:my] = 0
-    ink[h - my :] = 0
-    ink[:, :mx] = 0
-    ink[:, w - mx :] = 0
 
 
 def rotate(image: np.ndarray, angle: float, border: float = 255.0) -> np.ndarray:
