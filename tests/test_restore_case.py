@@ -68,6 +68,14 @@ def test_names_capitals_after_punctuation_and_line_starts_stay() -> None:
     assert not [t for t in restored.tokens if t.reason == "case"]
 
 
+def test_a_capital_before_another_capital_is_a_name_even_when_misread() -> None:
+    # "Sở Tài chính" misread "Sử Tài chính": the misread word is never capitalised, but its capital is right
+    text = "Hồ sơ gửi về Sử Tài chính trước ngày mười lăm."
+    restored = restore_text(text)
+    assert "Sử Tài" in restored.text or "Sở Tài" in restored.text
+    assert not [t for t in restored.tokens if t.reason == "case"]
+
+
 def test_letters_of_other_shapes_are_left_as_read() -> None:
     # "Đ", "T", "N" differ from their small letters: a capital there is what was printed
     text = "Đoàn kiểm tra đã Tổng hợp ý kiến và Nêu rõ kết quả."

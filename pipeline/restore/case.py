@@ -102,20 +102,32 @@ def lower_inside_capitals(
     tokens: Sequence[_Token], lines: Sequence[str], table: CaseTable | None = None
 ) -> None:
     """Lowercase, in place, the capitalised same-shape tokens that stand right after a lowercase word of
-    their line and are (nearly) never capitalised there. ``tokens`` are restoration records in text order,
-    their ``col`` a column of ``lines``; the caller rebuilds the text from their ``restored``."""
+    their line, are not followed by another capitalised word, and are (nearly) never capitalised there.
+    ``tokens`` are restoration records in text order, their ``col`` a column of ``lines``; the caller
+    rebuilds the text from their ``restored``."""
     table = table or case_table()
-    prev: _Token | None = None
-    for token in tokens:
-        if prev is not None and prev.line == token.line and _after_lowercase_word(prev, token, lines):
-            _lower_if_never_capitalised(token, table)
-        prev = token
+    for k in range(1, len(tokens)):
+        prev, token = tokens[k - 1], tokens[k]
+        if not _next_to(prev, token, lines) or not _is_lowercase_word(prev.restored):
+            continue
+        if (
+            k + 1 < len(tokens)
+            and _next_to(token, tokens[k + 1], lines)
+            and tokens[k + 1].restored[:1].isupper()
+        ):
+            continue  # a run of capitals is a name or an office ("tại Sở Nội vụ", even misread "Sử Nội vụ")
+        _lower_if_never_capitalised(token, table)
 
 
-def _after_lowercase_word(prev: _Token, token: _Token, lines: Sequence[str]) -> bool:
-    word = prev.restored
-    gap = lines[token.line][prev.col + len(prev.original) : token.col]
-    return bool(_WORD.fullmatch(word)) and word == word.lower() and bool(_SPACE.fullmatch(gap))
+def _next_to(prev: _Token, token: _Token, lines: Sequence[str]) -> bool:
+    """``token`` follows ``prev`` on the same line with only spaces between."""
+    if prev.line != token.line:
+        return False
+    return bool(_SPACE.fullmatch(lines[token.line][prev.col + len(prev.original) : token.col]))
+
+
+def _is_lowercase_word(word: str) -> bool:
+    return bool(_WORD.fullmatch(word)) and word == word.lower()
 
 
 def _lower_if_never_capitalised(token: _Token, table: CaseTable) -> None:
