@@ -67,3 +67,12 @@ def test_a_mark_is_trimmed_only_when_unsure_or_isolated() -> None:
     assert _trimmed(_line(*near, ("'", 93, 120))) == (["tháng", "5"], ["'"])  # never punctuation at an end
     assert _trimmed(_line(("„", 90, 0), ("Số", 95, 30))) == (["Số"], ["„"])  # nor at a start
     assert _trimmed(_line(("...", 90, 0), ("và", 95, 30))) == (["...", "và"], [])  # an ellipsis may start one
+
+
+def test_a_lone_letter_far_from_the_text_and_read_unsure_is_a_speck() -> None:
+    near = [("của", 96, 0), ("ngành,", 81, 60)]
+    assert _trimmed(_line(*near, ("R", 22, 500))) == (["của", "ngành,"], ["R"])  # a stamp fragment
+    assert _trimmed(_line(*near, ("a", 40, 120))) == (["của", "ngành,", "a"], [])  # a space away: a word
+    assert _trimmed(_line(*near, ("X", 92, 500))) == (["của", "ngành,", "X"], [])  # read sure: a tick
+    assert _trimmed(_line(("b", 30, 0), ("Số", 95, 400), ("12", 95, 460))) == (["Số", "12"], ["b"])
+    assert _trimmed(_line(*near, ("°", 88, 300))) == (["của", "ngành,"], ["°"])  # a lone degree sign

@@ -26,6 +26,7 @@ from operator import itemgetter
 import numpy as np
 
 from pipeline.restore.candidates import Candidate, has_marks
+from pipeline.restore.case import lower_inside_capitals
 from pipeline.restore.channel import GARBLE_CHAR, GARBLE_SYMBOLS
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig, decoding_config
 from pipeline.restore.consistency import pool_repeated_words
@@ -675,6 +676,8 @@ def restore_text(
 
     records = [_record(slot, source, page, tone_style) for slot in slots]
     noise = _mark_noise(records, page, names.scrawl_lines) if page.doc.garbled_doc else set()
+    if not source.legacy:  # a same-shape capital OCR read inside a sentence (:mod:`.case`)
+        lower_inside_capitals(records, source.lines)
     replacements: dict[int, list[tuple[int, int, str]]] = {}
     for slot, record in zip(slots, records, strict=True):
         piece = slot.piece

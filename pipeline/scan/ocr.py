@@ -20,7 +20,7 @@ from pipeline.timing import Stopwatch
 BLOCK_GAP_PX = 40
 # A word made only of these at the start or end of a line is a speck or seal remnant, not text: no line
 # of an official document begins with "„" or ";." nor ends with a lone quote.
-_STRAY_MARK = re.compile(r"^[„;.,:'`~_|^¸˛‚]+$")
+_STRAY_MARK = re.compile(r"^[„;.,:'`~_|^¸˛‚°º]+$")
 # ... unless it is punctuation a line really ends with (" ." and ", ." typed with a space, "...") or
 # begins with (an ellipsis), read confidently and set a space from the text: a speck read as "." is
 # usually read with low confidence or lies far from the last word.
@@ -170,15 +170,26 @@ def _unglued(word: OcrWord) -> OcrWord:
 
 
 def _trim_stray_marks(line: OcrLine) -> None:
-    """Move specks read as marks off the ends of the line into ``line.stray``; real punctuation stays."""
-    while line.words and _STRAY_MARK.match(line.words[0].text):
-        if _is_real_punctuation(line.words, 0, _START_PUNCTUATION):
-            break
+    """Move specks read as marks (or as one letter, see :func:`_is_stray_letter`) off the ends of the line
+    into ``line.stray``; real punctuation stays."""
+    while line.words and _is_stray(line.words, 0, _START_PUNCTUATION):
         line.stray.append(line.words.pop(0))
-    while line.words and _STRAY_MARK.match(line.words[-1].text):
-        if _is_real_punctuation(line.words, len(line.words) - 1, _END_PUNCTUATION):
-            break
+    while line.words and _is_stray(line.words, len(line.words) - 1, _END_PUNCTUATION):
         line.stray.append(line.words.pop())
+
+
+def _is_stray(words: list[OcrWord], i: int, punctuation: re.Pattern) -> bool:
+    if _STRAY_MARK.match(words[i].text):
+        return not _is_real_punctuation(words, i, punctuation)
+    return _is_stray_letter(words, i)
+
+
+def _is_stray_letter(words: list[OcrWord], i: int) -> bool:
+    """A single character at an end of its line, read with low confidence and far from the line's text: a
+    speck or a stamp's fragment read as a letter ("ngành, R" with "R" read at 22 a third of the page away).
+    A real one-letter word at a line's end sits a space from its neighbour, or is read confidently."""
+    word = words[i]
+    return len(words) >= 2 and len(word.text) == 1 and word.conf < STRAY_MAX_CONF and _isolated(words, i)
 
 
 def _is_real_punctuation(words: list[OcrWord], i: int, pattern: re.Pattern) -> bool:
@@ -186,6 +197,12 @@ def _is_real_punctuation(words: list[OcrWord], i: int, pattern: re.Pattern) -> b
     mark = words[i]
     if len(words) < 2 or not pattern.match(mark.text) or mark.conf < STRAY_MAX_CONF:
         return False
+    return not _isolated(words, i)
+
+
+def _isolated(words: list[OcrWord], i: int) -> bool:
+    """Whether ``words[i]``, at an end of its line, lies further from its neighbour than a space can be."""
+    mark = words[i]
     neighbour = words[i - 1] if i else words[1]
     gap = mark.bbox[0] - neighbour.bbox[2] if i else neighbour.bbox[0] - mark.bbox[2]
     others = words[:i] + words[i + 1 :]
@@ -193,4 +210,4 @@ def _is_real_punctuation(words: list[OcrWord], i: int, pattern: re.Pattern) -> b
     height = float(np.median(heights)) if heights else float(neighbour.bbox[3] - neighbour.bbox[1])
     gaps = [b.bbox[0] - a.bbox[2] for a, b in zip(others, others[1:], strict=False)]
     usual = ISOLATED_GAPS * float(np.median(gaps)) if gaps else 0.0
-    return gap <= max(ISOLATED_HEIGHTS * height, usual)
+    return gap > max(ISOLATED_HEIGHTS * height, usual)
