@@ -18,10 +18,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from pipeline.resources import dictionary_file
 from pipeline.restore.normalize import nfc, normalize_syllable
+
+if TYPE_CHECKING:  # the engine imports this module: its record type is only named here
+    from pipeline.restore.engine import TokenRecord
 
 __all__ = ["SAME_SHAPE_FIRST", "CaseTable", "case_table", "inside_pairs", "lower_inside_capitals"]
 
@@ -87,19 +90,8 @@ def case_table() -> CaseTable:
     return CaseTable(counts)
 
 
-class _Token(Protocol):
-    line: int
-    col: int
-    original: str
-    restored: str
-    confidence: float
-    changed: bool
-    reason: str
-    alternatives: list[str]
-
-
 def lower_inside_capitals(
-    tokens: Sequence[_Token], lines: Sequence[str], table: CaseTable | None = None
+    tokens: Sequence[TokenRecord], lines: Sequence[str], table: CaseTable | None = None
 ) -> None:
     """Lowercase, in place, the capitalised same-shape tokens that stand right after a lowercase word of
     their line, are not followed by another capitalised word, and are (nearly) never capitalised there.
@@ -119,7 +111,7 @@ def lower_inside_capitals(
         _lower_if_never_capitalised(token, table)
 
 
-def _next_to(prev: _Token, token: _Token, lines: Sequence[str]) -> bool:
+def _next_to(prev: TokenRecord, token: TokenRecord, lines: Sequence[str]) -> bool:
     """``token`` follows ``prev`` on the same line with only spaces between."""
     if prev.line != token.line:
         return False
@@ -130,7 +122,7 @@ def _is_lowercase_word(word: str) -> bool:
     return bool(_WORD.fullmatch(word)) and word == word.lower()
 
 
-def _lower_if_never_capitalised(token: _Token, table: CaseTable) -> None:
+def _lower_if_never_capitalised(token: TokenRecord, table: CaseTable) -> None:
     word = token.restored
     if token.reason in _DECIDED or not _WORD.fullmatch(word) or not _is_title(word):
         return
