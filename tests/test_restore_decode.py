@@ -14,7 +14,8 @@ import pipeline.restore.engine as engine
 from pipeline.restore import restore_text, tokenize
 from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
-from pipeline.restore.decode import LN10, Position, _TrigramMemo, _windows, decode_segments
+from pipeline.restore.decode import LN10, Position, decode_segments
+from pipeline.restore.decode_kernel import _keep_best, trigram_logp
 from pipeline.restore.engine import models
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.normalize import strip_diacritics
@@ -86,22 +87,19 @@ def test_a_segment_decodes_the_same_alone_and_in_a_batch():
             assert a.tolist() == b.tolist()
 
 
-@pytest.mark.parametrize("width", [2, 3])
-def test_windows_list_the_combinations_a_dense_mask_would(width):
-    rng = np.random.default_rng(width)
-    k = 5
-    counts = rng.integers(0, k + 1, size=(6, 9))
-    counts[:, -2:] = 0  # positions past a segment's end
-    window, slots = _windows(counts, width)
-    n_win = counts.shape[1] - width + 1
-    got = {(int(w), *(int(s[i]) for s in slots)) for i, w in enumerate(window)}
-    valid = np.arange(k)[None, None, :] < counts[:, :, None]  # (segment, position, candidate)
-    mask = valid[:, 0:n_win]
-    for i in range(1, width):
-        mask = mask[..., None] & valid[:, i : i + n_win].reshape(valid.shape[0], n_win, *([1] * i), k)
-    want = {(int(s) * n_win + int(t), *map(int, rest)) for s, t, *rest in zip(*np.nonzero(mask), strict=True)}
-    assert len(window) == len(got)
-    assert got == want
+@pytest.mark.parametrize("keep, margin", [(4, 3.0), (2, 0.5), (16, 1e9)])
+def test_the_prune_keeps_the_best_max_marginals_within_the_margin(keep, margin):
+    """The candidates kept for the trigram pass are those a stable sort of the max-marginals puts in the
+    first ``keep`` and within ``margin`` of the best, listed in their original order."""
+    rng = np.random.default_rng(keep)
+    for _ in range(200):
+        m = int(rng.integers(1, 17))
+        mm = rng.choice([-1.0, -2.5, -3.0, -4.0, -7.0], size=m) + rng.choice([0.0, -0.25], size=m)
+        out = np.zeros(m, dtype=np.int64)
+        count = _keep_best(mm, m, keep, margin, out)
+        order = np.argsort(-mm, kind="stable")[:keep]
+        want = sorted(int(c) for c in order if mm[c] >= mm[order[0]] - margin)
+        assert out[:count].tolist() == want
 
 
 def test_memo_kept_across_calls_is_bounded_and_changes_nothing(monkeypatch):
@@ -250,30 +248,41 @@ def test_trigram_scores_are_the_same_with_the_context_shortcut():
 
 
 def test_a_stored_model_knows_its_trigram_contexts_when_mapped(tmp_path):
-    """The trigram-context check is stored with the model's arrays: a process that maps them does not
-    run it again, and gets the answer the check gives."""
+    """The trigram-context check and the decoder's trigram index are stored with the model's arrays: a
+    process that maps them does not compute them again, and gets what computing them gives."""
     lm = copy.copy(models().lm)
     lm._trigram_contexts_known = None
     lm.save(tmp_path)
     mapped = TrigramLM.mapped(tmp_path)
     assert mapped._trigram_contexts_known is lm._contexts_are_bigrams()
+    for got, want in zip(mapped.tables(), lm.tables(), strict=True):  # the decoder's index, stored too
+        assert np.array_equal(got, want)
     (tmp_path / "trigram_contexts_are_bigrams.txt").unlink()  # an entry stored before the flag existed
     assert TrigramLM.mapped(tmp_path)._trigram_contexts_known is None
 
 
-def test_the_trigram_memo_answers_as_the_model():
-    """Scores remembered from a first decoding, and those of triples it never saw, are the model's."""
+def test_the_compiled_lookups_answer_as_the_model():
+    """The decoder's look-ups (a bigram among its first word's, a trigram among its context's) give the
+    model's scores bit for bit: stored triples, stored contexts with other words, random triples; and the
+    same with the search of the whole table that a model whose contexts are not all bigrams needs."""
     lm = models().lm
     rng = np.random.default_rng(3)
-    first = rng.integers(0, len(lm.vocab), size=(3, 40, 7))
-    memo = _TrigramMemo(lm)
-    assert np.array_equal(memo.score(*first), lm.score(*first))
-    memo.score(*first[:, :5])  # a second batch of the first decoding: merged into the table
-    remembered = memo.keys.size
-    memo.learning = False
-    mixed = np.concatenate([first[:, :20], rng.integers(0, len(lm.vocab), size=(3, 20, 7))], axis=1)
-    assert np.array_equal(memo.score(*mixed), lm.score(*mixed))
-    assert memo.keys.size == remembered and remembered == np.unique(first.reshape(3, -1), axis=1).shape[1]
+    stored = lm.tri_keys[rng.integers(0, lm.tri_keys.size, 500)]
+    u, v = stored >> np.uint64(32), (stored >> np.uint64(16)) & np.uint64(0xFFFF)
+    other = rng.integers(0, len(lm.vocab), size=(3, 500)).astype(np.uint64)
+    triples = np.concatenate(
+        [
+            np.stack([u, v, stored & np.uint64(0xFFFF)]),
+            np.stack([u, v, other[2]]),
+            other,
+        ],
+        axis=1,
+    ).astype(np.int64)
+    want = lm.score(*triples)
+    tables = lm.tables()
+    for t in (tables, tables._replace(contexts_are_bigrams=False)):
+        got = np.array([trigram_logp(t, *(int(x) for x in triple)) for triple in triples.T], dtype=np.float32)
+        assert np.array_equal(got, want)
 
 
 def test_the_best_path_mode_shares_the_posteriors_and_reads_a_clear_sentence_alike():

@@ -37,11 +37,9 @@ class RestoreConfig:
     # Posteriors are flattened by this factor so that reported confidence matches how often the decoder is
     # right (calibrated; the --explain confidences and the review threshold rely on it).
     temperature: float = 1.15
-    # Positions per decoded segment: long enough for any sentence context, short enough that the padded
-    # (segment, K, K, K) cube of one batch stays small.
+    # Positions per decoded segment: long enough for any sentence context (a longer one is cut, and the
+    # LM context restarts there).
     max_segment_len: int = 60
-    # Segments decoded together in one padded batch: amortises numpy call overhead; speed and memory only.
-    decode_batch: int = 256
     # Candidates per position that survive the bigram pre-pass: the trigram cube grows with K^3.
     prune_keep: int = 4
     # A candidate whose bigram max-marginal is this far below the best one cannot win under a trigram.
@@ -244,13 +242,8 @@ class RestoreConfig:
     max_alternatives: int = 3
 
     def __post_init__(self) -> None:
-        if (
-            self.max_candidates < 1
-            or self.max_segment_len < 1
-            or self.decode_batch < 1
-            or self.prune_keep < 1
-        ):
-            raise ValueError("candidate, segment, batch and prune counts must be at least 1")
+        if self.max_candidates < 1 or self.max_segment_len < 1 or self.prune_keep < 1:
+            raise ValueError("candidate, segment and prune counts must be at least 1")
         if self.temperature <= 0:
             raise ValueError("temperature must be positive")
         if not 0.0 <= self.letter_mix_weight <= 1.0:

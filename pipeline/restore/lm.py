@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.restore.decode_kernel import LMTables
 from pipeline.restore.lm_units import BOS, COMMA, EOS, NUM, UNK
 
 _S16 = np.uint64(16)
@@ -18,6 +19,8 @@ _S32 = np.uint64(32)
 _U16 = np.uint32(16)
 # Beside the stored arrays: "1" if every trigram context is a stored bigram (see _contexts_are_bigrams).
 _CONTEXTS_FILE = "trigram_contexts_are_bigrams.txt"
+# Beside the stored arrays: the compiled decoder's trigram index (see _trigram_index).
+_TRIGRAM_INDEX_FILES = ("tri_start.npy", "tri_w.npy")
 
 
 def _touch(array: np.ndarray) -> None:
@@ -27,6 +30,14 @@ def _touch(array: np.ndarray) -> None:
     table was unpacked in every process."""
     step = max(1, 4096 // max(array.itemsize, 1))
     int(array[::step].sum())
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view: the compiled decoder then sees one array type whether the model was built in
+    this process or mapped from the cache (each type would be compiled on its own, for half a minute)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _dequantize(q: np.ndarray, lo: float) -> np.ndarray:
@@ -81,8 +92,11 @@ class TrigramLM:
         (folder / "vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
         for name in self.ARRAYS + self.QUAD_ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
-        # The trigram-context check costs 0.2 s: done once here, not in every process that maps the model.
+        # The trigram-context check costs 0.2 s and the trigram index 0.1 s: done once here, not in every
+        # process that maps the model.
         (folder / _CONTEXTS_FILE).write_text(str(int(self._contexts_are_bigrams())), encoding="utf-8")
+        for name, array in zip(_TRIGRAM_INDEX_FILES, self._trigram_index(), strict=True):
+            np.save(folder / name, array, allow_pickle=False)
 
     @classmethod
     def mapped(cls, folder: Path) -> TrigramLM:
@@ -107,6 +121,13 @@ class TrigramLM:
         flag = folder / _CONTEXTS_FILE
         if flag.is_file():
             lm._trigram_contexts_known = flag.read_text(encoding="utf-8").strip() == "1"
+        if all((folder / name).is_file() for name in _TRIGRAM_INDEX_FILES):
+            starts, words = (
+                np.load(folder / name, mmap_mode="r", allow_pickle=False) for name in _TRIGRAM_INDEX_FILES
+            )
+            _touch(starts)
+            _touch(words)
+            lm._trigram_index_known = np.asarray(starts), np.asarray(words)
         return lm
 
     def _index_vocab(self) -> None:
@@ -114,6 +135,8 @@ class TrigramLM:
         for name in self.ARRAYS + self.QUAD_ARRAYS:
             setattr(self, name, np.asarray(getattr(self, name)))
         self._trigram_contexts_known: bool | None = None
+        self._trigram_index_known: tuple[np.ndarray, np.ndarray] | None = None
+        self._tables: LMTables | None = None
         # The bigram keys (v << 16 | w < 2**32) as 32-bit integers, for the lookups (4.7 MB on the shipped
         # model).
         self._bi_keys32 = self.bi_keys.astype(np.uint32)
@@ -171,6 +194,40 @@ class TrigramLM:
                 distinct.size == 0 or self._find(self.bi_keys, distinct)[1].all()
             )
         return self._trigram_contexts_known
+
+    def _trigram_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each stored bigram's trigrams (it as their context) start in ``tri_keys`` (one more entry at
+        the end), and the third word of each trigram: the compiled decoder's trigram look-up (computed
+        once: 0.1 s on the shipped model)."""
+        if self._trigram_index_known is None:
+            contexts = np.append(self.bi_keys << _S16, np.uint64(1) << np.uint64(48))
+            starts = np.searchsorted(self.tri_keys, contexts).astype(np.int64)
+            self._trigram_index_known = starts, (self.tri_keys & np.uint64(0xFFFF)).astype(np.uint16)
+        return self._trigram_index_known
+
+    def tables(self) -> LMTables:
+        """The arrays as the compiled decoder reads them (:class:`LMTables`); built once."""
+        if self._tables is None:
+            words = np.arange(len(self.vocab) + 1, dtype=np.uint32) << _U16
+            tri_start, tri_w = self._trigram_index()
+            self._tables = LMTables(
+                _read_only(self.uni_logp),
+                _read_only(self.uni_logbo),
+                _read_only(np.searchsorted(self._bi_keys32, words).astype(np.int64)),
+                _read_only((self._bi_keys32 & np.uint32(0xFFFF)).astype(np.uint16)),
+                _read_only(self.bi_logp),
+                _read_only(self.bi_logbo),
+                _read_only(tri_start),
+                _read_only(tri_w),
+                _read_only(self.tri_logp),
+                _read_only(self.tri_keys),
+                self._contexts_are_bigrams(),
+                _read_only(self.quad_ctx),
+                _read_only(self.quad_ctx_logbo),
+                _read_only(self.quad_keys),
+                _read_only(self.quad_logp),
+            )
+        return self._tables
 
     def bigram_score(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log10 P(w | v) for aligned id arrays (the cheap score used to prune candidates)."""
