@@ -60,6 +60,26 @@ class Settings(NamedTuple):
 # Up to this many entries, a linear scan finds a key sooner than a binary search.
 _SCAN = 8
 
+# The kernels spell array operations out as loops: numba compiles an array expression into far more code
+# (a cold start compiled for 45 s instead of a few).
+
+
+@nb.njit(cache=True)
+def _scale(row: np.ndarray, m: int, factor: float) -> None:
+    """Multiply the first ``m`` entries of ``row`` by ``factor``, in place."""
+    for i in range(m):
+        row[i] *= factor
+
+
+@nb.njit(cache=True)
+def _largest(row: np.ndarray, lo: int, hi: int) -> int:
+    """Index of the largest of ``row[lo:hi]`` (the first of equals, as ``argmax``), from ``lo``."""
+    at = lo
+    for i in range(lo + 1, hi):
+        if row[i] > row[at]:
+            at = i
+    return at
+
 
 @nb.njit(cache=True)
 def _find(keys: np.ndarray, lo: int, hi: int, key: np.integer) -> int:
@@ -131,33 +151,71 @@ def _fourgram_correction(t: LMTables, a: int, b: int, c: int, d: int) -> float:
 
 
 @nb.njit(cache=True)
+def _ascending(ids: np.ndarray, lo: int, m: int) -> np.ndarray:
+    """The order of ``ids[lo:lo+m]`` ascending (an insertion sort: a position has a few candidates)."""
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        at = i
+        while at > 0 and ids[lo + order[at - 1]] > ids[lo + i]:
+            order[at] = order[at - 1]
+            at -= 1
+        order[at] = i
+    return order
+
+
+@nb.njit(cache=True)
+def _rows_of_followers(
+    t: LMTables, v: int, ids: np.ndarray, lo: int, order: np.ndarray, out: np.ndarray
+) -> None:
+    """Into ``out[c]``, the row of the bigram (v, candidate c) or -1, for the candidates ``ids[lo:]`` taken
+    in ascending ``order``: one walk through v's bigrams, each search starting where the last ended
+    (galloping), instead of a search of the whole range per candidate."""
+    at, hi = t.bi_start[v], t.bi_start[v + 1]
+    for i in range(order.size):
+        key = np.uint16(ids[lo + order[i]])
+        step, left, right = 1, at, at
+        while right < hi and t.bi_w[right] < key:
+            left = right + 1
+            right = at + step
+            step *= 2
+        right = min(right + 1, hi)
+        while left < right:
+            mid = (left + right) >> 1
+            if t.bi_w[mid] < key:
+                left = mid + 1
+            else:
+                right = mid
+        at = left
+        out[order[i]] = left if left < hi and t.bi_w[left] == key else -1
+
+
+@nb.njit(cache=True)
 def _pair_tables(
     t: LMTables, ids: np.ndarray, size: np.ndarray, first: np.ndarray, kmax: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per padded step j (see :func:`_decode_segment`), the bigram row and the bigram score of every pair
     (candidate at j-1, candidate at j): the trigram's back-off and, one step on, its context."""
     n = size.size
-    rows = np.full((n, kmax, kmax), -1, dtype=np.int64)
-    scores = np.zeros((n, kmax, kmax), dtype=np.float32)
+    rows = np.empty((n, kmax, kmax), dtype=np.int64)
+    scores = np.empty((n, kmax, kmax), dtype=np.float32)
     for j in range(1, n):
+        order = _ascending(ids, first[j], size[j])
         for a in range(size[j - 1]):
             v = ids[first[j - 1] + a]
+            _rows_of_followers(t, v, ids, first[j], order, rows[j, a])
             for b in range(size[j]):
-                w = ids[first[j] + b]
-                r = bigram_index(t, v, w)
-                rows[j, a, b] = r
-                scores[j, a, b] = _bigram_logp(t, v, w, r)
+                scores[j, a, b] = _bigram_logp(t, v, ids[first[j] + b], rows[j, a, b])
     return rows, scores
 
 
 @nb.njit(cache=True)
 def _max_marginals(pair: np.ndarray, em: np.ndarray, size: np.ndarray, first: np.ndarray, weight: float):
-    """Bigram Viterbi max-marginal of every candidate at every padded step (forward plus backward best
-    path scores, log10). ``em`` holds the channel log10 scores (0 for <s> and </s>)."""
+    """Bigram Viterbi max-marginal of every candidate at every real step (forward plus backward best path
+    scores, log10). ``em`` holds the channel log10 scores (0 for <s> and </s>)."""
     n = size.size
     kmax = pair.shape[1]
     w32 = np.float32(weight)
-    fwd = np.full((n, kmax), NEG)
+    fwd = np.empty((n, kmax))
     bwd = np.zeros((n, kmax))
     fwd[1, 0] = 0.0
     for j in range(2, n):
@@ -172,7 +230,10 @@ def _max_marginals(pair: np.ndarray, em: np.ndarray, size: np.ndarray, first: np
             for c in range(size[j + 1]):
                 best = max(best, np.float64(pair[j + 1, a, c] * w32) + (em[first[j + 1] + c] + bwd[j + 1, c]))
             bwd[j, a] = best
-    return fwd + bwd
+    for j in range(2, n - 1):
+        for c in range(size[j]):
+            fwd[j, c] += bwd[j, c]
+    return fwd
 
 
 @nb.njit(cache=True)
@@ -231,7 +292,8 @@ def _forward(trans: np.ndarray, emit: np.ndarray, count: np.ndarray) -> np.ndarr
                 alpha[j, b, c] = x * emit[j, c]
                 total += alpha[j, b, c]
         if j % _RESCALE_EVERY == 0 and total > 0:
-            alpha[j] /= total
+            for b in range(count[j - 1]):
+                _scale(alpha[j, b], count[j], 1.0 / total)
     return alpha
 
 
@@ -240,7 +302,8 @@ def _backward(trans: np.ndarray, emit: np.ndarray, count: np.ndarray) -> np.ndar
     """beta[j, a, b]: mass of the paths from step j on, given the kept candidates a, b (rescaled)."""
     n, kk = emit.shape
     beta = np.zeros((n, kk, kk))
-    beta[n - 1, :, :] = 1.0
+    for b in range(count[n - 2]):  # (last position's candidate, </s>)
+        beta[n - 1, b, 0] = 1.0
     for j in range(n - 1, 2, -1):
         total = 0.0
         for a in range(count[j - 2]):
@@ -251,7 +314,8 @@ def _backward(trans: np.ndarray, emit: np.ndarray, count: np.ndarray) -> np.ndar
                 beta[j - 1, a, b] = x
                 total += x
         if j % _RESCALE_EVERY == 0 and total > 0:
-            beta[j - 1] /= total
+            for a in range(count[j - 2]):
+                _scale(beta[j - 1, a], count[j - 1], 1.0 / total)
     return beta
 
 
@@ -274,7 +338,7 @@ def _posteriors(trans: np.ndarray, emit: np.ndarray, count: np.ndarray) -> np.nd
                 post[j, c] += alpha[j, b, c] * beta[j, b, c]
             total += post[j, c]
         if total > 0:
-            post[j, : count[j]] /= total
+            _scale(post[j], count[j], 1.0 / total)
     return post
 
 
@@ -283,7 +347,7 @@ def _best_path(cube: np.ndarray, em: np.ndarray, count: np.ndarray) -> np.ndarra
     """The kept candidate of each padded step on the best path (max-product, log space; the first of
     equals, as ``argmax``)."""
     n, kk = em.shape
-    delta = np.full((n, kk, kk), NEG * 4)
+    delta = np.empty((n, kk, kk))
     back = np.zeros((n, kk, kk), dtype=np.int64)
     delta[1, 0, 0] = em[0, 0] + em[1, 0]
     for j in range(2, n):
@@ -316,11 +380,7 @@ def _most_probable(ids: np.ndarray, size: np.ndarray, first: np.ndarray, post: n
     seq = np.empty(n + 1, dtype=np.int64)
     seq[0] = seq[1] = seq[2] = ids[first[0]]
     for j in range(2, n - 1):
-        at = 0
-        for c in range(1, size[j]):
-            if post[first[j] + c] > post[first[j] + at]:
-                at = c
-        seq[j + 1] = ids[first[j] + at]
+        seq[j + 1] = ids[_largest(post, first[j], first[j] + size[j])]
     seq[n] = ids[first[n - 1]]
     return seq
 
@@ -351,18 +411,24 @@ def _fourgram_rescore(
     scale = s.fourgram_weight * s.lm_weight * np.log(10.0) / s.temperature
     for j in range(2, size.size - 1):
         lo, m = first[j], size[j]
-        if m < 2 or post[lo : lo + m].max() >= s.fourgram_uncertain:
+        if m < 2 or post[_largest(post, lo, lo + m)] >= s.fourgram_uncertain:
             continue
-        logp = np.full(m, -np.inf)
+        logp = np.empty(m)
+        peak = -np.inf
         for c in range(m):
+            logp[c] = -np.inf
             if post[lo + c] > s.fourgram_min_post:
                 shift = _fourgram_shift(t, seq, j + 1, ids[lo + c])
                 logp[c] = np.log(max(post[lo + c], 1e-300)) + shift * scale
-        peak = logp.max()
+                peak = max(peak, logp[c])
         if peak == -np.inf:
             continue
-        weights = np.exp(logp - peak)
-        post[lo : lo + m] = weights / weights.sum()
+        total = 0.0
+        for c in range(m):
+            logp[c] = np.exp(logp[c] - peak) if logp[c] > -np.inf else 0.0
+            total += logp[c]
+        for c in range(m):
+            post[lo + c] = logp[c] / total
 
 
 @nb.njit(cache=True)
@@ -371,7 +437,9 @@ def _emissions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scaled channel scores of the kept candidates, and their exp shifted by each step's best."""
     n = count.size
-    kk = max(1, count.max())
+    kk = 1
+    for j in range(n):
+        kk = max(kk, count[j])
     em = np.zeros((n, kk))
     emit = np.zeros((n, kk))
     for j in range(n):
@@ -392,7 +460,9 @@ def _trigram_steps(
     """Per padded step j, the scaled trigram score of every kept triple (candidates at j-2, j-1, j) and
     its exp. The bigram rows and scores of ``_pair_tables`` give the back-off and the context."""
     n = count.size
-    kk = max(1, count.max())
+    kk = 1
+    for j in range(n):
+        kk = max(kk, count[j])
     w32 = np.float32(weight)
     cube = np.zeros((n, kk, kk, kk))
     trans = np.zeros((n, kk, kk, kk))
@@ -430,9 +500,10 @@ def _spread(
             out[lo + kept[j, c]] = post[j, c]
             total += post[j, c]
         if total > 0:
-            out[lo : lo + m] /= total
+            _scale(out[lo:], m, 1.0 / total)
         else:
-            out[lo : lo + m] = 1.0 / m
+            for c in range(m):
+                out[lo + c] = 1.0 / m
 
 
 @nb.njit(cache=True)
@@ -444,7 +515,9 @@ def _decode_segment(
     ``first`` in ``ids``/``chan``). Writes every candidate's posterior (0 if pruned) into ``post_out``
     and each position's chosen candidate into ``best_out``."""
     n = size.size
-    kmax = size.max()
+    kmax = 1
+    for j in range(n):
+        kmax = max(kmax, size[j])
     rows, pair = _pair_tables(t, ids, size, first, kmax)
     kept = np.zeros((n, kmax), dtype=np.int64)
     if prune or kmax > s.prune_keep:
@@ -452,7 +525,8 @@ def _decode_segment(
     else:
         count = size.copy()
         for j in range(n):
-            kept[j, : size[j]] = np.arange(size[j])
+            for c in range(size[j]):
+                kept[j, c] = c
     scale = np.log(10.0) / s.temperature
     em, emit = _emissions(chan, first, kept, count, scale)
     cube, trans = _trigram_steps(t, ids, first, kept, count, rows, pair, s.lm_weight * scale)
@@ -461,7 +535,7 @@ def _decode_segment(
         _fourgram_rescore(t, ids, size, first, post_out, s)
     if s.posterior_decoding:
         for j in range(2, n - 1):
-            best_out[j - 2] = np.argmax(post_out[first[j] : first[j] + size[j]])
+            best_out[j - 2] = _largest(post_out, first[j], first[j] + size[j]) - first[j]
     else:
         path = _best_path(cube, em, count)
         for j in range(2, n - 1):
@@ -487,7 +561,7 @@ def decode_flat(
         m = 0
         for i in range(length):
             m += sizes[pos + i]
-        pad_ids = np.empty(m + 3, dtype=np.int64)
+        pad_ids = np.zeros(m + 3, dtype=np.int64)
         pad_chan = np.zeros(m + 3)
         size = np.ones(n, dtype=np.int64)
         first = np.zeros(n, dtype=np.int64)
@@ -505,7 +579,11 @@ def decode_flat(
         first[n - 1] = k
         pad_ids[k] = eos
         seg_post = np.zeros(m + 3)
-        _decode_segment(t, pad_ids, pad_chan, size, first, prune, s, seg_post, best[pos : pos + length])
-        post[cand - m : cand] = seg_post[2 : m + 2]
+        seg_best = np.zeros(length, dtype=np.int64)
+        _decode_segment(t, pad_ids, pad_chan, size, first, prune, s, seg_post, seg_best)
+        for i in range(m):
+            post[cand - m + i] = seg_post[2 + i]
+        for i in range(length):
+            best[pos + i] = seg_best[i]
         pos += length
     return post, best
