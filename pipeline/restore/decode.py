@@ -36,7 +36,22 @@ class Decoded:
 
 
 def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: RestoreConfig) -> list[Decoded]:
-    """Decode segments (each at most ``config.max_segment_len`` positions), each on its own.
+    """:func:`decode` of segments given as lists of positions, the results per segment."""
+    cands = Candidates.of(segments)
+    post, best = decode(lm, cands, config)
+    best_l, starts, ends = best.tolist(), cands.starts.tolist(), (cands.starts + cands.sizes).tolist()
+    out: list[Decoded] = []
+    for lo, n in zip(cands.pos_start.tolist(), cands.per_seg.tolist(), strict=True):
+        hi = lo + n
+        out.append(
+            Decoded(best_l[lo:hi], [post[a:b] for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)])
+        )
+    return out
+
+
+def decode(lm: TrigramLM, cands: Candidates, config: RestoreConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Decode every segment of a text (each at most ``config.max_segment_len`` positions) on its own:
+    the posterior of every candidate and the index (within its position) of each position's choice.
 
     A bigram max-marginal pass first drops candidates that cannot win under any context (keeping at most
     ``config.prune_keep``), so the trigram trellis stays small; pruned candidates get posterior 0. With a
@@ -46,24 +61,22 @@ def decode_segments(lm: TrigramLM, segments: list[list[Position]], config: Resto
     path's (Viterbi) or, with ``config.posterior_decoding``, each position's most probable one. Then the
     document cache (:func:`_topic_bonus`) decodes again the segments where the text's own words may win.
     """
-    flat = _Flat.of(segments)
-    out = _decode_pass(lm, flat, config)
-    for _ in range(config.topic_rounds if config.topic_weight > 0 and segments else 0):
-        now = flat.decisions(out)
-        bonus = _topic_bonus(lm, flat, now, config)
-        redo = _segments_to_redo(flat, now, bonus, config)
+    post, best = _decode_pass(lm, cands, config)
+    for _ in range(config.topic_rounds if config.topic_weight > 0 and cands.per_seg.size else 0):
+        now = post, cands.starts + best
+        bonus = _topic_bonus(lm, cands, now, config)
+        redo = _segments_to_redo(cands, now, bonus, config)
         if config.posterior_decoding and not config.topic_redecode:
-            for i in redo:
-                out[i] = _rescaled(segments[i], out[i], bonus, config.temperature)
+            _rescale(cands, post, best, redo, bonus, config.temperature)
         elif redo:
-            _redecode(lm, out, redo, bonus, config, flat, now)
-    return out
+            _redecode(lm, cands, post, best, redo, bonus, config)
+    return post, best
 
 
 @dataclass
-class _Flat:
-    """Every candidate of every segment in one flat array, in segment and position order (built once per
-    text: the batches and each step of the document cache read them, and per-position numpy calls would
+class Candidates:
+    """Every candidate of every segment of a text in flat arrays, in segment and position order: what
+    the compiled decoder reads, and what the document cache works on (per-position numpy calls would
     cost more than the decoding)."""
 
     ids: np.ndarray  # LM id of each candidate
@@ -76,7 +89,7 @@ class _Flat:
     pos_start: np.ndarray  # index of each segment's first position
 
     @classmethod
-    def of(cls, segments: list[list[Position]]) -> _Flat:
+    def of(cls, segments: list[list[Position]]) -> Candidates:
         sizes = np.fromiter((len(p.ids) for s in segments for p in s), dtype=np.int64)
         n_cand = int(sizes.sum())
         # chain flattens the per-position lists in C: a generator per value would cost more than the rest.
@@ -90,7 +103,9 @@ class _Flat:
         return cls.from_arrays(ids, chan, sizes, per_seg)
 
     @classmethod
-    def from_arrays(cls, ids: np.ndarray, chan: np.ndarray, sizes: np.ndarray, per_seg: np.ndarray) -> _Flat:
+    def from_arrays(
+        cls, ids: np.ndarray, chan: np.ndarray, sizes: np.ndarray, per_seg: np.ndarray
+    ) -> Candidates:
         """From the candidates in order, the candidates per position and the positions per segment."""
         pos_seg = np.repeat(np.arange(per_seg.size), per_seg)
         return cls(
@@ -104,76 +119,67 @@ class _Flat:
             np.cumsum(per_seg) - per_seg,
         )
 
-    def decisions(self, decoded: list[Decoded]) -> tuple[np.ndarray, np.ndarray]:
-        """(posterior of every candidate, flat index of every position's chosen candidate)."""
-        post = np.concatenate([p for d in decoded for p in d.posterior]) if self.ids.size else np.zeros(0)
-        chosen = self.starts + np.fromiter(
-            chain.from_iterable(d.best for d in decoded), dtype=np.int64, count=self.sizes.size
-        )
-        return post, chosen
-
 
 def _redecode(
     lm: TrigramLM,
-    out: list[Decoded],
+    cands: Candidates,
+    post: np.ndarray,
+    best: np.ndarray,
     redo: list[int],
     bonus: np.ndarray,
     config: RestoreConfig,
-    flat: _Flat,
-    now: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    """Decode segments ``redo`` (ascending) again with the bonus on the channel, in place in ``out``.
+    """Decode segments ``redo`` again with the bonus on the channel, in place in ``post`` and ``best``.
     Candidates the first pass gave less than ``topic_keep_post`` stay out (a much smaller trellis); they
-    keep posterior 0. ``flat`` and ``now`` (:meth:`_Flat.decisions` of ``out``) are the text's candidates
-    and decisions as flat arrays: per-position numpy calls would cost more than the decoding."""
-    in_redo = np.zeros(flat.per_seg.size, dtype=bool)
+    get posterior 0."""
+    in_redo = np.zeros(cands.per_seg.size, dtype=bool)
     in_redo[redo] = True
-    cand_in, pos_in = in_redo[flat.seg_of], in_redo[flat.pos_seg]
-    ids, chan = flat.ids[cand_in], flat.chan[cand_in]
-    post = now[0][cand_in]
-    sizes = flat.sizes[pos_in]
+    cand_in, pos_in = in_redo[cands.seg_of], in_redo[cands.pos_seg]
+    ids = cands.ids[cand_in]
+    sizes = cands.sizes[pos_in]
     starts = np.cumsum(sizes) - sizes
-    chosen = starts + (now[1] - flat.starts)[pos_in]
-    keep = (post >= config.topic_keep_post) | (bonus[ids] > 0)  # a topical word pruned in the first pass
-    keep[chosen] = True
+    keep = (post[cand_in] >= config.topic_keep_post) | (bonus[ids] > 0)  # a topical word pruned before
+    keep[starts + best[pos_in]] = True
     where = np.flatnonzero(keep)
-    cand = (where - np.repeat(starts, sizes)[where]).tolist()  # index within its position
     kept = np.add.reduceat(keep, starts).astype(np.int64) if sizes.size else np.zeros(0, dtype=np.int64)
-    bounds = np.concatenate([[0], np.cumsum(kept)]).tolist()
-    small = _Flat.from_arrays(ids[where], (chan + bonus[ids])[where], kept, flat.per_seg[redo])
-    again = _decode_pass(lm, small, config, prune=False)
-    # Back to every candidate of each position (the ones left out get 0), as one flat array cut into views.
+    small = Candidates.from_arrays(
+        ids[where], (cands.chan[cand_in] + bonus[ids])[where], kept, cands.per_seg[redo]
+    )
+    again, new_best = _decode_pass(lm, small, config, prune=False)
+    # Back to every candidate of each position (the ones left out get 0).
     full = np.zeros(ids.size)
-    full[where] = np.concatenate([p for dec in again for p in dec.posterior])
-    new_best = np.fromiter(chain.from_iterable(dec.best for dec in again), dtype=np.int64, count=sizes.size)
-    best = np.asarray(cand)[np.asarray(bounds[:-1], dtype=np.int64) + new_best].tolist()
-    lo, hi = starts.tolist(), (starts + sizes).tolist()
-    pos = 0
-    for i, length in zip(redo, flat.per_seg[redo].tolist(), strict=True):
-        end = pos + length
-        out[i] = Decoded(best[pos:end], [full[a:b] for a, b in zip(lo[pos:end], hi[pos:end], strict=True)])
-        pos = end
+    full[where] = again
+    post[cand_in] = full
+    in_position = where - np.repeat(starts, sizes)[where]  # each kept candidate's index in its position
+    best[pos_in] = in_position[small.starts + new_best]
 
 
-def _rescaled(segment: list[Position], dec: Decoded, bonus: np.ndarray, temperature: float) -> Decoded:
-    """The posteriors a decoding with the bonus added to the channel would give, position by position:
-    every path through candidate c gains the factor 10 ** (bonus / temperature), so its marginal does,
-    up to the neighbours' own shifts (second order; a second decoding costs as much as the first)."""
-    best, post = list(dec.best), list(dec.posterior)
-    for t, p in enumerate(segment):
-        if len(p.ids) > 1:
-            b = bonus[list(p.ids)]
-            if b.max() > b.min():
-                q = post[t] * np.power(10.0, (b - b.max()) / temperature)
+def _rescale(
+    cands: Candidates,
+    post: np.ndarray,
+    best: np.ndarray,
+    redo: list[int],
+    bonus: np.ndarray,
+    temperature: float,
+) -> None:
+    """In place, the posteriors a decoding of segments ``redo`` with the bonus added to the channel would
+    give, position by position: every path through candidate c gains the factor 10 ** (bonus /
+    temperature), so its marginal does, up to the neighbours' own shifts (second order; a second decoding
+    costs as much as the first)."""
+    for seg in redo:
+        for pos in range(cands.pos_start[seg], cands.pos_start[seg] + cands.per_seg[seg]):
+            lo, hi = cands.starts[pos], cands.starts[pos] + cands.sizes[pos]
+            b = bonus[cands.ids[lo:hi]]
+            if hi - lo > 1 and b.max() > b.min():
+                q = post[lo:hi] * np.power(10.0, (b - b.max()) / temperature)
                 total = q.sum()
                 if total > 0:
-                    post[t] = q / total
-                    best[t] = int(np.argmax(post[t]))
-    return Decoded(best, post)
+                    post[lo:hi] = q / total
+                    best[pos] = int(np.argmax(q))
 
 
 def _topic_bonus(
-    lm: TrigramLM, flat: _Flat, now: tuple[np.ndarray, np.ndarray], config: RestoreConfig
+    lm: TrigramLM, cands: Candidates, now: tuple[np.ndarray, np.ndarray], config: RestoreConfig
 ) -> np.ndarray:
     """log10 bonus per LM id for the words this text is about (a document cache, unigram rescaling).
 
@@ -184,10 +190,10 @@ def _topic_bonus(
     expected at least ``topic_min_count`` times; the sentences with a candidate it changes are decoded
     again. Frequent function words are never that much above their unigram, so they are not moved.
     """
-    ids, post = flat.ids, now[0]
+    ids, post = cands.ids, now[0]
     n_vocab = len(lm.uni_logp)
     soft = np.bincount(ids, weights=post, minlength=n_vocab)
-    n_pos = flat.sizes.size
+    n_pos = cands.sizes.size
     expected = n_pos * np.power(10.0, np.asarray(lm.uni_logp, dtype=np.float64))
     with np.errstate(divide="ignore"):
         ratio = np.log10(np.maximum(soft, 1e-12) / expected)
@@ -198,14 +204,14 @@ def _topic_bonus(
 
 
 def _segments_to_redo(
-    flat: _Flat, now: tuple[np.ndarray, np.ndarray], bonus: np.ndarray, config: RestoreConfig
+    cands: Candidates, now: tuple[np.ndarray, np.ndarray], bonus: np.ndarray, config: RestoreConfig
 ) -> list[int]:
     """Segments where the bonus may change a decision: a candidate whose posterior, raised by its bonus
     over the chosen one's plus ``topic_slack`` (log10), would overtake the chosen one (only they are
     decoded again: most sentences of a page have none)."""
     if not bonus.any():
         return []
-    ids, seg_of, sizes = flat.ids, flat.seg_of, flat.sizes
+    ids, seg_of, sizes = cands.ids, cands.seg_of, cands.sizes
     post, chosen = now
     pos_of = np.repeat(np.arange(sizes.size), sizes)
     raised = bonus[ids] - bonus[ids[chosen]][pos_of]
@@ -219,10 +225,12 @@ def _segments_to_redo(
     return np.unique(seg_of[threat]).tolist()
 
 
-def _decode_pass(lm: TrigramLM, flat: _Flat, config: RestoreConfig, prune: bool = True) -> list[Decoded]:
-    """One decoding of every segment of ``flat`` (see :func:`decode_segments`). ``prune=False`` skips the
-    bigram pre-pass for segments with no more than ``prune_keep`` candidates anywhere (the second
-    decoding of the document cache, whose candidates survived the first)."""
+def _decode_pass(
+    lm: TrigramLM, cands: Candidates, config: RestoreConfig, prune: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """One decoding of every segment of ``cands`` (see :func:`decode`). ``prune=False`` skips the bigram
+    pre-pass for segments with no more than ``prune_keep`` candidates anywhere (the second decoding of
+    the document cache, whose candidates survived the first)."""
     settings = Settings(
         float(config.lm_weight),
         float(config.temperature),
@@ -233,15 +241,6 @@ def _decode_pass(lm: TrigramLM, flat: _Flat, config: RestoreConfig, prune: bool 
         float(config.fourgram_uncertain),
         float(config.fourgram_min_post),
     )
-    post, best = decode_flat(
-        lm.tables(), flat.ids, flat.chan, flat.sizes, flat.per_seg, lm.bos, lm.eos, prune, settings
+    return decode_flat(
+        lm.tables(), cands.ids, cands.chan, cands.sizes, cands.per_seg, lm.bos, lm.eos, prune, settings
     )
-    # Per segment: the chosen candidates as a list, the posteriors as views of the flat array.
-    best_l, starts, ends = best.tolist(), flat.starts.tolist(), (flat.starts + flat.sizes).tolist()
-    out: list[Decoded] = []
-    for lo, n in zip(flat.pos_start.tolist(), flat.per_seg.tolist(), strict=True):
-        hi = lo + n
-        out.append(
-            Decoded(best_l[lo:hi], [post[a:b] for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)])
-        )
-    return out

@@ -404,7 +404,7 @@ def _fourgram_rescore(
     t: LMTables, ids: np.ndarray, size: np.ndarray, first: np.ndarray, post: np.ndarray, s: Settings
 ) -> None:
     """Sharpen the posteriors of uncertain positions with the 4-gram table, in place (see
-    :func:`pipeline.restore.decode.decode_segments`): each candidate's log posterior gets the correction
+    :func:`pipeline.restore.decode.decode`): each candidate's log posterior gets the correction
     of the four windows it takes part in, the neighbours at their most probable readings; the position
     is renormalised."""
     seq = _most_probable(ids, size, first, post)

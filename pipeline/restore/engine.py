@@ -30,7 +30,7 @@ from pipeline.restore.case import lower_inside_capitals
 from pipeline.restore.channel import GARBLE_CHAR, GARBLE_SYMBOLS
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig, decoding_config
 from pipeline.restore.consistency import pool_repeated_words
-from pipeline.restore.decode import Decoded, Position, decode_segments
+from pipeline.restore.decode import Candidates, decode
 from pipeline.restore.doc_channel import DocChannel, channel_logp, document_channel, mix_letters
 from pipeline.restore.legacy_encodings import detect_legacy
 from pipeline.restore.lexicon import UserLexicon
@@ -157,22 +157,29 @@ def _is_heading(line: str, cfg: RestoreConfig) -> bool:
 
 
 class _Trellis:
-    """Decoder positions grouped in segments (sentences, cut at max_segment_len), and where each went."""
+    """Decoder positions grouped in segments (sentences, cut at max_segment_len), kept as the flat lists
+    the decoder reads (a position object per token would cost more than its decoding)."""
 
     def __init__(self, lm: TrigramLM, cfg: RestoreConfig):
         self.lm = lm
         self.cfg = cfg
-        self.segments: list[list[Position]] = [[]]
-        self.where: list[tuple[int, int]] = []  # (segment, index in segment) per position
-        self.decoded: list[Decoded | None] = []
+        self.ids: list[int] = []  # every candidate's LM id, position after position
+        self.chan: list[float] = []  # ... and its channel log10 score
+        self.sizes: list[int] = []  # candidates per position
+        self.per_seg: list[int] = [0]  # positions per segment (the last one open)
+        self.first: list[int] = []  # index of each position's first candidate
+        self.post = np.zeros(0)
+        self.best = np.zeros(0, dtype=np.int64)
 
     def add(self, ids: list[int], chan: list[float]) -> int:
-        if len(self.segments[-1]) >= self.cfg.max_segment_len:
-            self.segments.append([])
-        seg = self.segments[-1]
-        seg.append(Position(ids, chan))
-        self.where.append((len(self.segments) - 1, len(seg) - 1))
-        return len(self.where) - 1
+        if self.per_seg[-1] >= self.cfg.max_segment_len:
+            self.per_seg.append(0)
+        self.first.append(len(self.ids))
+        self.ids.extend(ids)
+        self.chan.extend(chan)
+        self.sizes.append(len(ids))
+        self.per_seg[-1] += 1
+        return len(self.sizes) - 1
 
     def add_fixed(self, surface: str) -> None:
         """LM context from a token that is not decoded (a code gives "<num> kh ubnd")."""
@@ -181,23 +188,23 @@ class _Trellis:
                 self.add([self.lm.id(unit)], [0.0])
 
     def end_segment(self) -> None:
-        if self.segments[-1]:
-            self.segments.append([])
+        if self.per_seg[-1]:
+            self.per_seg.append(0)
 
     def decode(self) -> None:
-        nonempty = [i for i, seg in enumerate(self.segments) if seg]
-        todo = [self.segments[i] for i in nonempty]
-        results = decode_segments(self.lm, todo, self.cfg) if todo else []
-        self.decoded = [None] * len(self.segments)
-        for i, res in zip(nonempty, results, strict=True):
-            self.decoded[i] = res
+        per_seg = np.array([n for n in self.per_seg if n], dtype=np.int64)
+        cands = Candidates.from_arrays(
+            np.array(self.ids, dtype=np.int64),
+            np.array(self.chan, dtype=np.float64),
+            np.array(self.sizes, dtype=np.int64),
+            per_seg,
+        )
+        self.post, self.best = decode(self.lm, cands, self.cfg) if per_seg.size else (self.post, self.best)
 
     def result(self, position: int) -> tuple[int, np.ndarray]:
         """(chosen candidate index, posterior over candidates) of one position."""
-        s_idx, p_idx = self.where[position]
-        dec = self.decoded[s_idx]
-        assert dec is not None
-        return dec.best[p_idx], dec.posterior[p_idx]
+        lo = self.first[position]
+        return int(self.best[position]), self.post[lo : lo + self.sizes[position]]
 
 
 # A token's scored candidates: (score for the beam, channel, LM id, candidate), best first.
