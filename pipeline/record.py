@@ -57,6 +57,9 @@ class PageResult:
     index: int  # 0-based
     status: Status = Status.OK
     error: str | None = None  # why the page failed, or why it is unreadable (the page guard)
+    # why some of a page read all the same may be missing from its text (a smear over lines, see
+    # ``pipeline.scan.layout``): its document is partial, to review
+    warnings: list[str] = field(default_factory=list)
     width: int | None = None  # of the page as OCR'd: upright (turned by ``rotation``), before deskew
     height: int | None = None
     dpi: int | None = None
@@ -106,6 +109,7 @@ class PageResult:
             index=self.index,
             status=self.status,
             error=self.error,
+            warnings=self.warnings,
             ocr_mean_confidence=self.ocr_mean_confidence,
             lines=lines,
             seconds=self.seconds,

@@ -117,6 +117,7 @@ def _read_page(page: PageResult, source: ingest.SourceFile, options: ProcessOpti
     # The page guard: garbage must not pass as text. The lines stay in the page for review; the
     # document leaves them out of its text and is partial.
     page.valid_syllables = check.valid_syllables
+    page.warnings = list(result.hidden)
     if check.problem:
         page.status, page.error = Status.ERROR, check.problem
 
@@ -196,6 +197,9 @@ def _join_pages(doc: DocumentResult, pages: list[PageResult], options: ProcessOp
             f"{len(failed)} of {len(doc.pages)} pages failed: "
             + "; ".join(f"page {p.index + 1}: {p.error}" for p in failed)
         )
+    for page in doc.pages:  # read, but some of the page's text may be missing: not silently ok
+        if page.status is not Status.ERROR and page.warnings:
+            doc.mark_partial(f"page {page.index + 1}: " + "; ".join(page.warnings))
     return _finish_text(doc, "\n".join(lines), confidences, options, word_confidences, line_words)
 
 

@@ -45,11 +45,13 @@ def page(scanned) -> tuple[np.ndarray, np.ndarray, str]:
     return binary, report.upright, scanned.truths[0]
 
 
-def _bands(binary: np.ndarray, dpi: int) -> list[layout.Segment]:
+def _bands(binary: np.ndarray, dpi: int) -> layout.PageLayout:
     """A broken layout: the page in bands half a line of 12-point type high, read one after the other."""
     h, w = binary.shape
     band = dpi // 12
-    return [layout.Segment(layout.Box(0, top, w, min(h, top + band)), "full") for top in range(0, h, band)]
+    return layout.PageLayout(
+        [layout.Segment(layout.Box(0, top, w, min(h, top + band)), "full") for top in range(0, h, band)]
+    )
 
 
 def test_a_good_page_is_read_once_in_blocks(page) -> None:
@@ -62,7 +64,7 @@ def test_a_good_page_is_read_once_in_blocks(page) -> None:
 
 def test_a_page_read_poorly_in_blocks_is_read_plainly_and_says_so(page) -> None:
     binary, upright, truth = page
-    with mock.patch.object(layout, "find_segments", _bands):
+    with mock.patch.object(layout, "find_layout", _bands):
         result, check = guard.read_page(binary, DPI, plain_page=upright)
         blocks = ocr.ocr_page(binary, DPI)  # the reading in blocks alone
     blocks_check = guard.check_page(blocks, binary)
@@ -74,7 +76,7 @@ def test_a_page_read_poorly_in_blocks_is_read_plainly_and_says_so(page) -> None:
 
 def test_the_blocks_are_kept_when_the_plain_reading_is_no_better(page) -> None:
     binary, upright, _ = page
-    with mock.patch.object(layout, "find_segments", _bands):
+    with mock.patch.object(layout, "find_layout", _bands):
         # the plain reading sees a blank page: it finds no words, so it cannot win
         result, _ = guard.read_page(binary, DPI, plain_page=np.full_like(binary, 255))
     assert result.reading == "blocks" and "second_reading" in result.timings
@@ -84,7 +86,7 @@ def test_a_plain_reading_that_loses_lines_is_not_kept(page) -> None:
     binary, upright, _ = page
     short = upright.copy()
     short[: 2 * short.shape[0] // 3] = 255  # the plain reading loses all but the page's last third
-    with mock.patch.object(layout, "find_segments", _bands):
+    with mock.patch.object(layout, "find_layout", _bands):
         result, _ = guard.read_page(binary, DPI, plain_page=short)
     assert result.reading == "blocks"
 
@@ -93,7 +95,7 @@ def test_the_reading_kept_is_in_the_page_record(scanned, tmp_path) -> None:
     path = tmp_path / "page.png"
     scanned.pages[0].save(path, dpi=(DPI, DPI))
     source = ingest.inspect(path)
-    with mock.patch.object(layout, "find_segments", _bands):
+    with mock.patch.object(layout, "find_layout", _bands):
         faulty = process_page(source, 0, ProcessOptions())
     assert faulty.reading == "plain" and faulty.ok
     assert "second_reading" in faulty.timings

@@ -116,8 +116,9 @@ def read_page(
             )
             plain_check = check_page(plain, page)
         if _better(plain_check, check):
-            # the stages' times stay those of the first reading; the second one's cost is apart
-            plain.timings = result.timings
+            # the stages' times stay those of the first reading; the second one's cost is apart, and what
+            # the layout found hiding text hides it from the plain reading too
+            plain.timings, plain.hidden = result.timings, result.hidden
             result, check = plain, plain_check
     result.timings = {**result.timings, **clock.ms}
     return result, check

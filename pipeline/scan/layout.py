@@ -12,11 +12,16 @@ would be anyway), but on a typewritten page the word spaces of a monospaced face
 from line to line, and the zone grew through them, cutting whole lines in two. A line with text on both
 sides of a gutter joins a zone only when its gap there is as wide as a column gap
 (:data:`MIN_COLUMN_GAP`), never a word space.
+
+A fold, a crease or a smear that runs across the text joins the lines it crosses into one smeared box as
+tall as itself. Such a box is not a line, but the lines in it are text: the stroke is taken out of it
+(:func:`_lines_beside_strokes`) and its lines are found again. A stroke thick enough to hide letters is
+reported (:attr:`PageLayout.hidden`): what lay under it cannot be read, and the page must say so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -52,6 +57,15 @@ class Segment:
 MIN_COLUMN_GAP = 1.0
 
 
+@dataclass(frozen=True)
+class PageLayout:
+    """The blocks of a page in reading order, and why some of its text may be missing from them."""
+
+    segments: list[Segment]
+    # one line per stroke (a smear, a dark band) crossing text lines thick enough to hide their letters
+    hidden: list[str] = field(default_factory=list)
+
+
 @dataclass
 class _Row:
     top: int
@@ -61,8 +75,18 @@ class _Row:
 
 def find_segments(binary: np.ndarray, dpi: int) -> list[Segment]:
     """Split a binarised page (dark text on white) into blocks in reading order."""
-    h, w = binary.shape[:2]
-    rows = _text_rows(binary, dpi)
+    return find_layout(binary, dpi).segments
+
+
+def find_layout(binary: np.ndarray, dpi: int) -> PageLayout:
+    """The page's blocks in reading order (:func:`find_segments`), with what may hide text from them."""
+    hidden: list[str] = []
+    rows = _text_rows(binary, dpi, hidden)
+    return PageLayout(_segments(rows, binary.shape[:2], dpi), hidden)
+
+
+def _segments(rows: list[_Row], shape: tuple[int, int], dpi: int) -> list[Segment]:
+    h, w = shape
     if not rows:
         return [Segment(Box(0, 0, w, h), "full")]
     min_gutter = max(8, int(dpi / 300 * 60))
@@ -109,18 +133,37 @@ def _line_height(rows: list[_Row]) -> float:
     return float(boxes[int(np.searchsorted(widths, widths[-1] / 2))][0])
 
 
-def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
+def _text_rows(binary: np.ndarray, dpi: int, hidden: list[str] | None = None) -> list[_Row]:
+    """The page's text rows, top to bottom, from its ink smeared along the lines. Lines joined by a stroke
+    into a box taller than a quarter of the page are found again without it; a stroke that may hide letters
+    is described in ``hidden`` when given."""
     # Lines are found at half resolution: they are large, and this is four times less work.
     half = cv2.resize(binary, (binary.shape[1] // 2, binary.shape[0] // 2), interpolation=cv2.INTER_AREA)
     ink = (half < 192).astype(np.uint8)
     k = dpi / 600
-    join_x, join_y = max(2, int(k * 36)), max(1, int(k * 7))
-    smeared = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (join_x, join_y)))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    join = (max(2, int(k * 36)), max(1, int(k * 7)))
+    _, labels, every, _ = cv2.connectedComponentsWithStats(_smear(ink, join), connectivity=8)
     min_h = max(2, int(k * 12))
-    stats = stats[1:n]
-    stats = stats[(stats[:, 3] >= min_h) & (stats[:, 2] >= min_h) & (stats[:, 3] < half.shape[0] / 4)]
-    stats = _split_bridged(ink, stats, join_x)
+    sized = np.flatnonzero((every[:, 3] >= min_h) & (every[:, 2] >= min_h))
+    sized = sized[sized > 0]  # label 0 is the paper
+    tall = sized[every[sized, 3] >= half.shape[0] / 4]
+    stats = every[np.setdiff1d(sized, tall)]
+    line = float(np.median(stats[:, 3])) if len(stats) >= 3 else k * 60
+    found = [stats]
+    for label in tall:
+        x, y, w, h, _ = every[label]
+        own = ink[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == label)
+        lines, note = _lines_beside_strokes(own, join, line)
+        lines[:, 0] += x
+        lines[:, 1] += y
+        lines = lines[(lines[:, 3] >= min_h) & (lines[:, 2] >= min_h)]
+        found.append(lines)
+        if note and hidden is not None and len(lines):  # a stroke that crosses no text hides none
+            hidden.append(f"{note} at {2 * y}-{2 * (y + h)} px down the page")
+    # Lines bridged by specks are split here, those found again in a tall box too; what is still taller
+    # than a quarter of the page is no line (a frame, a figure).
+    stats = _split_bridged(ink, np.concatenate(found), join[0])
+    stats = stats[stats[:, 3] < half.shape[0] / 4]
     stats = _without_vertical_strokes(stats)
     boxes = [Box(int(2 * x), int(2 * y), int(2 * (x + bw)), int(2 * (y + bh))) for x, y, bw, bh, _ in stats]
     boxes.sort(key=lambda b: (b.top + b.bottom) / 2)
@@ -135,6 +178,39 @@ def _text_rows(binary: np.ndarray, dpi: int) -> list[_Row]:
         else:
             rows.append(_Row(box.top, box.bottom, [box]))
     return _merge_overlapping_rows(rows)
+
+
+def _smear(ink: np.ndarray, join: tuple[int, int]) -> np.ndarray:
+    """The ink smeared along the lines (``join`` = width, height): the letters of a line become one box."""
+    return cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, join))
+
+
+# An ink component (unsmeared) taller than this many text lines is no letter: a stroke (a fold, a crease, a
+# smear, a binder's edge) that joined the lines it crosses into one smeared box.
+STROKE_MIN_LINES = 2.0
+# A stroke thicker than this many text lines across may hide whole letters under it: a crease 1-2 mm wide
+# covers a stroke of a letter (Tesseract reads through it), a smear as wide as half a line does not.
+HIDING_STROKE_LINES = 0.4
+
+
+def _lines_beside_strokes(
+    own: np.ndarray, join: tuple[int, int], line: float
+) -> tuple[np.ndarray, str | None]:
+    """The lines (stats rows, relative to ``own``) in the ink ``own`` of one smeared box taller than a
+    quarter of the page, found again without the strokes in it; and what the strokes may hide, if anything.
+
+    Such a box was dropped as a frame or a figure; when a fold or a smear joined the text lines it crossed
+    into it, those lines went with it, read nowhere, and the page was still ``ok``. A line the stroke touches
+    keeps its other letters, enough for its box; the page is read from the image, stroke and all."""
+    n, labels, parts, _ = cv2.connectedComponentsWithStats(own, connectivity=8)
+    strokes = 1 + np.flatnonzero(parts[1:n, 3] > STROKE_MIN_LINES * line)
+    rest = own & ~np.isin(labels, strokes)
+    m, _, lines, _ = cv2.connectedComponentsWithStats(_smear(rest, join), connectivity=8)
+    thickness = [parts[s, 4] / parts[s, 3] for s in strokes]  # ink area / height: width across the lines
+    note = None
+    if thickness and max(thickness) > HIDING_STROKE_LINES * line:
+        note = f"text may be hidden under a smear {max(thickness) / line:.1f} lines wide"
+    return lines[1:m].copy(), note
 
 
 # A smeared box this many times taller than the page's usual line is lines bridged by specks (a copy of a

@@ -67,6 +67,8 @@ class PageOcr:
     timings: dict[str, float] = field(default_factory=dict)  # CPU ms: layout, tesseract, lines
     # "blocks": read in sohoa's blocks (layout's columns); "plain": as one block, Tesseract's own layout
     reading: str = "blocks"
+    # what may hide text from any reading of the page (``layout.PageLayout.hidden``): a smear over lines
+    hidden: list[str] = field(default_factory=list)
 
     @property
     def mean_conf(self) -> float | None:
@@ -86,9 +88,10 @@ def ocr_page(
     clock = Stopwatch()
     with clock("layout"):
         if columns:
-            segments = layout.find_segments(page, dpi)
+            found = layout.find_layout(page, dpi)
         else:
-            segments = [layout.Segment(layout.Box(0, 0, w, h), "full")]
+            found = layout.PageLayout([layout.Segment(layout.Box(0, 0, w, h), "full")])
+        segments = found.segments
         stacked, offsets = _stack(page, segments)
     psm = STACKED_PSM if columns else 3
     with clock("tesseract"):
@@ -96,7 +99,8 @@ def ocr_page(
     with clock("lines"):
         lines = _lines(words, offsets, segments)
         kept = [ln for ln in lines if not is_noise(ln)]  # lines of marks only: specks, not text
-    return PageOcr(kept, segments, timings=clock.ms, reading="blocks" if columns else "plain")
+    reading = "blocks" if columns else "plain"
+    return PageOcr(kept, segments, timings=clock.ms, reading=reading, hidden=found.hidden)
 
 
 def is_noise(line: OcrLine) -> bool:
