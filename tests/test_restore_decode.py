@@ -299,3 +299,31 @@ def test_the_best_path_mode_shares_the_posteriors_and_reads_a_clear_sentence_ali
     marginal = restore_text(text)
     assert best_path.text == marginal.text
     assert [t.confidence for t in best_path.tokens] == pytest.approx([t.confidence for t in marginal.tokens])
+
+
+def test_restoring_runs_no_full_garbage_collection():
+    """The models are out of the collector's way (frozen) and young objects are collected in large
+    batches: restoring some thousands of words runs no full collection (each walked every object of the
+    models) and a few young ones (with the interpreter's defaults, over 30 on this text)."""
+    import gc
+
+    models()
+    text = "\n".join(
+        f"Cac don vi c6 trach nhiém t6 chirc thuc hién Ké hoach s6 {i}, bdo cdo két qua vé S¢ truéc ngay 15."
+        for i in range(200)
+    )
+    restore_text(text)  # the first call fills the caches
+    runs: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        restore_text(text.replace("15", "20"))
+    finally:
+        gc.callbacks.remove(count)
+    assert gc.get_freeze_count() > 10_000
+    assert 2 not in runs
+    assert len(runs) <= 5

@@ -10,6 +10,7 @@ confusion table become rules); one model set is kept per distinct key, so the de
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from pipeline.restore.syllables import Inventory
 
 # Cached letter-model scores before the cache is emptied: bounds memory on huge batches.
 _LETTER_CACHE_LIMIT = 500_000
+# Allocations between two collections of the youngest objects (the interpreter's default is 700).
+_YOUNG_OBJECTS = 10_000
 # Compiled lexicons kept (one per user lexicon and lexicon setting): a batch uses one or two.
 _LEXICON_CACHE_LIMIT = 8
 # Configs whose call memos are kept (a process uses one or two; experiments that try many stay bounded).
@@ -153,7 +156,25 @@ def models(config: RestoreConfig = DEFAULT_CONFIG) -> Models:
                 got, _ = model_cache.load_or_build(key, lambda: Models(config))
                 _MODELS[key] = got
                 _LOADS += 1
+                _spare_the_collector()
     return got
+
+
+def _spare_the_collector() -> None:
+    """Leave the models out of the garbage collector's work, and collect young objects less often.
+
+    Why: the models are some 60,000 long-lived Python objects (dictionaries, lexicons, the confusion
+    table), and restoring a page makes tens of thousands of short-lived ones (candidates, scores,
+    records): with the interpreter's defaults, collections took 12 % of restoration time (20,000
+    garbled words: 0.49 s of 4 s; 0.26 of 2.1 s stripped) and walked the models at every full one.
+    ``gc.freeze`` moves every object alive now out of the collections (its cost: one of them that later
+    becomes part of an unreachable cycle is not freed; objects freed by reference counting, nearly all,
+    are), and a young generation of 10,000 objects instead of 700 makes the collections 20 times fewer
+    (0.17 and 0.05 s on the same texts). Both are process-wide: the threshold is only ever raised.
+    """
+    gc.freeze()
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, _YOUNG_OBJECTS), middle, old)
 
 
 def model_loads() -> int:
