@@ -326,11 +326,14 @@ def test_recipients_with_no_signer_after_them_flag_the_signer() -> None:
     assert {"signer_title", "signer_name"} <= set(record.uncertain)
 
 
-def test_a_last_page_scanned_on_its_own_is_read_as_a_closing_block() -> None:
+@pytest.mark.parametrize("opener", ["Nơi nhận:", "Nơi i nhận:", "' Nơi nhận :"])
+def test_a_last_page_scanned_on_its_own_is_read_as_a_closing_block(opener: str) -> None:
     """An archive scans the last page as a file of its own: it holds only the recipients and the signer.
-    Its "Nơi nhận:" is no title, the recipients are read, and a title lost under the seal is flagged."""
+    Its "Nơi nhận:" is no title, even with a speck read as a letter in it (a copy of a copy), the
+    recipients are read, and a title lost under the seal is flagged."""
     closing = CLOSING.format(title="")
-    record = extract_record(closing[closing.index("Nơi nhận") :], terms=False)
+    closing = closing[closing.index("Nơi nhận") :].replace("Nơi nhận:", opener, 1)
+    record = extract_record(closing, terms=False)
     assert record.fields["title"] is None
     assert "Ban Thi đua - Khen thưởng tỉnh" in record.fields["recipients"]
     assert record.fields["signer_name"] == "Trần Văn Bình"

@@ -47,12 +47,15 @@ def noi_nhan_score(view: str) -> float:
     """How well the start of a line reads as "Nơi nhận:" (0 when it cannot be that line).
 
     The phrase must open the line and its colon follow it at once, and the second word must be "nhận" (a
-    body line wrapped before "nơi nhiều hộ nghèo:" starts with a similar pair of words).
+    body line wrapped before "nơi nhiều hộ nghèo:" starts with a similar pair of words). Letters standing
+    alone there are specks OCR read as letters (a copy of a copy), not words.
     """
     colon = view.find(":")
     if not 0 <= colon <= NOI_NHAN_COLON:
         return 0.0
     words = key(view[:colon].translate(_NOI_LOOKALIKES)).split()
+    if len(words) > 2:  # a speck before or between the words read as a letter: "Nơi i nhận:"
+        words = [w for w in words if len(w) > 1]
     if len(words) != 2 or fuzz.ratio(words[1], "nhan") < 75:
         return 0.0
     score = fuzz.ratio(" ".join(words), "noi nhan")
