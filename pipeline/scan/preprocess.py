@@ -403,7 +403,7 @@ def _rules_only(candidates: np.ndarray, half: np.ndarray, length_stat: int, k: f
         thickness = area / max(int(stats[label, length_stat]), 1) / (2 * k)  # in pixels at 150 dpi
         if np.count_nonzero(half[box][own]) >= LINE_MIN_FILL * area:
             # solid: a rule or a streak, whatever it runs through; or the band through a row of thick letters
-            if across and thickness <= LINE_ROW_MAX_THICKNESS and _through_letters(half, box, own):
+            if thickness <= LINE_ROW_MAX_THICKNESS and _through_letters(half, box, own, across):
                 out[box][own] = 0
             continue
         if thickness > LINE_MAX_THICKNESS or _amid_letters(half, box, own, across):
@@ -428,15 +428,16 @@ def _amid_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray, a
     return beside >= LINE_TEXT_NEIGHBOURS * max(np.count_nonzero(along), 1)
 
 
-def _through_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray) -> bool:
-    """Whether letters' strokes touch a solid horizontal run from above and below along much of its length.
+def _through_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray, across: bool) -> bool:
+    """Whether letters' strokes touch a solid run from both sides along much of its length.
 
     On a copy of a copy a row of bold letters thickens until the bridging joins its serifs and stems into a
     solid band as long as the row: erasing it cut the row in two (and the page read worse than plain
     Tesseract). A rule under a heading is clear of the letters above it, a copier's streak in blank paper
-    of anything: their rows just beyond the run are blank. (Text runs across: a vertical run touched on
-    both sides is a stroke of a signature or of a seal's remains, and goes.)
+    of anything: their rows just beyond the run are blank.
     """
+    if not across:  # a vertical run: its sides are left and right
+        half, own, box = half.T, own.T, (box[1], box[0])
     rows, cols = box
     along = np.flatnonzero(own.any(axis=0))
     if along.size == 0:
