@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.scan import preprocess
@@ -120,28 +119,6 @@ def test_rules_and_underlines_still_go_next_to_long_words() -> None:
     assert (cleaned[200:204, 150:2300] < 128).mean() < 0.05
     word = binary[60:170] < 128
     assert ((cleaned[60:170] < 128) == word).all()
-
-
-@pytest.mark.parametrize("size", [46, 50, 54])
-def test_rows_of_thickened_letters_keep_their_ink_and_an_underline_goes(size: int) -> None:
-    """On a copy of a copy letters thicken until a row's serifs and stems join into a solid band as long as
-    the row: the long-line filter took it for a rule and cut the row in two (recipients read "Điều nhất N
-    Nĩ†Mtih" for "Điều phối NTM tỉnh", worse than plain Tesseract). A rule clear of the letters still goes."""
-    rows = _lines_image(
-        [
-            ("Regular", "- Văn phòng Điều phối nông thôn mới tỉnh;"),
-            ("Regular", "- Ban Thi đua - Khen thưởng tỉnh;"),
-            ("Regular", "- Công đoàn ngành, Đoàn Thanh niên Sở;"),
-        ],
-        size,
-    ).copy()
-    rows[420:424, 150:2300] = 0  # a rule under the list, clear of it
-    thick = cv2.dilate((rows < 128).astype(np.uint8), np.ones((5, 5), np.uint8))  # toner spread twice
-    binary = np.where(thick > 0, 0, 255).astype(np.uint8)
-    cleaned = preprocess.despeckle(binary, 300)
-    text = binary[:400] < 128
-    assert ((cleaned[:400] < 128) == text).all()  # not one pixel of the rows lost
-    assert (cleaned[418:426, 200:2250] < 128).mean() < 0.05
 
 
 def test_background_is_normalised_the_same_on_a_page_fed_sideways(short_plan_pages) -> None:

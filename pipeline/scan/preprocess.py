@@ -285,13 +285,6 @@ LINE_MAX_THICKNESS = 2.2
 # A thin gappy run with ink within 3 px (half resolution) beside it over half its length is a row of letters.
 LINE_TEXT_REACH = 3
 LINE_TEXT_NEIGHBOURS = 0.5
-# A solid run with letters' strokes touching it from above and from below, each over this share of its
-# length, is the run through the middle of a row of thick letters (a copy of a copy: the serifs and stems
-# of a bold line join into a solid band), unless it is thicker than a row's band (in pixels at 150 dpi).
-# Measured on copies of copies: rows 0.19-0.73 on the thinner side, 1-2.8 px thick; underlines and rules
-# under a header 0.00-0.09, a copier's border at the page's edge 5-15 px thick; a generated bold row 3.7 px.
-LINE_ROW_TOUCHING = 0.17
-LINE_ROW_MAX_THICKNESS = 4.5
 
 
 def despeckle(binary: np.ndarray, dpi: int) -> np.ndarray:
@@ -400,12 +393,9 @@ def _rules_only(candidates: np.ndarray, half: np.ndarray, length_stat: int, k: f
         box = _box(stats, label)
         own = labels[box] == label
         area = float(stats[label, cv2.CC_STAT_AREA])
-        thickness = area / max(int(stats[label, length_stat]), 1) / (2 * k)  # in pixels at 150 dpi
         if np.count_nonzero(half[box][own]) >= LINE_MIN_FILL * area:
-            # solid: a rule or a streak, whatever it runs through; or the band through a row of thick letters
-            if thickness <= LINE_ROW_MAX_THICKNESS and _through_letters(half, box, own, across):
-                out[box][own] = 0
-            continue
+            continue  # solid: a rule or a streak, whatever it runs through
+        thickness = area / max(int(stats[label, length_stat]), 1) / (2 * k)  # in pixels at 150 dpi
         if thickness > LINE_MAX_THICKNESS or _amid_letters(half, box, own, across):
             out[box][own] = 0
     return out
@@ -426,28 +416,6 @@ def _amid_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray, a
     along = own.any(axis=0)
     beside = np.count_nonzero((above | below) & along)
     return beside >= LINE_TEXT_NEIGHBOURS * max(np.count_nonzero(along), 1)
-
-
-def _through_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray, across: bool) -> bool:
-    """Whether letters' strokes touch a solid run from both sides along much of its length.
-
-    On a copy of a copy a row of bold letters thickens until the bridging joins its serifs and stems into a
-    solid band as long as the row: erasing it cut the row in two (and the page read worse than plain
-    Tesseract). A rule under a heading is clear of the letters above it, a copier's streak in blank paper
-    of anything: their rows just beyond the run are blank.
-    """
-    if not across:  # a vertical run: its sides are left and right
-        half, own, box = half.T, own.T, (box[1], box[0])
-    rows, cols = box
-    along = np.flatnonzero(own.any(axis=0))
-    if along.size == 0:
-        return False
-    first = own.argmax(axis=0)[along] + rows.start
-    last = own.shape[0] - 1 - own[::-1].argmax(axis=0)[along] + rows.start
-    columns = along + cols.start
-    above = half[np.maximum(first - 1, 0), columns].mean()
-    below = half[np.minimum(last + 1, half.shape[0] - 1), columns].mean()
-    return min(above, below) >= LINE_ROW_TOUCHING
 
 
 def _on_page_edge(stats: np.ndarray, shape: tuple[int, ...], dpi: int) -> np.ndarray:
