@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 import re
@@ -14,7 +15,7 @@ import pipeline.restore.engine as engine
 from pipeline.restore import restore_text, tokenize
 from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
-from pipeline.restore.decode import LN10, Position, decode_segments
+from pipeline.restore.decode import Position, decode_segments
 from pipeline.restore.decode_kernel import _keep_best, trigram_logp
 from pipeline.restore.engine import models
 from pipeline.restore.lm import TrigramLM
@@ -43,7 +44,7 @@ def _random_segments(rng: np.random.Generator, n: int, vocab: int) -> list[list[
 def _brute_force(segment: list[Position], cfg: RestoreConfig) -> list[np.ndarray]:
     """Posterior of every candidate by enumerating every path: <s> <s> path </s> under the trigram LM."""
     lm = models().lm
-    scale = LN10 / cfg.temperature
+    scale = math.log(10.0) / cfg.temperature
     paths = list(itertools.product(*(range(len(p.ids)) for p in segment)))
     logs = []
     for path in paths:
@@ -136,14 +137,16 @@ def _topic_text(lm, rare: int, common: int, gap: float) -> list[list[Position]]:
     return [*sure, [Position([common, rare], [0.0, gap])]]
 
 
-def test_a_word_the_text_keeps_using_wins_its_hesitant_occurrence():
+@pytest.mark.parametrize("redecode", [1, 0])
+def test_a_word_the_text_keeps_using_wins_its_hesitant_occurrence(redecode: int):
     """The document cache: "phở" read with certainty twenty times makes the hesitant reading "phở" too,
-    where sentence by sentence the far more frequent "phố" wins; the posterior moves with the decision."""
+    where sentence by sentence the far more frequent "phố" wins; the posterior moves with the decision,
+    whether the sentence is decoded again or its posteriors are rescaled (``topic_redecode=0``)."""
     lm = models().lm
     rare, common = lm.id("phở"), lm.id("phố")
     segments = _topic_text(lm, rare, common, -0.5)
     alone = decode_segments(lm, segments, _NO_CACHE)[-1]
-    cached = decode_segments(lm, segments, DEFAULT_CONFIG)[-1]
+    cached = decode_segments(lm, segments, dataclasses.replace(DEFAULT_CONFIG, topic_redecode=redecode))[-1]
     assert alone.best == [0]
     assert cached.best == [1]
     assert cached.posterior[0][1] > alone.posterior[0][1]
@@ -179,6 +182,28 @@ def test_fourgram_correction_backs_off_inside_a_known_context():
     assert np.isclose(got[0], -0.01 - float(lm.score(b, c, right)), atol=1e-6)
     assert np.isclose(got[1], -1.5)
     assert got[2] == 0.0
+
+
+def test_a_stored_fourgram_sharpens_an_uncertain_position():
+    """The decoder's 4-gram pass (a one-entry table on a copy of the shipped model, which has none): a
+    continuation the table lists after its context gains posterior at a position the trigram left
+    uncertain, which stays a distribution; a position outside the context is not moved."""
+    lm = copy.copy(models().lm)
+    a, b, c = (lm.id(w) for w in ("ủy", "ban", "nhân"))
+    right, wrong = lm.id("dân"), lm.id("dần")
+    lm.quad_ctx = np.array([a << 32 | b << 16 | c], dtype=np.uint64)
+    lm.quad_keys = np.array([(a << 48) | (b << 32) | (c << 16) | right], dtype=np.uint64)
+    lm.quad_logp = np.array([-0.01], dtype=np.float32)
+    lm.quad_ctx_logbo = np.array([-1.5], dtype=np.float32)
+    lm._tables = None  # the copy's own tables, with the 4-gram table
+    context = [Position([a], [0.0]), Position([b], [0.0]), Position([c], [0.0])]
+    segments = [[*context, Position([wrong, right], [0.0, -4.0])], [Position([wrong, right], [0.0, -4.0])]]
+    trigram = decode_segments(lm, segments, dataclasses.replace(_NO_CACHE, fourgram_weight=0.0))
+    fourgram = decode_segments(lm, segments, _NO_CACHE)
+    assert trigram[0].posterior[3].max() < DEFAULT_CONFIG.fourgram_uncertain
+    assert fourgram[0].posterior[3][1] > trigram[0].posterior[3][1] + 0.005
+    assert np.isclose(fourgram[0].posterior[3].sum(), 1.0)
+    assert np.allclose(fourgram[1].posterior[0], trigram[1].posterior[0])
 
 
 def test_fourgram_rescoring_keeps_posteriors_normalised():
@@ -289,11 +314,6 @@ def test_the_best_path_mode_shares_the_posteriors_and_reads_a_clear_sentence_ali
     """``posterior_decoding=0`` (Viterbi) takes its confidences from the same forward-backward as the
     default mode: on a sentence whose every word is clear the two read the same, with the same
     confidences."""
-    import dataclasses
-
-    from pipeline.restore import restore_text
-    from pipeline.restore.config import DEFAULT_CONFIG
-
     text = "Cac don vi c6 trach nhiém t6 chirc thuc hién Ké hoach nay, bdo cdo két qua vé S¢ truéc ngay 15."
     best_path = restore_text(text, config=dataclasses.replace(DEFAULT_CONFIG, posterior_decoding=0))
     marginal = restore_text(text)

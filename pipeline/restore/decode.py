@@ -20,8 +20,6 @@ from pipeline.restore.config import RestoreConfig
 from pipeline.restore.decode_kernel import Settings, decode_flat
 from pipeline.restore.lm import TrigramLM
 
-LN10 = float(np.log(10.0))
-
 
 @dataclass
 class Position:
