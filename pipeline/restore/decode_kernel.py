@@ -19,7 +19,7 @@ import numba as nb
 import numpy as np
 
 NEG = -1e9  # "impossible" without the NaNs of -inf arithmetic
-_RESCALE_EVERY = 4  # forward-backward steps between two rescalings (see _forward_backward)
+_RESCALE_EVERY = 4  # forward-backward steps between two rescalings (see _posteriors)
 
 
 class LMTables(NamedTuple):
@@ -209,7 +209,9 @@ def _pair_tables(
 
 
 @nb.njit(cache=True)
-def _max_marginals(pair: np.ndarray, em: np.ndarray, size: np.ndarray, first: np.ndarray, weight: float):
+def _max_marginals(
+    pair: np.ndarray, em: np.ndarray, size: np.ndarray, first: np.ndarray, weight: float
+) -> np.ndarray:
     """Bigram Viterbi max-marginal of every candidate at every real step (forward plus backward best path
     scores, log10). ``em`` holds the channel log10 scores (0 for <s> and </s>)."""
     n = size.size
