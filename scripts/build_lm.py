@@ -10,8 +10,9 @@ bigram order continuation counts, unigrams add-1/2-smoothed continuation counts;
 interpolated. --min-bigram / --min-trigram prune rare n-grams (their mass is left to the back-off path);
 the default keeps every bigram and trigram (about 19 MB from the full corpus, loads in well under a
 second). --min-fourgram N adds a table of the 4-grams seen at least N times (2: 2.9 M of 12 M, +10 MB),
-with which the decoder corrects its uncertain trigram posteriors (decode._fourgram_rescore); not shipped:
-on dev it won 1 % of the stripped errors but lost 1 % on real English-model OCR and 10 % on the plans.
+with which the decoder corrects its uncertain trigram posteriors (decode_kernel._fourgram_rescore);
+not shipped: on dev it won 1 % of the stripped errors but lost 1 % on real English-model OCR and
+10 % on the plans.
 --bits 16 stores 16-bit levels (tried: no gain over 8 on dev). Usage:
 
     python scripts/build_lm.py [--corpus-dir ../shared/corpus] [--files a.txt.gz ...] [--min-trigram 2]

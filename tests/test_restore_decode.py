@@ -16,7 +16,7 @@ from pipeline.restore import restore_text, tokenize
 from pipeline.restore.candidates import CandidateGenerator
 from pipeline.restore.config import DEFAULT_CONFIG, RestoreConfig
 from pipeline.restore.decode import Position, decode_segments
-from pipeline.restore.decode_kernel import _keep_best, trigram_logp
+from pipeline.restore.decode_kernel import _keep_best, fourgram_correction, trigram_logp
 from pipeline.restore.engine import models
 from pipeline.restore.lm import TrigramLM
 from pipeline.restore.normalize import strip_diacritics
@@ -164,21 +164,31 @@ def test_the_cache_needs_the_word_to_recur():
     assert np.allclose(cached.posterior[0], alone.posterior[0])
 
 
+def _with_one_fourgram(words: str) -> TrigramLM:
+    """A copy of the shipped model (which has no 4-gram table) with a table of one 4-gram, ``words``:
+    log10 P = -0.01 after its context, whose back-off weight is -1.5."""
+    lm = copy.copy(models().lm)
+    a, b, c, d = (lm.id(w) for w in words.split())
+    lm.quad_ctx = np.array([a << 32 | b << 16 | c], dtype=np.uint64)
+    lm.quad_keys = np.array([(a << 48) | (b << 32) | (c << 16) | d], dtype=np.uint64)
+    lm.quad_logp = np.array([-0.01], dtype=np.float32)
+    lm.quad_ctx_logbo = np.array([-1.5], dtype=np.float32)
+    lm._tables = None  # the copy's own compiled-decoder tables, with the 4-gram table
+    return lm
+
+
 def test_fourgram_correction_backs_off_inside_a_known_context():
     """In a stored 4-gram context the listed continuation gets its 4-gram score in place of the trigram
     one and an unlisted one pays the context's back-off weight; another context changes nothing. (A
     one-entry table on a copy of the shipped model, which has none.)"""
-    lm = copy.copy(models().lm)
-    a, b, c = (lm.id(w) for w in ("ủy", "ban", "nhân"))
-    right, wrong = lm.id("dân"), lm.id("dan")
-    lm.quad_ctx = np.array([a << 32 | b << 16 | c], dtype=np.uint64)
-    lm.quad_keys = np.array([(a << 48) | (b << 32) | (c << 16) | right], dtype=np.uint64)
-    lm.quad_logp = np.array([-0.01], dtype=np.float32)
-    lm.quad_ctx_logbo = np.array([-1.5], dtype=np.float32)
+    lm = _with_one_fourgram("ủy ban nhân dân")
+    a, b, c, right = (lm.id(w) for w in ("ủy", "ban", "nhân", "dân"))
+    wrong = lm.id("dan")
     assert lm.has_fourgrams
-    got = lm.fourgram_correction(
-        np.array([a, a, b]), np.array([b, b, c]), np.array([c, c, right]), np.array([right, wrong, a])
-    )
+    t = lm.tables()
+    got = [
+        fourgram_correction(t, *window) for window in ((a, b, c, right), (a, b, c, wrong), (b, c, right, a))
+    ]
     assert np.isclose(got[0], -0.01 - float(lm.score(b, c, right)), atol=1e-6)
     assert np.isclose(got[1], -1.5)
     assert got[2] == 0.0
@@ -188,14 +198,9 @@ def test_a_stored_fourgram_sharpens_an_uncertain_position():
     """The decoder's 4-gram pass (a one-entry table on a copy of the shipped model, which has none): a
     continuation the table lists after its context gains posterior at a position the trigram left
     uncertain, which stays a distribution; a position outside the context is not moved."""
-    lm = copy.copy(models().lm)
-    a, b, c = (lm.id(w) for w in ("ủy", "ban", "nhân"))
-    right, wrong = lm.id("dân"), lm.id("dần")
-    lm.quad_ctx = np.array([a << 32 | b << 16 | c], dtype=np.uint64)
-    lm.quad_keys = np.array([(a << 48) | (b << 32) | (c << 16) | right], dtype=np.uint64)
-    lm.quad_logp = np.array([-0.01], dtype=np.float32)
-    lm.quad_ctx_logbo = np.array([-1.5], dtype=np.float32)
-    lm._tables = None  # the copy's own tables, with the 4-gram table
+    lm = _with_one_fourgram("ủy ban nhân dân")
+    a, b, c, right = (lm.id(w) for w in ("ủy", "ban", "nhân", "dân"))
+    wrong = lm.id("dần")
     context = [Position([a], [0.0]), Position([b], [0.0]), Position([c], [0.0])]
     segments = [[*context, Position([wrong, right], [0.0, -4.0])], [Position([wrong, right], [0.0, -4.0])]]
     trigram = decode_segments(lm, segments, dataclasses.replace(_NO_CACHE, fourgram_weight=0.0))

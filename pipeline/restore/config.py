@@ -46,7 +46,7 @@ class RestoreConfig:
     prune_margin: float = 3.0
 
     # Weight of the 4-gram correction of uncertain positions (0: trigram posteriors only); see
-    # decode._fourgram_rescore. Only a model built with a 4-gram table (build_lm --min-fourgram) has
+    # decode_kernel._fourgram_rescore. Only a model built with a 4-gram table (build_lm --min-fourgram) has
     # one; the shipped model has none (on dev it helped stripped text, hurt real OCR).
     fourgram_weight: float = 1.0
     # Positions whose best trigram posterior is below this are uncertain enough to be rescored.

@@ -138,8 +138,12 @@ def trigram_logp(t: LMTables, u: int, v: int, w: int) -> np.float32:
 
 
 @nb.njit(cache=True)
-def _fourgram_correction(t: LMTables, a: int, b: int, c: int, d: int) -> float:
-    """As :meth:`TrigramLM.fourgram_correction` for one window."""
+def fourgram_correction(t: LMTables, a: int, b: int, c: int, d: int) -> float:
+    """log10 P4(d | a, b, c) - log10 P(d | b, c): what the 4-gram table changes in the trigram score of d
+    (zero where the context (a, b, c) has no stored 4-grams).
+
+    Why a correction and not a full 4-gram decoder: a 4-gram trellis would cost K times the trigram one;
+    the decoder adds this to the trigram posteriors of the few uncertain positions only."""
     ctx = np.uint64(a) << np.uint64(32) | np.uint64(b) << np.uint64(16) | np.uint64(c)
     ci = _find(t.quad_ctx, 0, t.quad_ctx.size, ctx)
     if ci < 0:
@@ -397,7 +401,7 @@ def _fourgram_shift(t: LMTables, seq: np.ndarray, at: int, word: int) -> float:
         for r in range(4):
             col = end - 3 + r
             window[r] = word if col == at else seq[col]
-        corr += _fourgram_correction(t, window[0], window[1], window[2], window[3])
+        corr += fourgram_correction(t, window[0], window[1], window[2], window[3])
     return corr
 
 

@@ -52,7 +52,7 @@ class TrigramLM:
     # The arrays a built model consists of (besides ``vocab``), as stored by :meth:`save` and mapped back
     # by :meth:`mapped`.
     ARRAYS = ("uni_logp", "uni_logbo", "bi_keys", "bi_logp", "bi_logbo", "tri_keys", "tri_logp")
-    # The optional 4-gram table (see :meth:`fourgram_correction`); a model without one has them empty.
+    # The optional 4-gram table (see decode_kernel.fourgram_correction); a model without one has them empty.
     QUAD_ARRAYS = ("quad_keys", "quad_logp", "quad_ctx", "quad_ctx_logbo")
 
     def __init__(self, path: Path):
@@ -228,37 +228,3 @@ class TrigramLM:
                 _read_only(self.quad_logp),
             )
         return self._tables
-
-    def bigram_score(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """log10 P(w | v) for aligned id arrays (the cheap score used to prune candidates)."""
-        v = np.asarray(v)
-        keys, inverse = np.unique(
-            v.astype(np.uint32) << _U16 | np.asarray(w).astype(np.uint32), return_inverse=True
-        )
-        bi, bhit = self._find(self._bi_keys32, keys)
-        vi = (keys >> _U16).astype(np.int64)
-        wi = (keys & np.uint32(0xFFFF)).astype(np.int64)
-        out = np.where(bhit, self.bi_logp[bi], self.uni_logbo[vi] + self.uni_logp[wi])
-        return out[inverse].reshape(v.shape)
-
-    def fourgram_correction(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """log10 P4(d | a, b, c) - log10 P(d | b, c) for aligned id arrays: what the 4-gram table changes
-        in the trigram score of d (zero where the context (a, b, c) has no stored 4-grams).
-
-        Why a correction and not a full 4-gram decoder: a 4-gram trellis would cost K times the trigram
-        one; the decoder adds this to the trigram posteriors of the few uncertain positions only.
-        """
-        out = np.zeros(np.shape(a), dtype=np.float32)
-        if not self.has_fourgrams or out.size == 0:
-            return out
-        a, b, c, d = (np.asarray(x, dtype=np.uint64).ravel() for x in (a, b, c, d))
-        ctx = a << _S32 | b << _S16 | c
-        ci, chit = self._find(self.quad_ctx, ctx)
-        if not chit.any():
-            return out
-        flat = out.ravel()
-        qi, qhit = self._find(self.quad_keys, ctx << _S16 | d)
-        flat[chit] = self.quad_ctx_logbo[ci[chit]]
-        if qhit.any():
-            flat[qhit] = self.quad_logp[qi[qhit]] - self.score(b[qhit], c[qhit], d[qhit])
-        return out
