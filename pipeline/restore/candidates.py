@@ -10,6 +10,7 @@ token (and per :class:`~pipeline.restore.config.RestoreConfig`, whose limits sha
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -36,6 +37,24 @@ class Candidate(NamedTuple):
     n_wrong: int = 0  # marked letters of the token that differ from the candidate
     rule_logp: float = 0.0  # sum of rewrite-rule log10 probabilities (rewrite/fuzzy)
     marked: bool = False  # the candidate carries Vietnamese marks (set by the generator)
+
+
+_HORN = "\u031b"  # the combining horn of ư and ơ
+
+
+def horn_swaps(word: str) -> list[str]:
+    """The word with one horned vowel's letter swapped, its tone kept ("sử" -> "sở", "sợ" -> "sự"):
+    Tesseract's ``vie`` model reads one for the other where the bowl under the horn is bold or blurred,
+    and a syllable's skeleton does not reach it (u and o are different letters)."""
+    nfd = unicodedata.normalize("NFD", word)
+    if _HORN not in nfd:
+        return []
+    out = []
+    for i in range(len(nfd) - 1):
+        if nfd[i + 1] == _HORN and nfd[i] in "uo":
+            swapped = nfd[:i] + ("o" if nfd[i] == "u" else "u") + nfd[i + 1 :]
+            out.append(unicodedata.normalize("NFC", swapped))
+    return out
 
 
 @lru_cache(maxsize=100_000)
@@ -145,10 +164,7 @@ class CandidateGenerator:
         if norm in self.known:
             out[norm] = Candidate(norm, "same")
         skel = strip_diacritics(norm)
-        for word in self.by_skeleton.get(skel, ())[: cfg.skeleton_candidates]:
-            if word not in out:
-                missing, wrong = mark_features(norm, word)
-                out[word] = Candidate(word, "skeleton", missing, wrong)
+        self._add_marked_alike(out, norm, skel, cfg)
         is_plain = skel.isalpha() and skel.isascii()
         if not out or garbled_doc or not is_plain:
             for variant, logp in self._rewrites(norm, cfg):
@@ -169,6 +185,17 @@ class CandidateGenerator:
             Candidate(c.word, c.kind, c.n_missing, c.n_wrong, c.rule_logp, has_marks(c.word))
             for c in out.values()
         ]
+
+    def _add_marked_alike(self, out: dict[str, Candidate], norm: str, skel: str, cfg: RestoreConfig) -> None:
+        """The syllables of the token's skeleton (marks lost or misread) and those its horned vowel's letter
+        swapped gives ("sử" for "sở": a horn over a bold or blurred bowl), each costing one wrong mark."""
+        for word in self.by_skeleton.get(skel, ())[: cfg.skeleton_candidates]:
+            if word not in out:
+                missing, wrong = mark_features(norm, word)
+                out[word] = Candidate(word, "skeleton", missing, wrong)
+        for word in horn_swaps(norm):
+            if word in self.known and word not in out:
+                out[word] = Candidate(word, "skeleton", 0, 1)
 
     def _add_fuzzy(self, out: dict[str, Candidate], skel: str, cfg: RestoreConfig, limit: int) -> None:
         """Syllables whose skeleton is within ``fuzzy_max_edits`` edits (rapidfuzz), ``limit`` skeletons:

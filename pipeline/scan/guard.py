@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.scan import ocr
+from pipeline.scan import figures, ocr
 from pipeline.scan.ocr import PageOcr
 from pipeline.timing import Stopwatch
 
@@ -120,6 +120,8 @@ def read_page(
             # the layout found hiding text hides it from the plain reading too
             plain.timings, plain.hidden = result.timings, result.hidden
             result, check = plain, plain_check
+    with clock("figures"):
+        figures.reread_figures(page, result.lines, lang=lang, timeout_s=timeout_s)
     result.timings = {**result.timings, **clock.ms}
     return result, check
 
