@@ -28,7 +28,8 @@ from dataclasses import replace
 import numpy as np
 
 from pipeline.external import tesseract
-from pipeline.scan.ocr import OcrLine, OcrWord
+from pipeline.scan import ocr
+from pipeline.scan.ocr import OcrLine
 
 # A word of figures: digits with the separators of dates, numbers and times, at least one digit.
 FIGURES = re.compile(r"^(?=.*\d)[\d./\-:,]+$")
@@ -37,9 +38,8 @@ _RUNS = re.compile(r"\d+")
 DOUBTFUL_CONFIDENCE = 88.0
 # The second reader, a model of the Latin script's printed figures.
 SECOND_MODEL = "eng"
-# Margin around a word's box, in word heights, and the white space between two cuts, in cut heights.
+# Margin around a word's box, in word heights.
 MARGIN = 0.3
-GAP = 1.0
 
 
 def reread_figures(page: np.ndarray, lines: list[OcrLine], *, lang: str, timeout_s: float) -> int:
@@ -54,15 +54,15 @@ def reread_figures(page: np.ndarray, lines: list[OcrLine], *, lang: str, timeout
     ]
     if not doubtful or SECOND_MODEL not in tesseract.available_languages():
         return 0
-    stacked, spans = _stack([line.words[i] for line, i in doubtful], page)
+    stacked, cuts = ocr.stack_cuts(page, [line.words[i].bbox for line, i in doubtful], MARGIN)
     readers = [
         tesseract.recognize_words(stacked, lang=model, psm=4, timeout_s=timeout_s)
         for model in (lang, SECOND_MODEL)
     ]
     changed = 0
-    for (line, i), (top, bottom) in zip(doubtful, spans, strict=True):
+    for (line, i), cut in zip(doubtful, cuts, strict=True):
         old = line.words[i]
-        new = [[w for w in read if top <= w.top + w.height / 2 < bottom] for read in readers]
+        new = [[w for w in read if cut.top <= w.top + w.height / 2 < cut.bottom] for read in readers]
         if any(len(found) != 1 for found in new) or new[0][0].text != new[1][0].text:
             continue
         text, conf = new[0][0].text, min(new[0][0].conf, new[1][0].conf)
@@ -83,26 +83,3 @@ def same_shape(text: str, old: str) -> bool:
     between runs of figures, and at most one figure more or fewer (a dotted zero read as "06": "20621"
     for "2021"); the same reading is no other one."""
     return text != old and abs(len(text) - len(old)) <= 1 and _RUNS.sub("0", text) == _RUNS.sub("0", old)
-
-
-def _stack(words: list[OcrWord], page: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """The words cut out of ``page`` with a margin, stacked on white one under another (left-aligned):
-    the image and each cut's (top, bottom) band in it, bands touching so that every word falls in one."""
-    cuts = []
-    for word in words:
-        left, top, right, bottom = word.bbox
-        pad = max(2, round(MARGIN * (bottom - top)))
-        cuts.append(
-            page[max(0, top - pad) : min(page.shape[0], bottom + pad), max(0, left - pad) : right + pad]
-        )
-    gap = max(8, round(GAP * max(cut.shape[0] for cut in cuts)))
-    height = sum(cut.shape[0] for cut in cuts) + gap * (len(cuts) + 1)
-    width = max(cut.shape[1] for cut in cuts) + 2 * gap
-    stacked = np.full((height, width), 255, np.uint8)
-    spans = []
-    y = gap
-    for cut in cuts:
-        stacked[y : y + cut.shape[0], gap : gap + cut.shape[1]] = cut
-        spans.append((y - gap // 2, y + cut.shape[0] + gap // 2))
-        y += cut.shape[0] + gap
-    return stacked, spans

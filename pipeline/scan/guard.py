@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.scan import figures, ocr
+from pipeline.scan import figures, missed_lines, ocr
 from pipeline.scan.ocr import PageOcr
 from pipeline.timing import Stopwatch
 
@@ -117,9 +117,11 @@ def read_page(
             plain_check = check_page(plain, page)
         if _better(plain_check, check):
             # the stages' times stay those of the first reading; the second one's cost is apart, and what
-            # the layout found hiding text hides it from the plain reading too
-            plain.timings, plain.hidden = result.timings, result.hidden
+            # the layout found (text hidden, the lines) is on the page whichever way it is read
+            plain.timings, plain.hidden, plain.line_boxes = result.timings, result.hidden, result.line_boxes
             result, check = plain, plain_check
+    with clock("missed_lines"):
+        missed_lines.read_missed_lines(page, result, lang=lang, timeout_s=timeout_s)
     with clock("figures"):
         figures.reread_figures(page, result.lines, lang=lang, timeout_s=timeout_s)
     result.timings = {**result.timings, **clock.ms}

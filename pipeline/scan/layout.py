@@ -64,6 +64,8 @@ class PageLayout:
     segments: list[Segment]
     # one line per stroke (a smear, a dark band) crossing text lines thick enough to hide their letters
     hidden: list[str] = field(default_factory=list)
+    # the boxes of the text lines found on the page (a line cut by a column's gutter has one per side)
+    lines: list[Box] = field(default_factory=list)
 
 
 @dataclass
@@ -82,7 +84,9 @@ def find_layout(binary: np.ndarray, dpi: int) -> PageLayout:
     """The page's blocks in reading order (:func:`find_segments`), with what may hide text from them."""
     hidden: list[str] = []
     rows = _text_rows(binary, dpi, hidden)
-    return PageLayout(_segments(rows, binary.shape[:2], dpi), hidden)
+    return PageLayout(
+        _segments(rows, binary.shape[:2], dpi), hidden, [box for row in rows for box in row.boxes]
+    )
 
 
 def _segments(rows: list[_Row], shape: tuple[int, int], dpi: int) -> list[Segment]:
@@ -124,13 +128,17 @@ def _segments(rows: list[_Row], shape: tuple[int, int], dpi: int) -> list[Segmen
 
 
 def _line_height(rows: list[_Row]) -> float:
-    """The page's text line height: the median height of its boxes weighted by their width.
+    return line_height([b for r in rows for b in r.boxes])
+
+
+def line_height(boxes: list[Box]) -> float:
+    """The page's text line height: the median height of its line boxes weighted by their width.
 
     Weighted, because a speckled copy has more speck boxes than boxes of text (a plain median gave a
     fifth of the line height on copies of copies), but text boxes are many times wider."""
-    boxes = sorted(((b.height, b.width) for r in rows for b in r.boxes), key=lambda hw: hw[0])
-    widths = np.cumsum([w for _, w in boxes])
-    return float(boxes[int(np.searchsorted(widths, widths[-1] / 2))][0])
+    sized = sorted(((b.height, b.width) for b in boxes), key=lambda hw: hw[0])
+    widths = np.cumsum([w for _, w in sized])
+    return float(sized[int(np.searchsorted(widths, widths[-1] / 2))][0])
 
 
 def _text_rows(binary: np.ndarray, dpi: int, hidden: list[str] | None = None) -> list[_Row]:

@@ -69,6 +69,8 @@ class PageOcr:
     reading: str = "blocks"
     # what may hide text from any reading of the page (``layout.PageLayout.hidden``): a smear over lines
     hidden: list[str] = field(default_factory=list)
+    # the text lines the layout found on the page (``layout.PageLayout.lines``; none for a plain reading)
+    line_boxes: list[layout.Box] = field(default_factory=list)
 
     @property
     def mean_conf(self) -> float | None:
@@ -100,7 +102,7 @@ def ocr_page(
         lines = _lines(words, offsets, segments)
         kept = [ln for ln in lines if not is_noise(ln)]  # lines of marks only: specks, not text
     reading = "blocks" if columns else "plain"
-    return PageOcr(kept, segments, timings=clock.ms, reading=reading, hidden=found.hidden)
+    return PageOcr(kept, segments, clock.ms, reading, found.hidden, found.lines)
 
 
 def is_noise(line: OcrLine) -> bool:
@@ -131,6 +133,43 @@ def _stack(page: np.ndarray, segments: list[layout.Segment]) -> tuple[np.ndarray
         offsets.append(y)
         y += b.height + BLOCK_GAP_PX
     return stacked, offsets
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A box of the page pasted into a stack of cuts: its band of the stack (top, bottom), and the shift
+    (dx, dy) that takes the stack's coordinates back to the page's."""
+
+    top: int
+    bottom: int
+    dx: int
+    dy: int
+
+
+def stack_cuts(
+    page: np.ndarray, boxes: list[tuple[int, int, int, int]], margin: float
+) -> tuple[np.ndarray, list[Cut]]:
+    """The boxes (left, top, right, bottom) cut out of ``page`` with ``margin`` of their height around
+    them, pasted on white one under another, a cut's height apart: read in one Tesseract call, each cut
+    is read on its own. The bands touch, so every word read falls in one."""
+    cuts = []
+    for left, top, right, bottom in boxes:
+        pad = max(2, round(margin * (bottom - top)))
+        x0, y0 = max(0, left - pad), max(0, top - pad)
+        cuts.append(
+            (x0, y0, page[y0 : min(page.shape[0], bottom + pad), x0 : min(page.shape[1], right + pad)])
+        )
+    gap = max(8, max(cut.shape[0] for _, _, cut in cuts))
+    height = sum(cut.shape[0] for _, _, cut in cuts) + gap * (len(cuts) + 1)
+    width = max(cut.shape[1] for _, _, cut in cuts) + 2 * gap
+    stacked = np.full((height, width), 255, np.uint8)
+    placed = []
+    y = gap
+    for x0, y0, cut in cuts:
+        stacked[y : y + cut.shape[0], gap : gap + cut.shape[1]] = cut
+        placed.append(Cut(y - gap // 2, y + cut.shape[0] + gap // 2, x0 - gap, y0 - y))
+        y += cut.shape[0] + gap
+    return stacked, placed
 
 
 def _lines(
