@@ -284,6 +284,16 @@ LINE_MIN_FILL = 0.72
 LINE_MAX_THICKNESS = 2.2
 # A thin gappy run with ink within 3 px (half resolution) beside it over half its length is a row of letters.
 LINE_TEXT_REACH = 3
+# A solid run less full than this, as thin as a rule, with ink running on from it on one side along at
+# least LETTER_EDGE_SIDE of its length and along at most LETTER_EDGE_OTHER_SIDE on the other, is the edge
+# of a row of bold letters: their top serifs and the bar of a "T" along the cap line ("KHEN THƯỞNG",
+# measured 0.74-0.79 full, letters under 0.31-0.41 of it, 0-0.07 above), or their bottom serifs along the
+# baseline (0.75-0.90, 0.32-0.57, 0.01-0.04). Rules and frames are 0.96-1.0 full; a stamp's side on a copy
+# of a copy, as gappy (0.73-0.78), has the pen's figures on one side and the line it was pressed over on
+# the other (0.18-0.39 both) or is thicker (6 px at 150 dpi).
+LETTER_EDGE_MAX_FILL = 0.93
+LETTER_EDGE_SIDE = 0.25
+LETTER_EDGE_OTHER_SIDE = 0.1
 LINE_TEXT_NEIGHBOURS = 0.5
 
 
@@ -393,9 +403,12 @@ def _rules_only(candidates: np.ndarray, half: np.ndarray, length_stat: int, k: f
         box = _box(stats, label)
         own = labels[box] == label
         area = float(stats[label, cv2.CC_STAT_AREA])
-        if np.count_nonzero(half[box][own]) >= LINE_MIN_FILL * area:
-            continue  # solid: a rule or a streak, whatever it runs through
+        fill = np.count_nonzero(half[box][own]) / area
         thickness = area / max(int(stats[label, length_stat]), 1) / (2 * k)  # in pixels at 150 dpi
+        if fill >= LINE_MIN_FILL:  # solid: a rule or a streak, whatever it runs through...
+            if across and _edge_of_letters(half, box, fill, thickness):  # ... but the edge of bold letters
+                out[box][own] = 0
+            continue
         if thickness > LINE_MAX_THICKNESS or _amid_letters(half, box, own, across):
             out[box][own] = 0
     return out
@@ -416,6 +429,22 @@ def _amid_letters(half: np.ndarray, box: tuple[slice, slice], own: np.ndarray, a
     along = own.any(axis=0)
     beside = np.count_nonzero((above | below) & along)
     return beside >= LINE_TEXT_NEIGHBOURS * max(np.count_nonzero(along), 1)
+
+
+def _edge_of_letters(half: np.ndarray, box: tuple[slice, slice], fill: float, thickness: float) -> bool:
+    """Whether a solid horizontal run is the cap line or the baseline of a row of bold letters: less full
+    than a rule, as thin as one, and with ink running on from it along LETTER_EDGE_SIDE of its length on
+    one side (the letters) and hardly any on the other (a frame's side has its stamp's text and the pen's
+    figures on one side and the document's line on the other)."""
+    if fill >= LETTER_EDGE_MAX_FILL or thickness > LINE_MAX_THICKNESS:
+        return False
+    rows, cols = box
+    above = half[max(0, rows.start - LINE_TEXT_REACH) : rows.start, cols]
+    below = half[rows.stop : rows.stop + LINE_TEXT_REACH, cols]
+    if above.shape[0] < LINE_TEXT_REACH or below.shape[0] < LINE_TEXT_REACH:
+        return False
+    sides = sorted((above.all(axis=0).mean(), below.all(axis=0).mean()))
+    return sides[1] >= LETTER_EDGE_SIDE and sides[0] <= LETTER_EDGE_OTHER_SIDE
 
 
 def _on_page_edge(stats: np.ndarray, shape: tuple[int, ...], dpi: int) -> np.ndarray:
