@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from pipeline.scan import preprocess
+from pipeline.scan import ocr, preprocess
 from pipeline.scan.preprocess import PreprocessOptions, preprocess_page
 
 
@@ -119,6 +119,20 @@ def test_rules_and_underlines_still_go_next_to_long_words() -> None:
     assert (cleaned[200:204, 150:2300] < 128).mean() < 0.05
     word = binary[60:170] < 128
     assert ((cleaned[60:170] < 128) == word).all()
+
+
+def test_the_cap_line_of_a_bold_heading_is_no_rule() -> None:
+    """A scanned bold serif heading: its top serifs and the bars of its T's, bridged, make a solid run along
+    the cap line; erased as a rule, "THỨC" and "THƯỞNG" read "LHỨC" and "LHƯỬNG". The rule under it goes."""
+    image = Image.new("L", (2480, 600), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", 58)
+    draw.text((300, 150), "IV. HÌNH THỨC VÀ TIÊU CHUẨN KHEN THƯỞNG", font=font, fill=0)
+    draw.line((300, 400, 1500, 400), fill=0, width=4)
+    image = image.filter(ImageFilter.GaussianBlur(1.0))  # a scan's soft edges
+    page, _ = preprocess_page(np.asarray(image.convert("RGB")), 300, PreprocessOptions())
+    assert ocr.ocr_page(page, 300).text == "IV. HÌNH THỨC VÀ TIÊU CHUẨN KHEN THƯỞNG"
+    assert (page[390:410, 300:1500] < 128).sum() == 0
 
 
 def test_background_is_normalised_the_same_on_a_page_fed_sideways(short_plan_pages) -> None:
