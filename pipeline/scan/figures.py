@@ -9,15 +9,13 @@ confident than the right reading in the line) and "10" by ``eng``.
 
 So after a page is read, every word made only of figures and their punctuation ("20", "2021",
 "18/02/2022") read with less than :data:`DOUBTFUL_CONFIDENCE` is cut out of the page, the cuts are stacked
-one under another, and the stack is read twice, by the page's model and by ``eng`` (a Latin model: figures
-are the same in every language, and its fonts differ). Each word then has three readings, and the one at
-least two agree on is kept: the word changes only when both new readings agree against the old one. A new
-reading must also keep the word's shape (the same separators between runs of figures, at most one figure
-more or fewer). A
-word all three read alike is confirmed, and takes the new readings' confidence: a date read right but at
-81 would otherwise send its field to review. A
-page without doubtful figures costs nothing; a page with some, two Tesseract calls on a small image (about
-0.3-0.5 s of CPU together).
+one under another and read again by the page's model, in one Tesseract call. A word read alone as it was
+read in its line stays as it is; one read otherwise is disputed, and ``eng`` (a Latin model: figures are the
+same in every language, and its fonts differ) reads the disputed ones, in one more call. The reading two of
+the three agree on is kept: the word changes only when both new readings agree against the old one, and
+keep its shape (the same separators between runs of figures, at most one figure more or fewer). A page
+without doubtful figures costs nothing; one with some, a Tesseract call on a small image (0.1-0.3 s of
+CPU), and a second one when a reading is disputed.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import numpy as np
 
 from pipeline.external import tesseract
 from pipeline.scan import ocr
-from pipeline.scan.ocr import OcrLine
+from pipeline.scan.ocr import OcrLine, OcrWord
 
 # A word of figures: digits with the separators of dates, numbers and times, at least one digit.
 FIGURES = re.compile(r"^(?=.*\d)[\d./\-:,]+$")
@@ -45,7 +43,7 @@ MARGIN = 0.3
 def reread_figures(page: np.ndarray, lines: list[OcrLine], *, lang: str, timeout_s: float) -> int:
     """Read the doubtful words of figures of ``lines`` again alone and keep the reading two of three
     agree on (see the module's docstring); the lines are updated in place. Returns how many words
-    changed their text (a confirmed word changes its confidence only)."""
+    changed."""
     doubtful = [
         (line, i)
         for line in lines
@@ -54,28 +52,38 @@ def reread_figures(page: np.ndarray, lines: list[OcrLine], *, lang: str, timeout
     ]
     if not doubtful or SECOND_MODEL not in tesseract.available_languages():
         return 0
-    stacked, cuts = ocr.stack_cuts(page, [line.words[i].bbox for line, i in doubtful], MARGIN)
-    readers = [
-        tesseract.recognize_words(stacked, lang=model, psm=4, timeout_s=timeout_s)
-        for model in (lang, SECOND_MODEL)
+    first = _read_alone(page, [line.words[i] for line, i in doubtful], lang, timeout_s)
+    disputed = [
+        (line, i, new)
+        for (line, i), new in zip(doubtful, first, strict=True)
+        if new is not None and same_shape(new.text, line.words[i].text)
     ]
+    if not disputed:
+        return 0
+    second = _read_alone(page, [line.words[i] for line, i, _ in disputed], SECOND_MODEL, timeout_s)
     changed = 0
-    for (line, i), cut in zip(doubtful, cuts, strict=True):
-        old = line.words[i]
-        new = [[w for w in read if cut.top <= w.top + w.height / 2 < cut.bottom] for read in readers]
-        if any(len(found) != 1 for found in new) or new[0][0].text != new[1][0].text:
-            continue
-        text, conf = new[0][0].text, min(new[0][0].conf, new[1][0].conf)
-        if text == old.text:  # confirmed: as sure as its least sure new reader
-            line.words[i] = replace(old, conf=max(old.conf, conf))
-        elif same_shape(text, old.text):
-            line.words[i] = replace(old, text=text, conf=conf)
-            changed += 1
-        else:
-            continue
+    for (line, i, new), other in zip(disputed, second, strict=True):
+        if other is None or other.text != new.text:
+            continue  # the old reading and one new one against the other: no majority for a change
+        line.words[i] = replace(line.words[i], text=new.text, conf=min(new.conf, other.conf))
         line.text = " ".join(w.text for w in line.words)
         line.conf = float(np.mean([w.conf for w in line.words]))
+        changed += 1
     return changed
+
+
+def _read_alone(
+    page: np.ndarray, words: list[OcrWord], model: str, timeout_s: float
+) -> list[tesseract.TesseractWord | None]:
+    """Each word's cut read on its own by ``model`` (one Tesseract call for all): the one word read in it,
+    or None when it was read as none or as several."""
+    stacked, cuts = ocr.stack_cuts(page, [word.bbox for word in words], MARGIN)
+    read = tesseract.recognize_words(stacked, lang=model, psm=4, timeout_s=timeout_s)
+    out = []
+    for cut in cuts:
+        found = [w for w in read if cut.top <= w.top + w.height / 2 < cut.bottom]
+        out.append(found[0] if len(found) == 1 else None)
+    return out
 
 
 def same_shape(text: str, old: str) -> bool:
