@@ -135,3 +135,42 @@ def test_a_lone_mark_or_a_line_read_without_confidence_is_no_text() -> None:
     assert missed_lines._is_text(line("Số: 153/KH-SNV", 70.0))
     assert not missed_lines._is_text(line(".", 90.0))
     assert not missed_lines._is_text(line("Nướng ốc ah", 30.0))
+
+
+def test_many_cuts_are_read_in_stacks_Tesseract_accepts(page_and_reading, monkeypatch) -> None:
+    """A page that lost most of its lines gives a stack taller than Tesseract reads (32,767 px): the cuts
+    are read in several calls, with the same words per cut as in one."""
+    page, result = page_and_reading
+    boxes = [(b.left, b.top, b.right, b.bottom) for b in result.line_boxes]
+    whole = ocr.read_cuts(page, boxes, margin=0.3, lang="vie", timeout_s=60)
+    monkeypatch.setattr(ocr, "MAX_STACK_HEIGHT", 400)  # two or three cuts a call
+    calls = []
+    real = ocr.tesseract.recognize_words
+    monkeypatch.setattr(
+        ocr.tesseract, "recognize_words", lambda image, **kw: calls.append(image.shape) or real(image, **kw)
+    )
+    parts = ocr.read_cuts(page, boxes, margin=0.3, lang="vie", timeout_s=60)
+    assert len(calls) > 1 and all(height <= 400 for height, _ in calls)
+    assert [[w.text for _, w in cut] for cut in parts] == [[w.text for _, w in cut] for cut in whole]
+    assert [[w.bbox for _, w in cut] for cut in parts] == [[w.bbox for _, w in cut] for cut in whole]
+
+
+def test_a_failing_second_look_leaves_the_page_as_it_was_read(page_and_reading, monkeypatch) -> None:
+    """Fault injected: Tesseract fails on the cuts. The page was read: it stays as read, not failed."""
+    from pipeline.errors import PageError
+    from pipeline.scan import guard
+
+    page, result = page_and_reading
+    real = ocr.tesseract.recognize_words
+
+    def fails_on_cuts(image, *, lang, psm, timeout_s):
+        if image.shape[0] < page.shape[0] // 2:  # a stack of cuts, not the page's blocks
+            raise PageError("Tesseract crashed (SIGSEGV)")
+        return real(image, lang=lang, psm=psm, timeout_s=timeout_s)
+
+    dropped, _ = _dropped(result, "Số:")
+    monkeypatch.setattr(ocr.tesseract, "recognize_words", fails_on_cuts)
+    monkeypatch.setattr(ocr, "ocr_page", lambda *a, **kw: copy.deepcopy(dropped))
+    read, check = guard.read_page(page, 300)
+    assert check.problem is None
+    assert _texts(read) == _texts(dropped)

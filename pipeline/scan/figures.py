@@ -72,18 +72,11 @@ def reread_figures(page: np.ndarray, lines: list[OcrLine], *, lang: str, timeout
     return changed
 
 
-def _read_alone(
-    page: np.ndarray, words: list[OcrWord], model: str, timeout_s: float
-) -> list[tesseract.TesseractWord | None]:
+def _read_alone(page: np.ndarray, words: list[OcrWord], model: str, timeout_s: float) -> list[OcrWord | None]:
     """Each word's cut read on its own by ``model`` (one Tesseract call for all): the one word read in it,
     or None when it was read as none or as several."""
-    stacked, cuts = ocr.stack_cuts(page, [word.bbox for word in words], MARGIN)
-    read = tesseract.recognize_words(stacked, lang=model, psm=4, timeout_s=timeout_s)
-    out = []
-    for cut in cuts:
-        found = [w for w in read if cut.top <= w.top + w.height / 2 < cut.bottom]
-        out.append(found[0] if len(found) == 1 else None)
-    return out
+    cuts = ocr.read_cuts(page, [word.bbox for word in words], margin=MARGIN, lang=model, timeout_s=timeout_s)
+    return [cut[0][1] if len(cut) == 1 else None for cut in cuts]
 
 
 def same_shape(text: str, old: str) -> bool:

@@ -23,10 +23,12 @@ only the pages that need it.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.errors import PageError
 from pipeline.scan import figures, missed_lines, ocr
 from pipeline.scan.ocr import PageOcr
 from pipeline.timing import Stopwatch
@@ -120,9 +122,11 @@ def read_page(
             # the layout found (text hidden, the lines) is on the page whichever way it is read
             plain.timings, plain.hidden, plain.line_boxes = result.timings, result.hidden, result.line_boxes
             result, check = plain, plain_check
-    with clock("missed_lines"):
+    # Lines the reading left out, and figures it read with doubt, are read again on their own. The page is
+    # read already: should Tesseract fail on these small images, the page stays as it was read.
+    with clock("missed_lines"), contextlib.suppress(PageError):
         missed_lines.read_missed_lines(page, result, lang=lang, timeout_s=timeout_s)
-    with clock("figures"):
+    with clock("figures"), contextlib.suppress(PageError):
         figures.reread_figures(page, result.lines, lang=lang, timeout_s=timeout_s)
     result.timings = {**result.timings, **clock.ms}
     return result, check

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.external import tesseract
 from pipeline.scan import ocr
 from pipeline.scan.layout import Box, line_height
 from pipeline.scan.ocr import OcrLine, OcrWord, PageOcr
@@ -45,17 +44,13 @@ def read_missed_lines(page: np.ndarray, result: PageOcr, *, lang: str, timeout_s
     boxes = missed_boxes(page, result)
     if not boxes:
         return 0
-    stacked, cuts = ocr.stack_cuts(page, boxes, MARGIN)
-    words = tesseract.recognize_words(stacked, lang=lang, psm=4, timeout_s=timeout_s)
     read = [w.bbox for line in result.lines for w in line.words]
     found = []
-    for cut in cuts:
+    for cut in ocr.read_cuts(page, boxes, margin=MARGIN, lang=lang, timeout_s=timeout_s):
         lines: dict[tuple[int, int, int], list[OcrWord]] = {}
-        for w in words:
-            if cut.top <= w.top + w.height / 2 < cut.bottom:
-                bbox = (w.left + cut.dx, w.top + cut.dy, w.left + w.width + cut.dx, w.top + w.height + cut.dy)
-                if not any(_overlap(bbox, other) > SAME_WORD for other in read):  # a cut may hold read words
-                    lines.setdefault((w.block, w.par, w.line), []).append(OcrWord(w.text, w.conf, bbox))
+        for key, word in cut:
+            if not any(_overlap(word.bbox, other) > SAME_WORD for other in read):  # a cut may hold read words
+                lines.setdefault(key, []).append(word)
         found.extend(_line(line_words) for line_words in lines.values())
     kept = [line for line in found if _is_text(line)]
     for line in kept:

@@ -135,41 +135,62 @@ def _stack(page: np.ndarray, segments: list[layout.Segment]) -> tuple[np.ndarray
     return stacked, offsets
 
 
-@dataclass(frozen=True)
-class Cut:
-    """A box of the page pasted into a stack of cuts: its band of the stack (top, bottom), and the shift
-    (dx, dy) that takes the stack's coordinates back to the page's."""
-
-    top: int
-    bottom: int
-    dx: int
-    dy: int
+# A stack of cuts is read in calls of at most this height (pixels): Tesseract refuses an image over 32,767
+# pixels high, and a page that lost most of its lines would give more.
+MAX_STACK_HEIGHT = 20_000
 
 
-def stack_cuts(
-    page: np.ndarray, boxes: list[tuple[int, int, int, int]], margin: float
-) -> tuple[np.ndarray, list[Cut]]:
-    """The boxes (left, top, right, bottom) cut out of ``page`` with ``margin`` of their height around
-    them, pasted on white one under another, a cut's height apart: read in one Tesseract call, each cut
-    is read on its own. The bands touch, so every word read falls in one."""
+def read_cuts(
+    page: np.ndarray, boxes: list[tuple[int, int, int, int]], *, margin: float, lang: str, timeout_s: float
+) -> list[list[tuple[tuple[int, int, int], OcrWord]]]:
+    """Each box (left, top, right, bottom) of ``page`` read on its own: cut out with ``margin`` of its
+    height around it, the cuts stacked on white one under another and read together (``--psm 4``, a
+    column of lines). Per box, the words read in its cut, in page coordinates, each with the key of its
+    line in the reading (block, paragraph, line)."""
+    out: list[list[tuple[tuple[int, int, int], OcrWord]]] = []
     cuts = []
     for left, top, right, bottom in boxes:
         pad = max(2, round(margin * (bottom - top)))
         x0, y0 = max(0, left - pad), max(0, top - pad)
-        cuts.append(
-            (x0, y0, page[y0 : min(page.shape[0], bottom + pad), x0 : min(page.shape[1], right + pad)])
-        )
-    gap = max(8, max(cut.shape[0] for _, _, cut in cuts))
-    height = sum(cut.shape[0] for _, _, cut in cuts) + gap * (len(cuts) + 1)
-    width = max(cut.shape[1] for _, _, cut in cuts) + 2 * gap
-    stacked = np.full((height, width), 255, np.uint8)
-    placed = []
+        cuts.append((x0, y0, page[y0 : bottom + pad, x0 : right + pad]))
+    gap = max(8, max((cut.shape[0] for _, _, cut in cuts), default=0))
+    start = 0
+    while start < len(cuts):
+        end, height = start, gap
+        while end < len(cuts) and (end == start or height + cuts[end][2].shape[0] + gap <= MAX_STACK_HEIGHT):
+            height += cuts[end][2].shape[0] + gap
+            end += 1
+        out.extend(_read_stack(cuts[start:end], gap, height, lang, timeout_s))
+        start = end
+    return out
+
+
+def _read_stack(
+    cuts: list[tuple[int, int, np.ndarray]], gap: int, height: int, lang: str, timeout_s: float
+) -> list[list[tuple[tuple[int, int, int], OcrWord]]]:
+    """The cuts pasted a gap apart and read in one call; per cut, its words back in page coordinates (the
+    bands around the cuts touch, so every word read falls in one)."""
+    stacked = np.full((height, max(cut.shape[1] for _, _, cut in cuts) + 2 * gap), 255, np.uint8)
+    bands = []
     y = gap
     for x0, y0, cut in cuts:
         stacked[y : y + cut.shape[0], gap : gap + cut.shape[1]] = cut
-        placed.append(Cut(y - gap // 2, y + cut.shape[0] + gap // 2, x0 - gap, y0 - y))
+        bands.append((y - gap // 2, y + cut.shape[0] + gap // 2, x0 - gap, y0 - y))
         y += cut.shape[0] + gap
-    return stacked, placed
+    words = tesseract.recognize_words(stacked, lang=lang, psm=STACKED_PSM, timeout_s=timeout_s)
+    return [
+        [
+            (
+                (w.block, w.par, w.line),
+                OcrWord(
+                    w.text, w.conf, (w.left + dx, w.top + dy, w.left + w.width + dx, w.top + w.height + dy)
+                ),
+            )
+            for w in words
+            if top <= w.top + w.height / 2 < bottom
+        ]
+        for top, bottom, dx, dy in bands
+    ]
 
 
 def _lines(
