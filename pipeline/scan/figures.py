@@ -66,8 +66,7 @@ def reread_figures(page: np.ndarray, lines: list[OcrLine], *, lang: str, timeout
         if other is None or other.text != new.text:
             continue  # the old reading and one new one against the other: no majority for a change
         line.words[i] = replace(line.words[i], text=new.text, conf=min(new.conf, other.conf))
-        line.text = " ".join(w.text for w in line.words)
-        line.conf = float(np.mean([w.conf for w in line.words]))
+        line.fit_words()
         changed += 1
     return changed
 

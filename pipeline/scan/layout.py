@@ -285,6 +285,16 @@ def _merge_overlapping_rows(rows: list[_Row]) -> list[_Row]:
     return merged
 
 
+def overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """The area two boxes (left, top, right, bottom) share, as a share of the smaller one."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / max(1, smaller)
+
+
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
     return max(0, min(a1, b1) - max(a0, b0))
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.scan.layout import overlap_share
+
 KINDS = ("stamp", "handwriting")
 WORK_DPI = 100  # marks are found on a copy at this resolution; they are large, and this is fast
 # Blue and violet ink: hue in degrees, and how far its brightest channel stands above its darkest. Black
@@ -169,7 +171,7 @@ def _merge_overlapping(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int
         merged = False
         for i in range(len(boxes)):
             for j in range(i + 1, len(boxes)):
-                if _overlap(boxes[i], boxes[j]) > 0:
+                if overlap_share(boxes[i], boxes[j]) > 0:
                     a, b = boxes[i], boxes.pop(j)
                     boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
                     merged = True
@@ -241,7 +243,7 @@ def find_frames(
     frames: list[np.ndarray] = []
     for _, corners in boxes:
         box = _bounds(corners, ink.shape)
-        if not any(_overlap(box, _bounds(other, ink.shape)) > 0.3 for other in frames):
+        if not any(overlap_share(box, _bounds(other, ink.shape)) > 0.3 for other in frames):
             frames.append(corners)
     return frames
 
@@ -509,7 +511,7 @@ def clean_marks(
         Mark("stamp", _bounds(corners / scale, ink.shape), corners=corners / scale)
         for corners in find_frames((small > 0).astype(np.uint8), dpi * scale)
     ]
-    marks = marks + [m for m in found if not any(_overlap(m.box, o.box) > 0.3 for o in marks)]
+    marks = marks + [m for m in found if not any(overlap_share(m.box, o.box) > 0.3 for o in marks)]
     out = binary.copy()
     for mark in marks:
         if mark.kind == "stamp" and mark.corners is not None:
@@ -540,7 +542,7 @@ def clear_handwriting(binary: np.ndarray, dpi: int, avoid: list[tuple[int, int, 
             box = _scaled(_xyxy(line_stats[line]), 1 / scale, binary.shape)
             if upright and not _in_side_margin(box, binary.shape[1]):
                 continue  # down the page, print words one above the other look written
-            if any(_overlap(box, other) > 0.3 for other in avoid):
+            if any(overlap_share(box, other) > 0.3 for other in avoid):
                 continue
             erased = _erase_if_written(binary, box, upright, dpi)
             if erased is not None:
@@ -635,16 +637,6 @@ def _written(pieces: np.ndarray, box: tuple[int, int, int, int], upright: bool, 
         and HAND_ELONGATION <= elongation <= 8  # a rule or a copier's shadow along an edge is longer
         and np.median(fill) <= HAND_FILL
     )
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over the smaller box."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return w * h / max(1, smaller)
 
 
 def _clear_stamp(binary: np.ndarray, corners: np.ndarray, dpi: int, gray: np.ndarray | None) -> None:

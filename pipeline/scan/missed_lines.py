@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.scan import ocr
-from pipeline.scan.layout import Box, line_height
+from pipeline.scan.layout import Box, line_height, overlap_share
 from pipeline.scan.ocr import OcrLine, OcrWord, PageOcr
 
 # A stretch of a line box with no word on it is missed when it is this many line heights wide.
@@ -48,8 +48,8 @@ def read_missed_lines(page: np.ndarray, result: PageOcr, *, lang: str, timeout_s
     found = []
     for cut in ocr.read_cuts(page, boxes, margin=MARGIN, lang=lang, timeout_s=timeout_s):
         lines: dict[tuple[int, int, int], list[OcrWord]] = {}
-        for key, word in cut:
-            if not any(_overlap(word.bbox, other) > SAME_WORD for other in read):  # a cut may hold read words
+        for key, word in cut:  # a cut may hold words the page's reading has
+            if not any(overlap_share(word.bbox, other) > SAME_WORD for other in read):
                 lines.setdefault(key, []).append(word)
         found.extend(_line(line_words) for line_words in lines.values())
     kept = [line for line in found if _is_text(line)]
@@ -100,23 +100,10 @@ def _is_text(line: OcrLine) -> bool:
     return line.conf >= MIN_CONFIDENCE and not ocr.is_noise(line) and sum(c.isalnum() for c in line.text) >= 2
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """The area two boxes share, as a share of the smaller one."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    return w * h / max(1, min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])))
-
-
 def _line(words: list[OcrWord]) -> OcrLine:
-    bbox = (
-        min(w.bbox[0] for w in words),
-        min(w.bbox[1] for w in words),
-        max(w.bbox[2] for w in words),
-        max(w.bbox[3] for w in words),
-    )
-    return OcrLine(" ".join(w.text for w in words), float(np.mean([w.conf for w in words])), bbox, 0, words)
+    line = OcrLine("", 0.0, words[0].bbox, 0, words)
+    line.fit_words()
+    return line
 
 
 def _insert(result: PageOcr, line: OcrLine) -> None:

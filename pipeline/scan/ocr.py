@@ -59,6 +59,17 @@ class OcrLine:
     words: list[OcrWord] = field(default_factory=list)
     stray: list[OcrWord] = field(default_factory=list)  # marks trimmed from the line's ends
 
+    def fit_words(self) -> None:
+        """Text, confidence and box from the line's words (after words were trimmed, added or read again)."""
+        self.text = " ".join(w.text for w in self.words)
+        self.conf = float(np.mean([w.conf for w in self.words]))
+        self.bbox = (
+            min(w.bbox[0] for w in self.words),
+            min(w.bbox[1] for w in self.words),
+            max(w.bbox[2] for w in self.words),
+            max(w.bbox[3] for w in self.words),
+        )
+
 
 @dataclass
 class PageOcr:
@@ -214,14 +225,7 @@ def _lines(
         _trim_stray_marks(line)
         if not line.words:  # nothing but marks: kept (as noise, see is_noise) with its marks
             continue
-        line.text = " ".join(w.text for w in line.words)
-        line.conf = float(np.mean([w.conf for w in line.words]))
-        line.bbox = (
-            min(w.bbox[0] for w in line.words),
-            min(w.bbox[1] for w in line.words),
-            max(w.bbox[2] for w in line.words),
-            max(w.bbox[3] for w in line.words),
-        )
+        line.fit_words()
     return lines
 
 
